@@ -1,0 +1,77 @@
+using FineTune.Torch.Interop;
+
+namespace FineTune.Torch;
+
+/// <summary>Neural-network functions, at <c>torch.nn.functional</c> as in PyTorch and TorchSharp.</summary>
+public static partial class torch
+{
+    /// <summary>The <c>torch.nn</c> namespace.</summary>
+    public static class nn
+    {
+        /// <summary>Reduction modes of loss functions.</summary>
+        public enum Reduction
+        {
+            /// <summary>Per-element losses.</summary>
+            None = 0,
+
+            /// <summary>Mean over non-ignored elements.</summary>
+            Mean = 1,
+
+            /// <summary>Sum over elements.</summary>
+            Sum = 2,
+        }
+
+        /// <summary>Stateless NN functions.</summary>
+        public static class functional
+        {
+            /// <summary>y = x Wᵀ + b (bias optional).</summary>
+            public static Tensor linear(Tensor input, Tensor weight, Tensor? bias = null)
+            {
+                return Wrap(NativeMethods.FtTensor_Linear(input.Handle, weight.Handle, Tensor.HandleOf(bias), out var r), r);
+            }
+
+            /// <summary>Rows of the embedding matrix at the given int64 ids.</summary>
+            public static Tensor embedding(Tensor input, Tensor weight) => Wrap(NativeMethods.FtTensor_Embedding(weight.Handle, input.Handle, out var r), r);
+
+            /// <summary>Cross entropy of logits (N, C) against int64 targets (N); targets equal to ignoreIndex add nothing.</summary>
+            public static Tensor cross_entropy(Tensor input, Tensor target, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
+            {
+                return Wrap(NativeMethods.FtTensor_CrossEntropy(input.Handle, target.Handle, ignoreIndex, (int)reduction, labelSmoothing, out var r), r);
+            }
+
+            /// <summary>x * sigmoid(x).</summary>
+            public static Tensor silu(Tensor input) => input.silu();
+
+            /// <summary>GELU (exact, or the tanh approximation).</summary>
+            public static Tensor gelu(Tensor input, bool tanhApproximation = false) => input.gelu(tanhApproximation);
+
+            /// <summary>Softmax along a dimension.</summary>
+            public static Tensor softmax(Tensor input, long dim) => input.softmax(dim);
+
+            /// <summary>Log-softmax along a dimension.</summary>
+            public static Tensor log_softmax(Tensor input, long dim) => input.log_softmax(dim);
+
+            /// <summary>Inverted dropout (identity when not training), drawing from the default generator.</summary>
+            public static Tensor dropout(Tensor input, double p = 0.5, bool training = true)
+            {
+                return Wrap(NativeMethods.FtTensor_Dropout(input.Handle, p, training ? (byte)1 : (byte)0, out var r), r);
+            }
+
+            /// <summary>
+            /// softmax(q kᵀ / sqrt(d) + mask) v for q (…, L, d), k and v (…, S, d). A bool mask marks positions that may be
+            /// attended; a float mask is added. libtorch 2.x runs its fused kernel; 1.13 runs the same math composed here.
+            /// </summary>
+            public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null, double dropoutP = 0, bool isCausal = false)
+            {
+                ArgumentNullException.ThrowIfNull(query);
+                ArgumentNullException.ThrowIfNull(key);
+                ArgumentNullException.ThrowIfNull(value);
+                if (has_native_sdpa)
+                {
+                    return Wrap(NativeMethods.FtTensor_ScaledDotProductAttention(query.Handle, key.Handle, value.Handle, Tensor.HandleOf(attnMask), dropoutP, isCausal ? (byte)1 : (byte)0, out var r), r);
+                }
+                return ComposedAttention.Forward(query, key, value, attnMask, dropoutP, isCausal);
+            }
+        }
+    }
+}
