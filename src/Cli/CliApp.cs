@@ -1,0 +1,42 @@
+using System.CommandLine;
+using FineTune.Cli.Commands;
+
+namespace FineTune.Cli;
+
+/// <summary>
+/// The <c>finetune</c> command line. Each subcommand lives in Commands/; this class only assembles them and turns
+/// an unexpected failure into one readable line and a non-zero exit code.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Runs the command line with the given output writers and returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("FineTune: LoRA and DP-SGD fine-tuning of open LLMs on libtorch")
+        {
+            DoctorCommand.Create(output),
+            BenchCommand.Create(output),
+        };
+        try
+        {
+            ParseResult parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0 && args.Length > 0)
+            {
+                error.WriteLine($"error: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see finetune --help)");
+                return 2;
+            }
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error.WriteLine($"error: {FirstLine(e.Message)}");
+            return 1;
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? message : message[..newline].TrimEnd();
+    }
+}

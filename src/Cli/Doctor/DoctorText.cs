@@ -1,0 +1,29 @@
+namespace FineTune.Cli.Doctor;
+
+/// <summary>The human-readable form of a <see cref="DoctorReport"/>.</summary>
+internal static class DoctorText
+{
+    public static void Write(DoctorReport report, TextWriter output)
+    {
+        LibtorchStatus torch = report.Libtorch;
+        output.WriteLine($".NET        {report.DotnetVersion}");
+        output.WriteLine(torch.Loaded
+            ? $"libtorch    {torch.Version} (fused attention: {(torch.NativeSdpa == true ? "yes" : "no, composed")})"
+            : $"libtorch    not loaded: {torch.Error}");
+        if (torch.Loaded)
+        {
+            output.WriteLine($"BLAS        {torch.Blas} -> {torch.BlasLibrary ?? "not found"}");
+            output.WriteLine($"threads     {torch.Threads} intra-op of {torch.LogicalCores} logical cores");
+        }
+        output.WriteLine(report.CudaDevices.Count == 0
+            ? "CUDA        none"
+            : $"CUDA        {string.Join("; ", report.CudaDevices.Select(d => $"cuda:{d.Index} {d.Name} {d.TotalBytes / (1 << 30)} GiB"))}");
+        output.WriteLine($"PostgreSQL  {(report.Postgresql.Installed ? report.Postgresql.Version : "not installed")}");
+        output.WriteLine($"node        {(report.Node.Installed ? report.Node.Version : "not installed")}");
+        foreach (string problem in report.Problems)
+        {
+            output.WriteLine($"problem: {problem}");
+        }
+        output.WriteLine(report.Ok ? "ok" : "not ok: fix the problems above");
+    }
+}

@@ -1,0 +1,3 @@
+using FineTune.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

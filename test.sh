@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian), builds everything, and runs every test. CI runs exactly this (.ci/run).
+# Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Safetensors]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export PATH="$PATH:$HOME/.dotnet"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+scripts/install-deps.sh
+
+# Reference implementations the tests compare against (npm packages, pinned by their lock files).
+for reference in tools/reference/*/package-lock.json; do
+    [ -f "$reference" ] || continue
+    dir=$(dirname "$reference")
+    if [ ! -d "$dir/node_modules" ] || [ "$reference" -nt "$dir/node_modules" ]; then
+        npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+        touch "$dir/node_modules"
+    fi
+done
+
+dotnet build FineTune.sln -c Release --nologo -v quiet
+log=$(mktemp)
+status=0
+dotnet test FineTune.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line summed over every test assembly: "N passed, N failed, N skipped".
+awk '/(Passed|Failed)!/ {
+        gsub(",", "")
+        for (i = 1; i < NF; i++) {
+            if ($i == "Failed:") failed += $(i + 1)
+            if ($i == "Passed:") passed += $(i + 1)
+            if ($i == "Skipped:") skipped += $(i + 1)
+        }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+rm -f "$log"
+exit "$status"

@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace FineTune.Cli.Tests;
+
+public class DoctorCommandTests
+{
+    [Fact]
+    public void Doctor_Json_ReportsLibtorchDotnetCudaAndPostgres()
+    {
+        CliRun run = CliRun.Invoke("doctor", "--json");
+
+        using JsonDocument report = JsonDocument.Parse(run.Output);
+        JsonElement root = report.RootElement;
+        JsonElement libtorch = root.GetProperty("libtorch");
+        Assert.True(libtorch.GetProperty("loaded").GetBoolean(), run.Output);
+        Assert.Matches(@"^\d+\.\d+\.\d+", libtorch.GetProperty("version").GetString());
+        Assert.True(libtorch.GetProperty("threads").GetInt32() >= 1);
+        Assert.StartsWith(".NET", root.GetProperty("dotnet_version").GetString());
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("cuda_devices").ValueKind);
+        Assert.Equal(JsonValueKind.True, root.GetProperty("postgresql").GetProperty("installed").ValueKind);
+        bool ok = root.GetProperty("ok").GetBoolean();
+        Assert.Equal(ok ? 0 : 1, run.ExitCode);
+        Assert.Equal(ok, root.GetProperty("problems").GetArrayLength() == 0);
+    }
+
+    [Fact]
+    public void Doctor_Text_NamesEveryCheck()
+    {
+        CliRun run = CliRun.Invoke("doctor");
+
+        foreach (string label in new[] { ".NET", "libtorch", "BLAS", "threads", "CUDA", "PostgreSQL" })
+        {
+            Assert.Contains(label, run.Output);
+        }
+    }
+
+    [Fact]
+    public void UnknownCommand_ExitsNonZeroWithOneReadableLine()
+    {
+        CliRun run = CliRun.Invoke("frobnicate");
+
+        Assert.Equal(2, run.ExitCode);
+        string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("frobnicate", line);
+    }
+}
