@@ -1,0 +1,13 @@
+using FineTune.Api;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+builder.AddApi();
+
+WebApplication app = builder.Build();
+app.MapHealthEndpoints();
+app.Run();
+
+/// <summary>The API host; partial so integration tests can start it with WebApplicationFactory.</summary>
+public partial class Program
+{
+}
