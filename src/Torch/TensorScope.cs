@@ -48,6 +48,17 @@ public sealed class TensorScope : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Removes a tensor created on this thread from the innermost open scope, so it outlives that scope; the caller
+    /// (e.g. a KV cache or a model) now owns and disposes it. A tensor created outside any scope is returned as is.
+    /// </summary>
+    public static Tensor TakeOwnership(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        t_current?._owned.Remove(tensor);
+        return tensor;
+    }
+
     /// <summary>Detaches the tensor from every scope: the caller now disposes it.</summary>
     public Tensor Detach(Tensor tensor)
     {
