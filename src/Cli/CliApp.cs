@@ -16,6 +16,9 @@ public static class CliApp
         {
             DoctorCommand.Create(output),
             BenchCommand.Create(output),
+            TokenizeCommand.Create(output),
+            GenerateCommand.Create(output),
+            InitModelCommand.Create(output),
         };
         try
         {
