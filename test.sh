@@ -19,6 +19,11 @@ for reference in tools/reference/*/package-lock.json; do
     fi
 done
 
+# C++ formatting is enforced by the tool (STYLE.md); C# style is enforced by the build (EnforceCodeStyleInBuild).
+if command -v clang-format >/dev/null; then
+    clang-format --dry-run --Werror src/Torch/native/*.cpp src/Torch/native/*.h src/Torch/native/include/*.h
+fi
+
 dotnet build FineTune.sln -c Release --nologo -v quiet
 log=$(mktemp)
 status=0

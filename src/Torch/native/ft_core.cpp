@@ -37,104 +37,98 @@ std::vector<at::Tensor> TensorList(const FtTensor* const* tensors, int64_t count
 
 extern "C"
 {
-int32_t FtShim_AbiVersion(void)
-{
-    return FT_ABI_VERSION;
-}
-
-const char* FtError_Message(void)
-{
-    return ft::t_lastError.c_str();
-}
-
-int32_t FtShim_RaiseForTest(int32_t kind)
-{
-    FT_TRY
-    switch (kind)
+    int32_t FtShim_AbiVersion(void)
     {
-    case FT_ERR_TORCH:
-        TORCH_CHECK(false, "test error raised on purpose");
-        break;
-    case FT_ERR_OOM:
-        throw std::bad_alloc();
-    case FT_ERR_STD:
-        throw std::runtime_error("test std::runtime_error raised on purpose");
-    case FT_ERR_UNKNOWN:
-        throw 42;
-    default:
-        break;
+        return FT_ABI_VERSION;
     }
-    FT_CATCH
-}
 
-int32_t FtTorch_Version(const char** out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = TORCH_VERSION;
-    FT_CATCH
-}
+    const char* FtError_Message(void)
+    {
+        return ft::t_lastError.c_str();
+    }
 
-int32_t FtTorch_Config(const char** out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    ft::t_config = at::show_config();
-    *out = ft::t_config.c_str();
-    FT_CATCH
-}
+    int32_t FtShim_RaiseForTest(int32_t kind)
+    {
+        FT_TRY
+        switch (kind)
+        {
+        case FT_ERR_TORCH: TORCH_CHECK(false, "test error raised on purpose"); break;
+        case FT_ERR_OOM: throw std::bad_alloc();
+        case FT_ERR_STD: throw std::runtime_error("test std::runtime_error raised on purpose");
+        case FT_ERR_UNKNOWN: throw 42;
+        default: break;
+        }
+        FT_CATCH
+    }
 
-int32_t FtTorch_HasNativeSdpa(uint8_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = TORCH_VERSION_MAJOR >= 2 ? 1 : 0;
-    FT_CATCH
-}
+    int32_t FtTorch_Version(const char** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = TORCH_VERSION;
+        FT_CATCH
+    }
 
-int32_t FtTorch_SetNumThreads(int32_t threads)
-{
-    FT_TRY
-    TORCH_CHECK(threads > 0, "thread count must be positive, got ", threads);
-    at::set_num_threads(threads);
-    FT_CATCH
-}
+    int32_t FtTorch_Config(const char** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        ft::t_config = at::show_config();
+        *out = ft::t_config.c_str();
+        FT_CATCH
+    }
 
-int32_t FtTorch_GetNumThreads(int32_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = at::get_num_threads();
-    FT_CATCH
-}
+    int32_t FtTorch_HasNativeSdpa(uint8_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = TORCH_VERSION_MAJOR >= 2 ? 1 : 0;
+        FT_CATCH
+    }
 
-int32_t FtTorch_ManualSeed(int64_t seed)
-{
-    FT_TRY
-    torch::manual_seed(static_cast<uint64_t>(seed));
-    FT_CATCH
-}
+    int32_t FtTorch_SetNumThreads(int32_t threads)
+    {
+        FT_TRY
+        TORCH_CHECK(threads > 0, "thread count must be positive, got ", threads);
+        at::set_num_threads(threads);
+        FT_CATCH
+    }
 
-int32_t FtTorch_SetGradEnabled(uint8_t enabled)
-{
-    FT_TRY
-    at::GradMode::set_enabled(enabled != 0);
-    FT_CATCH
-}
+    int32_t FtTorch_GetNumThreads(int32_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = at::get_num_threads();
+        FT_CATCH
+    }
 
-int32_t FtTorch_IsGradEnabled(uint8_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = at::GradMode::is_enabled() ? 1 : 0;
-    FT_CATCH
-}
+    int32_t FtTorch_ManualSeed(int64_t seed)
+    {
+        FT_TRY
+        torch::manual_seed(static_cast<uint64_t>(seed));
+        FT_CATCH
+    }
 
-int32_t FtTensor_LiveCount(int64_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = ft::g_liveTensors.load(std::memory_order_relaxed);
-    FT_CATCH
-}
+    int32_t FtTorch_SetGradEnabled(uint8_t enabled)
+    {
+        FT_TRY
+        at::GradMode::set_enabled(enabled != 0);
+        FT_CATCH
+    }
+
+    int32_t FtTorch_IsGradEnabled(uint8_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = at::GradMode::is_enabled() ? 1 : 0;
+        FT_CATCH
+    }
+
+    int32_t FtTensor_LiveCount(int64_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = ft::g_liveTensors.load(std::memory_order_relaxed);
+        FT_CATCH
+    }
 }

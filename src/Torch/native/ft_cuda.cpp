@@ -11,115 +11,115 @@
 
 extern "C"
 {
-int32_t FtCuda_IsAvailable(uint8_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = torch::cuda::is_available() ? 1 : 0;
-    FT_CATCH
-}
+    int32_t FtCuda_IsAvailable(uint8_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = torch::cuda::is_available() ? 1 : 0;
+        FT_CATCH
+    }
 
-int32_t FtCuda_DeviceCount(int32_t* out)
-{
-    FT_TRY
-    ft::RequireNotNull(out, "out");
-    *out = static_cast<int32_t>(torch::cuda::device_count());
-    FT_CATCH
-}
+    int32_t FtCuda_DeviceCount(int32_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = static_cast<int32_t>(torch::cuda::device_count());
+        FT_CATCH
+    }
 
 #ifdef FT_WITH_CUDA
-namespace
-{
-void CheckCuda(cudaError_t status, const char* what)
-{
-    TORCH_CHECK(status == cudaSuccess, what, " failed: ", cudaGetErrorString(status));
-}
-} // namespace
+    namespace
+    {
+    void CheckCuda(cudaError_t status, const char* what)
+    {
+        TORCH_CHECK(status == cudaSuccess, what, " failed: ", cudaGetErrorString(status));
+    }
+    } // namespace
 
-int32_t FtCuda_DeviceInfo(int32_t deviceIndex, char* name, int64_t capacity, int64_t* totalBytes)
-{
-    FT_TRY
-    ft::RequireNotNull(name, "name");
-    ft::RequireNotNull(totalBytes, "totalBytes");
-    TORCH_CHECK(capacity > 0, "name buffer capacity must be positive");
-    cudaDeviceProp props;
-    CheckCuda(cudaGetDeviceProperties(&props, deviceIndex), "cudaGetDeviceProperties");
-    std::strncpy(name, props.name, static_cast<size_t>(capacity - 1));
-    name[capacity - 1] = '\0';
-    *totalBytes = static_cast<int64_t>(props.totalGlobalMem);
-    FT_CATCH
-}
+    int32_t FtCuda_DeviceInfo(int32_t deviceIndex, char* name, int64_t capacity, int64_t* totalBytes)
+    {
+        FT_TRY
+        ft::RequireNotNull(name, "name");
+        ft::RequireNotNull(totalBytes, "totalBytes");
+        TORCH_CHECK(capacity > 0, "name buffer capacity must be positive");
+        cudaDeviceProp props;
+        CheckCuda(cudaGetDeviceProperties(&props, deviceIndex), "cudaGetDeviceProperties");
+        std::strncpy(name, props.name, static_cast<size_t>(capacity - 1));
+        name[capacity - 1] = '\0';
+        *totalBytes = static_cast<int64_t>(props.totalGlobalMem);
+        FT_CATCH
+    }
 
-int32_t FtCuda_MemoryStats(int32_t deviceIndex, int64_t* allocated, int64_t* reserved, int64_t* maxAllocated,
-                           int64_t* freeBytes, int64_t* totalBytes)
-{
-    FT_TRY
-    ft::RequireNotNull(allocated, "allocated");
-    ft::RequireNotNull(reserved, "reserved");
-    ft::RequireNotNull(maxAllocated, "maxAllocated");
-    ft::RequireNotNull(freeBytes, "freeBytes");
-    ft::RequireNotNull(totalBytes, "totalBytes");
-    using c10::cuda::CUDACachingAllocator::StatType;
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(deviceIndex);
-    const auto aggregate = static_cast<size_t>(StatType::AGGREGATE);
-    *allocated = stats.allocated_bytes[aggregate].current;
-    *reserved = stats.reserved_bytes[aggregate].current;
-    *maxAllocated = stats.allocated_bytes[aggregate].peak;
-    int previous = 0;
-    CheckCuda(cudaGetDevice(&previous), "cudaGetDevice");
-    CheckCuda(cudaSetDevice(deviceIndex), "cudaSetDevice");
-    size_t freeMem = 0;
-    size_t totalMem = 0;
-    auto status = cudaMemGetInfo(&freeMem, &totalMem);
-    cudaSetDevice(previous);
-    CheckCuda(status, "cudaMemGetInfo");
-    *freeBytes = static_cast<int64_t>(freeMem);
-    *totalBytes = static_cast<int64_t>(totalMem);
-    FT_CATCH
-}
+    int32_t FtCuda_MemoryStats(int32_t deviceIndex, int64_t* allocated, int64_t* reserved, int64_t* maxAllocated,
+                               int64_t* freeBytes, int64_t* totalBytes)
+    {
+        FT_TRY
+        ft::RequireNotNull(allocated, "allocated");
+        ft::RequireNotNull(reserved, "reserved");
+        ft::RequireNotNull(maxAllocated, "maxAllocated");
+        ft::RequireNotNull(freeBytes, "freeBytes");
+        ft::RequireNotNull(totalBytes, "totalBytes");
+        using c10::cuda::CUDACachingAllocator::StatType;
+        auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(deviceIndex);
+        const auto aggregate = static_cast<size_t>(StatType::AGGREGATE);
+        *allocated = stats.allocated_bytes[aggregate].current;
+        *reserved = stats.reserved_bytes[aggregate].current;
+        *maxAllocated = stats.allocated_bytes[aggregate].peak;
+        int previous = 0;
+        CheckCuda(cudaGetDevice(&previous), "cudaGetDevice");
+        CheckCuda(cudaSetDevice(deviceIndex), "cudaSetDevice");
+        size_t freeMem = 0;
+        size_t totalMem = 0;
+        auto status = cudaMemGetInfo(&freeMem, &totalMem);
+        cudaSetDevice(previous);
+        CheckCuda(status, "cudaMemGetInfo");
+        *freeBytes = static_cast<int64_t>(freeMem);
+        *totalBytes = static_cast<int64_t>(totalMem);
+        FT_CATCH
+    }
 
-int32_t FtCuda_EmptyCache(void)
-{
-    FT_TRY
-    c10::cuda::CUDACachingAllocator::emptyCache();
-    FT_CATCH
-}
+    int32_t FtCuda_EmptyCache(void)
+    {
+        FT_TRY
+        c10::cuda::CUDACachingAllocator::emptyCache();
+        FT_CATCH
+    }
 
-int32_t FtCuda_Synchronize(int32_t deviceIndex)
-{
-    FT_TRY
-    torch::cuda::synchronize(deviceIndex);
-    FT_CATCH
-}
+    int32_t FtCuda_Synchronize(int32_t deviceIndex)
+    {
+        FT_TRY
+        torch::cuda::synchronize(deviceIndex);
+        FT_CATCH
+    }
 #else
-namespace
-{
-int32_t NoCuda()
-{
-    ft::SetError("this libtorch build has no CUDA support");
-    return FT_ERR_UNSUPPORTED;
-}
-} // namespace
+    namespace
+    {
+    int32_t NoCuda()
+    {
+        ft::SetError("this libtorch build has no CUDA support");
+        return FT_ERR_UNSUPPORTED;
+    }
+    } // namespace
 
-int32_t FtCuda_DeviceInfo(int32_t, char*, int64_t, int64_t*)
-{
-    return NoCuda();
-}
+    int32_t FtCuda_DeviceInfo(int32_t, char*, int64_t, int64_t*)
+    {
+        return NoCuda();
+    }
 
-int32_t FtCuda_MemoryStats(int32_t, int64_t*, int64_t*, int64_t*, int64_t*, int64_t*)
-{
-    return NoCuda();
-}
+    int32_t FtCuda_MemoryStats(int32_t, int64_t*, int64_t*, int64_t*, int64_t*, int64_t*)
+    {
+        return NoCuda();
+    }
 
-int32_t FtCuda_EmptyCache(void)
-{
-    // Nothing is cached without CUDA, so emptying the cache trivially succeeds.
-    return FT_OK;
-}
+    int32_t FtCuda_EmptyCache(void)
+    {
+        // Nothing is cached without CUDA, so emptying the cache trivially succeeds.
+        return FT_OK;
+    }
 
-int32_t FtCuda_Synchronize(int32_t)
-{
-    return NoCuda();
-}
+    int32_t FtCuda_Synchronize(int32_t)
+    {
+        return NoCuda();
+    }
 #endif
 }

@@ -98,236 +98,237 @@ c10::optional<at::Scalar> OptionalScalar(uint8_t has, double value)
 
 extern "C"
 {
-int32_t FtTensor_Unary(const FtTensor* t, int32_t op, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(Unary(t->value, op));
-    FT_CATCH
-}
+    int32_t FtTensor_Unary(const FtTensor* t, int32_t op, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(Unary(t->value, op));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Binary(const FtTensor* a, const FtTensor* b, int32_t op, double alpha, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(a, "a");
-    ft::RequireNotNull(b, "b");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(Binary(a->value, b->value, op, alpha));
-    FT_CATCH
-}
+    int32_t FtTensor_Binary(const FtTensor* a, const FtTensor* b, int32_t op, double alpha, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(a, "a");
+        ft::RequireNotNull(b, "b");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(Binary(a->value, b->value, op, alpha));
+        FT_CATCH
+    }
 
-int32_t FtTensor_BinaryScalar(const FtTensor* a, double b, int32_t op, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(a, "a");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(BinaryScalar(a->value, b, op));
-    FT_CATCH
-}
+    int32_t FtTensor_BinaryScalar(const FtTensor* a, double b, int32_t op, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(a, "a");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(BinaryScalar(a->value, b, op));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Matmul(const FtTensor* a, const FtTensor* b, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(a, "a");
-    ft::RequireNotNull(b, "b");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::matmul(a->value, b->value));
-    FT_CATCH
-}
+    int32_t FtTensor_Matmul(const FtTensor* a, const FtTensor* b, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(a, "a");
+        ft::RequireNotNull(b, "b");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::matmul(a->value, b->value));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Bmm(const FtTensor* a, const FtTensor* b, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(a, "a");
-    ft::RequireNotNull(b, "b");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::bmm(a->value, b->value));
-    FT_CATCH
-}
+    int32_t FtTensor_Bmm(const FtTensor* a, const FtTensor* b, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(a, "a");
+        ft::RequireNotNull(b, "b");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::bmm(a->value, b->value));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Linear(const FtTensor* x, const FtTensor* weight, const FtTensor* bias, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(x, "x");
-    ft::RequireNotNull(weight, "weight");
-    ft::RequireNotNull(out, "out");
-    auto b = bias != nullptr ? c10::optional<at::Tensor>(bias->value) : c10::nullopt;
-    *out = ft::Wrap(at::linear(x->value, weight->value, b));
-    FT_CATCH
-}
+    int32_t FtTensor_Linear(const FtTensor* x, const FtTensor* weight, const FtTensor* bias, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(x, "x");
+        ft::RequireNotNull(weight, "weight");
+        ft::RequireNotNull(out, "out");
+        auto b = bias != nullptr ? c10::optional<at::Tensor>(bias->value) : c10::nullopt;
+        *out = ft::Wrap(at::linear(x->value, weight->value, b));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Einsum(const char* equation, const FtTensor* const* tensors, int64_t count, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(equation, "equation");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::einsum(equation, ft::TensorList(tensors, count)));
-    FT_CATCH
-}
+    int32_t FtTensor_Einsum(const char* equation, const FtTensor* const* tensors, int64_t count, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(equation, "equation");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::einsum(equation, ft::TensorList(tensors, count)));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Where(const FtTensor* condition, const FtTensor* a, const FtTensor* b, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(condition, "condition");
-    ft::RequireNotNull(a, "a");
-    ft::RequireNotNull(b, "b");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::where(condition->value, a->value, b->value));
-    FT_CATCH
-}
+    int32_t FtTensor_Where(const FtTensor* condition, const FtTensor* a, const FtTensor* b, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(condition, "condition");
+        ft::RequireNotNull(a, "a");
+        ft::RequireNotNull(b, "b");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::where(condition->value, a->value, b->value));
+        FT_CATCH
+    }
 
-int32_t FtTensor_MaskedFill(const FtTensor* t, const FtTensor* mask, double value, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(mask, "mask");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(t->value.masked_fill(mask->value, value));
-    FT_CATCH
-}
+    int32_t FtTensor_MaskedFill(const FtTensor* t, const FtTensor* mask, double value, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(mask, "mask");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(t->value.masked_fill(mask->value, value));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Clamp(const FtTensor* t, uint8_t hasMin, double min, uint8_t hasMax, double max, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::clamp(t->value, OptionalScalar(hasMin, min), OptionalScalar(hasMax, max)));
-    FT_CATCH
-}
+    int32_t FtTensor_Clamp(const FtTensor* t, uint8_t hasMin, double min, uint8_t hasMax, double max, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::clamp(t->value, OptionalScalar(hasMin, min), OptionalScalar(hasMax, max)));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Reduce(const FtTensor* t, int32_t op, const int64_t* dims, int64_t ndims, uint8_t keepdim,
-                        FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(Reduce(t->value, op, ft::Shape(dims, ndims), keepdim != 0));
-    FT_CATCH
-}
+    int32_t FtTensor_Reduce(const FtTensor* t, int32_t op, const int64_t* dims, int64_t ndims, uint8_t keepdim,
+                            FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(Reduce(t->value, op, ft::Shape(dims, ndims), keepdim != 0));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Norm(const FtTensor* t, double p, const int64_t* dims, int64_t ndims, uint8_t keepdim, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    auto dim = ndims > 0 ? at::OptionalIntArrayRef(ft::Shape(dims, ndims)) : at::OptionalIntArrayRef();
-    *out = ft::Wrap(at::linalg_vector_norm(t->value, p, dim, keepdim != 0));
-    FT_CATCH
-}
+    int32_t FtTensor_Norm(const FtTensor* t, double p, const int64_t* dims, int64_t ndims, uint8_t keepdim,
+                          FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        auto dim = ndims > 0 ? at::OptionalIntArrayRef(ft::Shape(dims, ndims)) : at::OptionalIntArrayRef();
+        *out = ft::Wrap(at::linalg_vector_norm(t->value, p, dim, keepdim != 0));
+        FT_CATCH
+    }
 
-int32_t FtTensor_MaxDim(const FtTensor* t, int64_t dim, uint8_t keepdim, FtTensor** values, FtTensor** indices)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(values, "values");
-    ft::RequireNotNull(indices, "indices");
-    auto result = at::max(t->value, dim, keepdim != 0);
-    *values = ft::Wrap(std::move(std::get<0>(result)));
-    *indices = ft::Wrap(std::move(std::get<1>(result)));
-    FT_CATCH
-}
+    int32_t FtTensor_MaxDim(const FtTensor* t, int64_t dim, uint8_t keepdim, FtTensor** values, FtTensor** indices)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(values, "values");
+        ft::RequireNotNull(indices, "indices");
+        auto result = at::max(t->value, dim, keepdim != 0);
+        *values = ft::Wrap(std::move(std::get<0>(result)));
+        *indices = ft::Wrap(std::move(std::get<1>(result)));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Argmax(const FtTensor* t, int64_t dim, uint8_t keepdim, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::argmax(t->value, dim, keepdim != 0));
-    FT_CATCH
-}
+    int32_t FtTensor_Argmax(const FtTensor* t, int64_t dim, uint8_t keepdim, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::argmax(t->value, dim, keepdim != 0));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Topk(const FtTensor* t, int64_t k, int64_t dim, uint8_t largest, FtTensor** values,
-                      FtTensor** indices)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(values, "values");
-    ft::RequireNotNull(indices, "indices");
-    auto result = at::topk(t->value, k, dim, largest != 0, true);
-    *values = ft::Wrap(std::move(std::get<0>(result)));
-    *indices = ft::Wrap(std::move(std::get<1>(result)));
-    FT_CATCH
-}
+    int32_t FtTensor_Topk(const FtTensor* t, int64_t k, int64_t dim, uint8_t largest, FtTensor** values,
+                          FtTensor** indices)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(values, "values");
+        ft::RequireNotNull(indices, "indices");
+        auto result = at::topk(t->value, k, dim, largest != 0, true);
+        *values = ft::Wrap(std::move(std::get<0>(result)));
+        *indices = ft::Wrap(std::move(std::get<1>(result)));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Sort(const FtTensor* t, int64_t dim, uint8_t descending, FtTensor** values, FtTensor** indices)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(values, "values");
-    ft::RequireNotNull(indices, "indices");
-    auto result = at::sort(t->value, dim, descending != 0);
-    *values = ft::Wrap(std::move(std::get<0>(result)));
-    *indices = ft::Wrap(std::move(std::get<1>(result)));
-    FT_CATCH
-}
+    int32_t FtTensor_Sort(const FtTensor* t, int64_t dim, uint8_t descending, FtTensor** values, FtTensor** indices)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(values, "values");
+        ft::RequireNotNull(indices, "indices");
+        auto result = at::sort(t->value, dim, descending != 0);
+        *values = ft::Wrap(std::move(std::get<0>(result)));
+        *indices = ft::Wrap(std::move(std::get<1>(result)));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Cumsum(const FtTensor* t, int64_t dim, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::cumsum(t->value, dim));
-    FT_CATCH
-}
+    int32_t FtTensor_Cumsum(const FtTensor* t, int64_t dim, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::cumsum(t->value, dim));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Softmax(const FtTensor* t, int64_t dim, uint8_t log, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(log != 0 ? at::log_softmax(t->value, dim) : at::softmax(t->value, dim));
-    FT_CATCH
-}
+    int32_t FtTensor_Softmax(const FtTensor* t, int64_t dim, uint8_t log, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(log != 0 ? at::log_softmax(t->value, dim) : at::softmax(t->value, dim));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Embedding(const FtTensor* weight, const FtTensor* indices, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(weight, "weight");
-    ft::RequireNotNull(indices, "indices");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::embedding(weight->value, indices->value));
-    FT_CATCH
-}
+    int32_t FtTensor_Embedding(const FtTensor* weight, const FtTensor* indices, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(weight, "weight");
+        ft::RequireNotNull(indices, "indices");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::embedding(weight->value, indices->value));
+        FT_CATCH
+    }
 
-int32_t FtTensor_CrossEntropy(const FtTensor* logits, const FtTensor* targets, int64_t ignoreIndex, int32_t reduction,
-                              double labelSmoothing, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(logits, "logits");
-    ft::RequireNotNull(targets, "targets");
-    ft::RequireNotNull(out, "out");
-    TORCH_CHECK(reduction >= FT_REDUCTION_NONE && reduction <= FT_REDUCTION_SUM, "unknown reduction ", reduction);
-    *out = ft::Wrap(at::cross_entropy_loss(logits->value, targets->value, c10::nullopt, reduction, ignoreIndex,
-                                           labelSmoothing));
-    FT_CATCH
-}
+    int32_t FtTensor_CrossEntropy(const FtTensor* logits, const FtTensor* targets, int64_t ignoreIndex,
+                                  int32_t reduction, double labelSmoothing, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(logits, "logits");
+        ft::RequireNotNull(targets, "targets");
+        ft::RequireNotNull(out, "out");
+        TORCH_CHECK(reduction >= FT_REDUCTION_NONE && reduction <= FT_REDUCTION_SUM, "unknown reduction ", reduction);
+        *out = ft::Wrap(at::cross_entropy_loss(logits->value, targets->value, c10::nullopt, reduction, ignoreIndex,
+                                               labelSmoothing));
+        FT_CATCH
+    }
 
-int32_t FtTensor_Dropout(const FtTensor* t, double p, uint8_t train, FtTensor** out)
-{
-    FT_TRY
-    ft::RequireNotNull(t, "t");
-    ft::RequireNotNull(out, "out");
-    *out = ft::Wrap(at::dropout(t->value, p, train != 0));
-    FT_CATCH
-}
+    int32_t FtTensor_Dropout(const FtTensor* t, double p, uint8_t train, FtTensor** out)
+    {
+        FT_TRY
+        ft::RequireNotNull(t, "t");
+        ft::RequireNotNull(out, "out");
+        *out = ft::Wrap(at::dropout(t->value, p, train != 0));
+        FT_CATCH
+    }
 
-int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
-                                           const FtTensor* mask, double dropoutP, uint8_t isCausal, FtTensor** out)
-{
+    int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
+                                               const FtTensor* mask, double dropoutP, uint8_t isCausal, FtTensor** out)
+    {
 #if TORCH_VERSION_MAJOR >= 2
-    FT_TRY
-    ft::RequireNotNull(q, "q");
-    ft::RequireNotNull(k, "k");
-    ft::RequireNotNull(v, "v");
-    ft::RequireNotNull(out, "out");
-    auto m = mask != nullptr ? c10::optional<at::Tensor>(mask->value) : c10::nullopt;
-    *out = ft::Wrap(at::scaled_dot_product_attention(q->value, k->value, v->value, m, dropoutP, isCausal != 0));
-    FT_CATCH
+        FT_TRY
+        ft::RequireNotNull(q, "q");
+        ft::RequireNotNull(k, "k");
+        ft::RequireNotNull(v, "v");
+        ft::RequireNotNull(out, "out");
+        auto m = mask != nullptr ? c10::optional<at::Tensor>(mask->value) : c10::nullopt;
+        *out = ft::Wrap(at::scaled_dot_product_attention(q->value, k->value, v->value, m, dropoutP, isCausal != 0));
+        FT_CATCH
 #else
-    (void)q, (void)k, (void)v, (void)mask, (void)dropoutP, (void)isCausal, (void)out;
-    ft::SetError("scaled_dot_product_attention needs libtorch >= 2.0; compose it from matmul and softmax");
-    return FT_ERR_UNSUPPORTED;
+        (void)q, (void)k, (void)v, (void)mask, (void)dropoutP, (void)isCausal, (void)out;
+        ft::SetError("scaled_dot_product_attention needs libtorch >= 2.0; compose it from matmul and softmax");
+        return FT_ERR_UNSUPPORTED;
 #endif
-}
+    }
 }
