@@ -201,8 +201,12 @@ public sealed class Transformer : IDisposable
     /// <summary>Number of base parameters, counting a tied matrix once.</summary>
     public long ParameterCount { get; internal set; }
 
-    /// <summary>Logits (B, T, V) for token ids (B, T); with a cache, T new positions follow the cached ones.</summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache = null)
+    /// <summary>
+    /// Logits (B, T, V) for token ids (B, T); with a cache, T new positions follow the cached ones. A bool
+    /// <paramref name="attentionMask"/> (B, 1, T, T), true where a query may attend a key, replaces the causal mask —
+    /// the trainer passes a block-diagonal causal mask so packed examples never see each other.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, KvCache? cache = null, Tensor? attentionMask = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = TensorScope.Begin();
@@ -211,7 +215,7 @@ public sealed class Transformer : IDisposable
         Tensor x = F.embedding(inputIds, _embedding);                                      // (B, T, C)
         var (cos, sin) = _rotary.Get(past, t, x.dtype, x.device);                           // (T, hs)
         // A cache with several new positions needs the causal mask shifted by T_past; SDPA's own is top-left.
-        Tensor? mask = past > 0 && t > 1 ? torch.ones([t, past + t], ScalarType.Bool, x.device).tril(past) : null; // (T, S)
+        Tensor? mask = attentionMask ?? (past > 0 && t > 1 ? torch.ones([t, past + t], ScalarType.Bool, x.device).tril(past) : null); // (T, S)
         for (int i = 0; i < _blocks.Length; i++)
         {
             x = _blocks[i].Forward(x, cos, sin, cache, i, mask);

@@ -1,0 +1,94 @@
+using FineTune.Torch;
+using FineTune.Training.Model;
+
+namespace FineTune.Training.Lora;
+
+/// <summary>
+/// LoRA adapters attached to a <see cref="Transformer"/>'s targeted linear layers. The base weights stay frozen
+/// (they never require grad); only A and B train. Disposing detaches and frees the adapters, leaving the base model.
+/// </summary>
+public sealed class LoraModel : IDisposable
+{
+    private readonly List<LoraLinear> _adapters = new();
+
+    private LoraModel(Transformer model, LoraConfig config)
+    {
+        Model = model;
+        Config = config;
+    }
+
+    /// <summary>The base model.</summary>
+    public Transformer Model { get; }
+
+    /// <summary>The adapter settings.</summary>
+    public LoraConfig Config { get; }
+
+    /// <summary>The adapters in model order.</summary>
+    public IReadOnlyList<LoraLinear> Adapters => _adapters;
+
+    /// <summary>Trainable tensors keyed by their PEFT names (<c>base_model.model.….lora_A.weight</c>).</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> NamedParameters =>
+        _adapters.SelectMany(a => new[]
+        {
+            KeyValuePair.Create(PeftKey(a.Target.Name, "lora_A"), a.A),
+            KeyValuePair.Create(PeftKey(a.Target.Name, "lora_B"), a.B),
+        });
+
+    /// <summary>Number of trainable parameters.</summary>
+    public long TrainableParameterCount => _adapters.Sum(a => a.A.numel() + a.B.numel());
+
+    /// <summary>Attaches fresh adapters (A from the generator, B zero) to every targeted layer.</summary>
+    public static LoraModel Attach(Transformer model, LoraConfig config, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        var lora = new LoraModel(model, config);
+        foreach (Linear layer in model.Linears.Where(l => config.Targets(l.Name)))
+        {
+            if (layer.Adapter is not null)
+            {
+                lora.Dispose();
+                throw new InvalidOperationException($"{layer.Name} already has an adapter");
+            }
+            var adapter = new LoraLinear(layer, config, generator);
+            layer.Adapter = adapter;
+            lora._adapters.Add(adapter);
+        }
+        return lora;
+    }
+
+    /// <summary>The PEFT state-dict key of one LoRA matrix.</summary>
+    public static string PeftKey(string modulePath, string matrix) => $"base_model.model.{modulePath}.{matrix}.weight";
+
+    /// <summary>Switches dropout on (training) or off (evaluation, generation).</summary>
+    public void SetTraining(bool training)
+    {
+        foreach (LoraLinear adapter in _adapters)
+        {
+            adapter.Training = training;
+        }
+    }
+
+    /// <summary>Folds every adapter into its base weight (for export of a merged model); see <see cref="Unmerge"/>.</summary>
+    public void Merge() => _adapters.ForEach(a => a.Merge());
+
+    /// <summary>Takes the adapters back out of the base weights.</summary>
+    public void Unmerge() => _adapters.ForEach(a => a.Unmerge());
+
+    /// <summary>Short names of the adapted modules, e.g. q_proj, v_proj (PEFT's target_modules).</summary>
+    public IReadOnlyList<string> AdaptedModuleNames =>
+        _adapters.Select(a => a.Target.Name[(a.Target.Name.LastIndexOf('.') + 1)..]).Distinct().ToList();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (LoraLinear adapter in _adapters)
+        {
+            adapter.Unmerge();
+            adapter.Target.Adapter = null;
+            adapter.Dispose();
+        }
+        _adapters.Clear();
+    }
+}

@@ -1,0 +1,18 @@
+namespace FineTune.Training.Train;
+
+/// <summary>What one optimizer step measured.</summary>
+/// <param name="Step">1-based step number.</param>
+/// <param name="TotalSteps">Planned steps.</param>
+/// <param name="Loss">Mean cross entropy per target token of this step's batch.</param>
+/// <param name="LearningRate">Rate used for this update.</param>
+/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="Tokens">Real tokens processed this step.</param>
+/// <param name="TokensSeen">Real tokens processed since the run began.</param>
+/// <param name="ElapsedSeconds">Wall time since the run began.</param>
+/// <param name="MicroBatchSize">Rows per forward pass (smaller after an out-of-memory retry).</param>
+public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize);
+
+/// <summary>Mean validation loss at a step.</summary>
+/// <param name="Step">The step after which evaluation ran.</param>
+/// <param name="Loss">Mean cross entropy per target token of the validation split.</param>
+public sealed record EvalReport(long Step, double Loss);

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using FineTune.Torch;
+using FineTune.Torch.Safetensors;
+using FineTune.Training.Lora;
+
+namespace FineTune.Training.Train;
+
+/// <summary>
+/// Checkpoints hold everything a resumed run needs to continue bit for bit on CPU: the adapter, AdamW's moments and
+/// step count, the dropout generator's state, the data cursor (epoch, row), the micro-batch size and the histories.
+/// </summary>
+public sealed partial class Trainer
+{
+    private const string OptimizerFile = "optimizer.safetensors";
+    private const string StateFile = "trainer_state.json";
+
+    /// <summary>Writes a checkpoint folder atomically (built beside it, then renamed); returns its path.</summary>
+    public string SaveCheckpoint(string folder, string baseModelNameOrPath)
+    {
+        string staging = folder + ".partial";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+        PeftAdapter.Save(_lora, staging, baseModelNameOrPath);
+        using (var scope = TensorScope.Begin())
+        {
+            var tensors = _optimizer.StateTensors().Select(p => p.Value.ToSafetensor(p.Key)).ToList();
+            SafetensorsWriter.Write(Path.Combine(staging, OptimizerFile), tensors);
+            Tensor generatorState = _dropoutGenerator.get_state();
+            var state = new CheckpointState(
+                StepsDone,
+                _optimizer.StepCount,
+                _rows.Epoch,
+                _rows.Row,
+                _microBatchSize,
+                _tokensSeen,
+                ElapsedSeconds,
+                Convert.ToBase64String(generatorState.ToArray<byte>()),
+                _lossHistory.ToList(),
+                _evalLosses.Select(e => new[] { e.Step, e.Loss }).ToList());
+            WriteJsonAtomically(Path.Combine(staging, StateFile), state);
+        }
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        Directory.Move(staging, folder);
+        return folder;
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this trainer.</summary>
+    public void LoadCheckpoint(string folder)
+    {
+        string statePath = Path.Combine(folder, StateFile);
+        if (!File.Exists(statePath))
+        {
+            throw new FileNotFoundException($"{folder} is not a checkpoint: {StateFile} is missing", statePath);
+        }
+        CheckpointState state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath), s_json)
+            ?? throw new InvalidDataException($"{statePath} is empty");
+        using (SafetensorsFile adapter = SafetensorsFile.Open(Path.Combine(folder, PeftAdapter.WeightsFile)))
+        using (var noGrad = torch.no_grad())
+        {
+            foreach (var (key, parameter) in _lora.NamedParameters)
+            {
+                using Tensor stored = adapter.LoadTensor(key);
+                parameter.copy_(stored).Dispose();
+            }
+        }
+        using (SafetensorsFile optimizer = SafetensorsFile.Open(Path.Combine(folder, OptimizerFile)))
+        {
+            _optimizer.LoadState(state.OptimizerSteps, name => optimizer.Tensors.ContainsKey(name) ? optimizer.LoadTensor(name) : null);
+        }
+        byte[] generatorBytes = Convert.FromBase64String(state.DropoutGeneratorState);
+        using (Tensor generatorState = torch.tensor(generatorBytes))
+        {
+            _dropoutGenerator.set_state(generatorState);
+        }
+        StepsDone = state.Step;
+        _rows.Seek(state.Epoch, state.Row);
+        _microBatchSize = state.MicroBatchSize;
+        _tokensSeen = state.TokensSeen;
+        _elapsedBefore = state.ElapsedSeconds;
+        _lossHistory.Clear();
+        _lossHistory.AddRange(state.LossHistory);
+        _evalLosses.Clear();
+        _evalLosses.AddRange(state.EvalLosses.Select(e => new EvalReport((long)e[0], e[1])));
+    }
+
+    private sealed record CheckpointState(
+        long Step,
+        long OptimizerSteps,
+        int Epoch,
+        int Row,
+        int MicroBatchSize,
+        long TokensSeen,
+        double ElapsedSeconds,
+        string DropoutGeneratorState,
+        List<double> LossHistory,
+        List<double[]> EvalLosses);
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using FineTune.Training.Lora;
+
+namespace FineTune.Training.Train;
+
+/// <summary>The run loop around <see cref="Step"/>: logging, evaluation, checkpoints, the final adapter and result.</summary>
+public sealed partial class Trainer
+{
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    private static readonly JsonSerializerOptions s_jsonLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// Trains to <see cref="TotalSteps"/> (or until cancelled), writing <c>training_log.jsonl</c>, checkpoints,
+    /// <c>adapter_model.safetensors</c> + <c>adapter_config.json</c> and <c>result.json</c> into outputDir.
+    /// </summary>
+    public TrainingResult Run(string outputDir, string baseModelNameOrPath, string? resumeFrom = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(outputDir);
+        try
+        {
+            if (resumeFrom is not null)
+            {
+                LoadCheckpoint(resumeFrom);
+            }
+            string stopReason = "max_steps";
+            using (var log = new StreamWriter(Path.Combine(outputDir, "training_log.jsonl"), append: resumeFrom is not null))
+            {
+                long lastEval = -1;
+                while (StepsDone < TotalSteps)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        stopReason = "cancelled";
+                        break;
+                    }
+                    StepReport report = Step();
+                    log.WriteLine(JsonSerializer.Serialize(new { type = "step", report.Step, report.Loss, report.LearningRate, report.GradNorm, report.Tokens, report.TokensSeen, report.ElapsedSeconds }, s_jsonLine));
+                    if (_config.EvalEvery > 0 && StepsDone % _config.EvalEvery == 0 && _validation.Count > 0)
+                    {
+                        RecordEval(log);
+                        lastEval = StepsDone;
+                    }
+                    if (_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0 && StepsDone < TotalSteps)
+                    {
+                        string checkpoint = SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath);
+                        Callbacks.OnSave(checkpoint);
+                    }
+                    log.Flush();
+                }
+                if (_validation.Count > 0 && lastEval != StepsDone && StepsDone > 0)
+                {
+                    RecordEval(log);
+                }
+            }
+            PeftAdapter.Save(_lora, outputDir, baseModelNameOrPath);
+            Callbacks.OnSave(outputDir);
+            var result = new TrainingResult
+            {
+                Completed = stopReason == "max_steps",
+                StopReason = stopReason,
+                Steps = StepsDone,
+                FinalLoss = _lossHistory.Count > 0 ? _lossHistory[^1] : double.NaN,
+                LossHistory = _lossHistory.ToList(),
+                EvalLosses = _evalLosses.ToList(),
+                TokensSeen = _tokensSeen,
+                ElapsedSeconds = ElapsedSeconds,
+                TrainableParameters = _lora.TrainableParameterCount,
+            };
+            WriteJsonAtomically(Path.Combine(outputDir, "result.json"), ResultJson(result));
+            Callbacks.OnComplete(result);
+            return result;
+        }
+        catch (Exception e)
+        {
+            Callbacks.OnError(e);
+            throw;
+        }
+    }
+
+    private void RecordEval(StreamWriter log)
+    {
+        var report = new EvalReport(StepsDone, Evaluate());
+        _evalLosses.Add(report);
+        log.WriteLine(JsonSerializer.Serialize(new { type = "eval", report.Step, report.Loss }, s_jsonLine));
+        Callbacks.OnEval(report);
+    }
+
+    private static object ResultJson(TrainingResult r) => new
+    {
+        r.Completed,
+        r.StopReason,
+        r.Steps,
+        FinalLoss = double.IsFinite(r.FinalLoss) ? r.FinalLoss : (double?)null,
+        r.LossHistory,
+        EvalLosses = r.EvalLosses.Select(e => new { e.Step, e.Loss }),
+        r.TokensSeen,
+        r.ElapsedSeconds,
+        r.TokensPerSecond,
+        r.TrainableParameters,
+    };
+
+    internal static void WriteJsonAtomically(string path, object value)
+    {
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(value, s_json));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using FineTune.Torch;
+using FineTune.Training.Lora;
+using FineTune.Training.Model;
+using F = FineTune.Torch.torch.nn.functional;
+
+namespace FineTune.Training.Train;
+
+/// <summary>
+/// The LoRA training loop: one straight-line <see cref="Step"/> with numbered phases, evaluation, checkpoints and
+/// resume. It is not a data pipeline (examples arrive tokenized) and knows nothing of jobs or HTTP. Runs on the
+/// calling thread; tensors never leave it.
+/// </summary>
+public sealed partial class Trainer : IDisposable
+{
+    private const int MaxOutOfMemoryRetries = 3;
+    private readonly Transformer _model;
+    private readonly LoraModel _lora;
+    private readonly IReadOnlyList<TokenizedExample> _validation;
+    private readonly TrainingConfig _config;
+    private readonly Device _device;
+    private readonly RowSchedule _rows;
+    private readonly AdamW _optimizer;
+    private readonly Generator _dropoutGenerator;
+    private readonly List<double> _lossHistory = new();
+    private readonly List<EvalReport> _evalLosses = new();
+    private int _microBatchSize;
+    private long _tokensSeen;
+    private double _elapsedBefore;
+    private readonly Stopwatch _clock = new();
+
+    /// <summary>Prepares a run; examples must already fit <see cref="TrainingConfig.MaxSeqLength"/>.</summary>
+    public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("there are no training examples", nameof(train));
+        }
+        _model = model;
+        _lora = lora;
+        _validation = validation;
+        _config = config;
+        _device = device;
+        _rows = new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing);
+        _optimizer = new AdamW(lora.NamedParameters, weightDecay: config.WeightDecay);
+        _dropoutGenerator = new Generator(config.Seed + 1, device);
+        foreach (LoraLinear adapter in lora.Adapters)
+        {
+            adapter.DropoutGenerator = _dropoutGenerator;
+        }
+        _microBatchSize = config.MicroBatchSize;
+        long rowsPerStep = (long)config.MicroBatchSize * config.GradientAccumulation;
+        TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(_rows.RowsPerEpoch * config.Epochs / rowsPerStep));
+        WarmupSteps = (long)Math.Floor(TotalSteps * config.WarmupRatio);
+    }
+
+    /// <summary>Planned optimizer steps.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Steps of linear warmup.</summary>
+    public long WarmupSteps { get; }
+
+    /// <summary>Steps taken so far (including those before a resumed checkpoint).</summary>
+    public long StepsDone { get; private set; }
+
+    /// <summary>Hooks called during the run.</summary>
+    public ITrainingCallbacks Callbacks { get; init; } = new NoCallbacks();
+
+    /// <summary>One optimizer step over MicroBatchSize × GradientAccumulation rows.</summary>
+    public StepReport Step()
+    {
+        _clock.Start();
+        long step = StepsDone + 1;
+        double learningRate = LearningRateSchedule.At(_config.LrSchedule, _config.LearningRate, step, TotalSteps, WarmupSteps);
+
+        // 1) sample the logical batch: a fixed set of rows, replayable if a smaller micro-batch must retry it.
+        List<IReadOnlyList<TokenizedExample>> rows = _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation);
+        long targetTokens = rows.Sum(r => r.Sum(e => Math.Max(0, e.TargetCount - (e.LossMask[0] ? 1 : 0))));
+        long tokens = rows.Sum(r => r.Sum(e => (long)e.InputIds.Length));
+
+        // 2) forward and loss, accumulating gradients micro-batch by micro-batch (halving the micro-batch on OOM).
+        double lossSum = ForwardBackwardWithRetry(rows, Math.Max(1, targetTokens));
+        double loss = lossSum / Math.Max(1, targetTokens);
+        if (!double.IsFinite(loss))
+        {
+            throw new TrainingDivergedException($"the loss became {loss} at step {step}; lower the learning rate (now {learningRate:G3}) or check the data");
+        }
+
+        // 3) clip the global gradient norm.
+        double gradNorm = ClipGradients(_config.MaxGradNorm);
+
+        // 4) optimizer step.
+        _optimizer.Step(learningRate);
+        _optimizer.ZeroGrad();
+
+        // 5) report.
+        StepsDone = step;
+        _tokensSeen += tokens;
+        _lossHistory.Add(loss);
+        _clock.Stop();
+        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize);
+        Callbacks.OnStep(report);
+        return report;
+    }
+
+    private double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
+
+    private double ForwardBackwardWithRetry(List<IReadOnlyList<TokenizedExample>> rows, long targetTokens)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                double lossSum = 0;
+                foreach (IReadOnlyList<TokenizedExample>[] micro in rows.Chunk(_microBatchSize))
+                {
+                    lossSum += ForwardBackward(micro, targetTokens);
+                }
+                return lossSum;
+            }
+            catch (TorchOutOfMemoryException e) when (attempt < MaxOutOfMemoryRetries && _microBatchSize > 1)
+            {
+                _optimizer.ZeroGrad();
+                _microBatchSize = Math.Max(1, _microBatchSize / 2);
+                if (_device.Type == DeviceType.CUDA)
+                {
+                    torch.cuda.empty_cache();
+                }
+                Trace.TraceWarning($"out of memory ({e.Message}); retrying the step with micro-batch {_microBatchSize}");
+            }
+        }
+    }
+
+    /// <summary>Sum of per-token losses of a micro-batch; backward of that sum / the step's target tokens.</summary>
+    private double ForwardBackward(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, long stepTargetTokens)
+    {
+        using var scope = TensorScope.Begin();
+        using PackedBatch batch = PackedBatch.Build(rows, _config.MaxSeqLength, _device);
+        Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, V)
+        long vocabulary = logits.size(-1);
+        Tensor lossSum = F.cross_entropy(
+            logits.reshape(-1, vocabulary).to(ScalarType.Float32),
+            batch.Targets.reshape(-1),
+            ignoreIndex: PackedBatch.IgnoreIndex,
+            reduction: torch.nn.Reduction.Sum);
+        lossSum.div(stepTargetTokens).backward();
+        return lossSum.item();
+    }
+
+    private double ClipGradients(double maxNorm)
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        var grads = _lora.NamedParameters.Select(p => p.Value.grad()).OfType<Tensor>().ToList();
+        if (grads.Count == 0)
+        {
+            return 0;
+        }
+        Tensor squares = torch.stack(grads.Select(g => g.to(ScalarType.Float32).norm().square()).ToList()).sum();
+        double norm = Math.Sqrt(squares.item());
+        if (maxNorm > 0 && norm > maxNorm)
+        {
+            double factor = maxNorm / (norm + 1e-6);
+            grads.ForEach(g => g.mul_(factor));
+        }
+        return norm;
+    }
+
+    /// <summary>Mean loss per target token on the validation split, without dropout or gradients.</summary>
+    public double Evaluate()
+    {
+        if (_validation.Count == 0)
+        {
+            return double.NaN;
+        }
+        _lora.SetTraining(false);
+        try
+        {
+            using var noGrad = torch.no_grad();
+            double lossSum = 0;
+            long targets = 0;
+            foreach (TokenizedExample[] chunk in _validation.Chunk(_microBatchSize))
+            {
+                using var scope = TensorScope.Begin();
+                using PackedBatch batch = PackedBatch.Build(chunk.Select(e => (IReadOnlyList<TokenizedExample>)[e]).ToList(), _config.MaxSeqLength, _device);
+                Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
+                lossSum += F.cross_entropy(logits.reshape(-1, logits.size(-1)).to(ScalarType.Float32), batch.Targets.reshape(-1), ignoreIndex: PackedBatch.IgnoreIndex, reduction: torch.nn.Reduction.Sum).item();
+                targets += batch.TargetTokens;
+            }
+            return lossSum / Math.Max(1, targets);
+        }
+        finally
+        {
+            _lora.SetTraining(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (LoraLinear adapter in _lora.Adapters)
+        {
+            adapter.DropoutGenerator = null;
+        }
+        _optimizer.Dispose();
+        _dropoutGenerator.Dispose();
+    }
+
+    private sealed class NoCallbacks : ITrainingCallbacks
+    {
+    }
+}

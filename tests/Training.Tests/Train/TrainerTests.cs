@@ -1,0 +1,99 @@
+using FineTune.Torch;
+using FineTune.Training.Lora;
+using FineTune.Training.Model;
+using FineTune.Training.Train;
+
+namespace FineTune.Training.Tests.Train;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-train-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static TrainingConfig Config(long steps) => new()
+    {
+        MaxSteps = steps,
+        LearningRate = 5e-3,
+        MicroBatchSize = 2,
+        GradientAccumulation = 2,
+        MaxSeqLength = 64,
+        WarmupRatio = 0,
+        Lora = new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0.1, TargetModules = ["all-linear"] },
+    };
+
+    private static TrainingResult Train(TrainingConfig config, string output, string? resumeFrom = null)
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        var examples = TinyStoriesFixture.Examples();
+        using var trainer = new Trainer(model, lora, examples, examples.Take(2).ToList(), config, Device.CPU);
+        return trainer.Run(output, "tinystories-656k", resumeFrom);
+    }
+
+    [Fact]
+    public void Run_SmallDataset_LossFallsAndOutputsArePeftAndResult()
+    {
+        TrainingResult result = Train(Config(30) with { EvalEvery = 10 }, _folder);
+
+        Assert.True(result.Completed);
+        Assert.Equal("max_steps", result.StopReason);
+        Assert.Equal(30, result.Steps);
+        Assert.True(result.LossHistory[^1] < result.LossHistory[0] * 0.8, $"loss {result.LossHistory[0]} -> {result.LossHistory[^1]}");
+        Assert.Equal([10L, 20, 30], result.EvalLosses.Select(e => e.Step));
+        Assert.True(result.TokensPerSecond > 0);
+        Assert.True(File.Exists(Path.Combine(_folder, "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_folder, "adapter_config.json")));
+        Assert.Contains("\"stop_reason\": \"max_steps\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
+        Assert.Equal(33, File.ReadAllLines(Path.Combine(_folder, "training_log.jsonl")).Length);
+    }
+
+    [Fact]
+    public void Resume_FromCheckpoint_ReproducesTheUninterruptedLossesBitForBit()
+    {
+        string full = Path.Combine(_folder, "full");
+        string interrupted = Path.Combine(_folder, "interrupted");
+        TrainingResult uninterrupted = Train(Config(6), full);
+        Train(Config(6) with { SaveEvery = 3 }, interrupted);
+
+        TrainingResult resumed = Train(Config(6), Path.Combine(_folder, "resumed"), resumeFrom: Path.Combine(interrupted, "checkpoint-3"));
+
+        Assert.Equal(uninterrupted.LossHistory, resumed.LossHistory);
+        Assert.Equal(6, resumed.Steps);
+    }
+
+    [Fact]
+    public void PackedRow_GivesTheSameLossAsSeparateRows()
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        var examples = TinyStoriesFixture.Examples(2);
+        using var noGrad = torch.no_grad();
+        double Loss(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows)
+        {
+            using var scope = TensorScope.Begin();
+            using PackedBatch batch = PackedBatch.Build(rows, 128, Device.CPU);
+            Tensor logits = model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
+            return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.Targets.reshape(-1), reduction: torch.nn.Reduction.Sum).item();
+        }
+
+        double packed = Loss([examples]);
+        double separate = Loss([[examples[0]], [examples[1]]]);
+
+        Assert.Equal(separate, packed, 3);
+    }
+
+    [Fact]
+    public void Run_DivergingLearningRate_StopsWithAClearError()
+    {
+        var error = Assert.Throws<TrainingDivergedException>(() => Train(Config(20) with { LearningRate = 1e30, MaxGradNorm = 0 }, _folder));
+
+        Assert.Contains("learning rate", error.Message);
+    }
+}
