@@ -19,6 +19,7 @@ public static class CliApp
             TokenizeCommand.Create(output),
             GenerateCommand.Create(output),
             InitModelCommand.Create(output),
+            TrainCommand.Create(output),
         };
         try
         {

@@ -15,7 +15,7 @@ internal static class GenerateCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face model folder", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder or Hugging Face id (org/name)", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Text to continue (default: start from BOS)" };
         var maxNewTokens = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 128 };
         var greedy = new Option<bool>("--greedy") { Description = "Pick the most likely token each step" };
@@ -32,7 +32,7 @@ internal static class GenerateCommand
         };
         command.SetAction(parseResult =>
         {
-            string folder = parseResult.GetValue(model)!;
+            string folder = ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None);
             var options = new GenerationOptions
             {
                 MaxNewTokens = parseResult.GetValue(maxNewTokens),

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using FineTune.Training.Backends;
+using FineTune.Training.Lora;
+using FineTune.Training.Train;
+
+namespace FineTune.Cli.Commands;
+
+/// <summary>
+/// <c>finetune train --model DIR|org/name --data FILE --out DIR [...]</c>: LoRA fine-tuning from the command line, the
+/// same engine and backends the workers run. Progress goes to the terminal, or as JSON lines with <c>--json</c>.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Model folder or Hugging Face id (org/name)", Required = true };
+        var data = new Option<string>("--data") { Description = "Training data: JSON array, JSONL or CSV", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Output folder (adapter, logs, checkpoints, result.json)", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation data file (default: 10% of --data)" };
+        var format = new Option<string?>("--format") { Description = "messages|sharegpt|alpaca|prompt_completion|text|tabular (default: detect)" };
+        var groupBy = new Option<string?>("--group-by") { Description = "Tabular: column whose records form one example" };
+        var orderBy = new Option<string?>("--order-by") { Description = "Tabular: order of records within a group" };
+        var backend = new Option<string>("--backend") { DefaultValueFactory = _ => "libtorch-cpu" };
+        var backendOptions = new Option<string?>("--backend-options") { Description = "Backend options as a JSON object, e.g. {\"threads\":2}" };
+        var steps = new Option<long?>("--steps") { Description = "Optimizer steps (default: from --epochs)" };
+        var epochs = new Option<double?>("--epochs") { Description = "Passes over the data (default 1)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 2e-4)" };
+        var schedule = new Option<string?>("--lr-schedule") { Description = "constant|linear|cosine (default cosine)" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Sequences per micro-batch (default 4)" };
+        var gradAccum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)" };
+        var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Longest sequence in tokens (default 512)" };
+        var loraR = new Option<int?>("--lora-r");
+        var loraAlpha = new Option<double?>("--lora-alpha");
+        var loraDropout = new Option<double?>("--lora-dropout");
+        var targets = new Option<string?>("--targets") { Description = "q_proj,k_proj,... or all-linear" };
+        var rsLora = new Option<bool>("--rslora") { Description = "Scale by alpha/sqrt(r)" };
+        var noPacking = new Option<bool>("--no-packing");
+        var allTokens = new Option<bool>("--all-tokens") { Description = "Loss on every token, not only replies" };
+        var chatTemplate = new Option<string?>("--chat-template") { Description = "chatml|llama3|llama2|mistral|alpaca (default: the tokenizer's)" };
+        var seed = new Option<long?>("--seed");
+        var evalEvery = new Option<int?>("--eval-every");
+        var saveEvery = new Option<int?>("--save-every");
+        var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from" };
+        var json = CliOptions.Json();
+        var command = new Command("train", "Fine-tune a model with LoRA")
+        {
+            model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, batchSize, gradAccum,
+            maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, json,
+        };
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var defaults = new TrainingConfig();
+            var lora = new LoraConfig();
+            var config = defaults with
+            {
+                MaxSteps = parseResult.GetValue(steps),
+                Epochs = parseResult.GetValue(epochs) ?? defaults.Epochs,
+                LearningRate = parseResult.GetValue(lr) ?? defaults.LearningRate,
+                LrSchedule = parseResult.GetValue(schedule) ?? defaults.LrSchedule,
+                MicroBatchSize = parseResult.GetValue(batchSize) ?? defaults.MicroBatchSize,
+                GradientAccumulation = parseResult.GetValue(gradAccum) ?? defaults.GradientAccumulation,
+                MaxSeqLength = parseResult.GetValue(maxSeqLen) ?? defaults.MaxSeqLength,
+                Packing = !parseResult.GetValue(noPacking),
+                Seed = parseResult.GetValue(seed) ?? defaults.Seed,
+                EvalEvery = parseResult.GetValue(evalEvery) ?? defaults.EvalEvery,
+                SaveEvery = parseResult.GetValue(saveEvery) ?? defaults.SaveEvery,
+                Lora = lora with
+                {
+                    Rank = parseResult.GetValue(loraR) ?? lora.Rank,
+                    Alpha = parseResult.GetValue(loraAlpha) ?? lora.Alpha,
+                    Dropout = parseResult.GetValue(loraDropout) ?? lora.Dropout,
+                    UseRsLora = parseResult.GetValue(rsLora),
+                    TargetModules = parseResult.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? lora.TargetModules,
+                },
+            };
+            if (parseResult.GetValue(steps) is not null && parseResult.GetValue(epochs) is not null)
+            {
+                throw new ArgumentException("give --steps or --epochs, not both");
+            }
+            string modelArgument = parseResult.GetValue(model)!;
+            var request = new TrainingRequest
+            {
+                ModelFolder = ModelSource.Resolve(modelArgument, cancellationToken),
+                BaseModelName = modelArgument,
+                DataFile = parseResult.GetValue(data)!,
+                ValidationFile = parseResult.GetValue(validation),
+                Format = parseResult.GetValue(format),
+                GroupBy = parseResult.GetValue(groupBy),
+                OrderBy = parseResult.GetValue(orderBy),
+                ChatTemplate = parseResult.GetValue(chatTemplate),
+                AllTokens = parseResult.GetValue(allTokens),
+                OutputDir = parseResult.GetValue(outDir)!,
+                ResumeFrom = parseResult.GetValue(resume),
+                Config = config,
+                BackendOptions = ParseObject(parseResult.GetValue(backendOptions)),
+            };
+            ITrainingBackend trainingBackend = TrainingBackends.Get(parseResult.GetValue(backend)!);
+            var progress = new TrainProgress(output, parseResult.GetValue(json));
+            TrainingResult result = trainingBackend.Train(request, progress, cancellationToken);
+            progress.WriteResult(result, request.OutputDir);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static JsonObject? ParseObject(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        return JsonNode.Parse(text) as JsonObject ?? throw new ArgumentException("--backend-options must be a JSON object");
+    }
+}

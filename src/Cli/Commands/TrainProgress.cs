@@ -1,0 +1,62 @@
+using System.Text.Json;
+using FineTune.Training.Train;
+
+namespace FineTune.Cli.Commands;
+
+/// <summary>Shows training progress: a one-line bar on a terminal, or one JSON object per line with --json.</summary>
+internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCallbacks
+{
+    private readonly bool _terminal = !json && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+
+    public void OnStep(StepReport r)
+    {
+        double tokensPerSecond = r.ElapsedSeconds > 0 ? r.TokensSeen / r.ElapsedSeconds : 0;
+        if (json)
+        {
+            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds });
+            return;
+        }
+        double eta = r.Step > 0 ? r.ElapsedSeconds / r.Step * (r.TotalSteps - r.Step) : 0;
+        int width = 30;
+        int filled = (int)(width * r.Step / Math.Max(1, r.TotalSteps));
+        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {r.LearningRate:G3} {tokensPerSecond:F0} tok/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
+        if (_terminal)
+        {
+            output.Write("\r" + line);
+        }
+        else
+        {
+            output.WriteLine(line);
+        }
+    }
+
+    public void OnEval(EvalReport report)
+    {
+        if (json)
+        {
+            Write(new { type = "eval", step = report.Step, loss = report.Loss });
+            return;
+        }
+        output.WriteLine($"{(_terminal ? "\n" : "")}eval after step {report.Step}: loss {report.Loss:F4}");
+    }
+
+    public void OnSave(string path)
+    {
+        if (json)
+        {
+            Write(new { type = "checkpoint", path = Path.GetFullPath(path) });
+        }
+    }
+
+    public void WriteResult(TrainingResult result, string outputDir)
+    {
+        if (json)
+        {
+            Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, output = Path.GetFullPath(outputDir) });
+            return;
+        }
+        output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
+    }
+
+    private void Write(object value) => output.WriteLine(JsonSerializer.Serialize(value, CliJson.Compact));
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using FineTune.Training.Train;
+
+namespace FineTune.Training.Backends;
+
+/// <summary>
+/// A way to run training (the "backend-first" contract): each backend declares its own typed options, publishes them
+/// as JSON Schema (for <c>GET /v1/backends</c>) and rejects an option it does not support before training starts.
+/// </summary>
+public interface ITrainingBackend
+{
+    /// <summary>Stable name, e.g. <c>libtorch-cpu</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>One line for humans.</summary>
+    public string Description { get; }
+
+    /// <summary>JSON Schema (draft 2020-12) of the backend's options object.</summary>
+    public JsonObject OptionsSchema { get; }
+
+    /// <summary>Whether this machine can run the backend (e.g. a CUDA device is present).</summary>
+    public bool IsAvailable { get; }
+
+    /// <summary>Checks a request without training: options, hyperparameters, files. Throws naming the problem.</summary>
+    public void Validate(TrainingRequest request);
+
+    /// <summary>Runs the request to completion (or cancellation) and returns the result also written as result.json.</summary>
+    public TrainingResult Train(TrainingRequest request, ITrainingCallbacks callbacks, CancellationToken cancellationToken);
+}

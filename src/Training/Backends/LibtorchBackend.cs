@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using FineTune.Torch;
+using FineTune.Training.Data;
+using FineTune.Training.Lora;
+using FineTune.Training.Model;
+using FineTune.Training.Tokenization;
+using FineTune.Training.Train;
+
+namespace FineTune.Training.Backends;
+
+/// <summary>
+/// Training on libtorch through our binding, on the CPU (<c>libtorch-cpu</c>, fp32) or a CUDA device
+/// (<c>libtorch-cuda</c>, bf16/fp16/fp32 base weights). The pipeline: read and validate the data, split it, render
+/// and tokenize, load the model, attach LoRA, train.
+/// </summary>
+public sealed class LibtorchBackend : ITrainingBackend
+{
+    private static readonly string[] s_cpuOptions = ["threads"];
+    private static readonly string[] s_cudaOptions = ["device_index", "dtype"];
+    private readonly bool _cuda;
+
+    private LibtorchBackend(bool cuda)
+    {
+        _cuda = cuda;
+    }
+
+    /// <summary>The CPU backend.</summary>
+    public static LibtorchBackend Cpu { get; } = new(cuda: false);
+
+    /// <summary>The CUDA backend.</summary>
+    public static LibtorchBackend Cuda { get; } = new(cuda: true);
+
+    /// <inheritdoc />
+    public string Name => _cuda ? "libtorch-cuda" : "libtorch-cpu";
+
+    /// <inheritdoc />
+    public string Description => _cuda
+        ? "LoRA on a CUDA GPU through libtorch; base weights in bf16 (default), fp16 or fp32"
+        : "LoRA on the CPU through libtorch (fp32); for small models, tests and development";
+
+    /// <inheritdoc />
+    public JsonObject OptionsSchema => _cuda
+        ? LibtorchOptions.Schema("libtorch-cuda options", new JsonObject
+        {
+            ["device_index"] = LibtorchOptions.Property("integer", "CUDA device ordinal", 0, minimum: 0),
+            ["dtype"] = LibtorchOptions.Property("string", "dtype of the frozen base weights", "bf16", new JsonArray("bf16", "f16", "f32")),
+        })
+        : LibtorchOptions.Schema("libtorch-cpu options", new JsonObject
+        {
+            ["threads"] = LibtorchOptions.Property("integer", "intra-op CPU threads (default: libtorch's choice)", minimum: 1),
+        });
+
+    /// <inheritdoc />
+    public bool IsAvailable => !_cuda || torch.cuda.is_available();
+
+    private LibtorchOptions ParseOptions(TrainingRequest request) =>
+        LibtorchOptions.Parse(request.BackendOptions, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+
+    /// <inheritdoc />
+    public void Validate(TrainingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Config.Validate();
+        ParseOptions(request);
+        if (!IsAvailable)
+        {
+            throw new BackendOptionsException($"backend {Name} needs a CUDA device and this machine has none (libtorch {torch.version})");
+        }
+        if (!File.Exists(Path.Combine(request.ModelFolder, "config.json")))
+        {
+            throw new FileNotFoundException($"{request.ModelFolder} is not a model folder (no config.json)");
+        }
+        foreach (string? file in new[] { request.DataFile, request.ValidationFile })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                throw new FileNotFoundException($"data file {file} does not exist", file);
+            }
+        }
+        if (request.ValidationFraction is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.ValidationFraction, "validation fraction must be in [0, 1)");
+        }
+    }
+
+    /// <inheritdoc />
+    public TrainingResult Train(TrainingRequest request, ITrainingCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        Validate(request);
+        LibtorchOptions options = ParseOptions(request);
+        if (options.Threads is int threads)
+        {
+            torch.set_num_threads(threads);
+        }
+        Device device = _cuda ? Device.CUDA(options.DeviceIndex) : Device.CPU;
+        Tokenizer tokenizer = Tokenizer.FromFolder(request.ModelFolder);
+        var (train, validation) = ReadExamples(request);
+        var exampleTokenizer = new ExampleTokenizer(tokenizer, request.Config.MaxSeqLength, request.AllTokens, request.ChatTemplate);
+        List<TokenizedExample> trainTokens = exampleTokenizer.TokenizeAll(train).Examples;
+        List<TokenizedExample> validationTokens = validation.Count == 0 ? [] : exampleTokenizer.TokenizeAll(validation).Examples;
+
+        using Transformer model = TransformerLoader.Load(request.ModelFolder, options.DType, device);
+        using var generator = new Generator(request.Config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
+        using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device) { Callbacks = callbacks };
+        TrainingResult result = trainer.Run(request.OutputDir, request.BaseModelName, request.ResumeFrom, cancellationToken);
+        if (_cuda)
+        {
+            torch.cuda.empty_cache();
+        }
+        return result;
+    }
+
+    private static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Validation) ReadExamples(TrainingRequest request)
+    {
+        var readOptions = new DatasetReadOptions
+        {
+            Format = DatasetFormats.ParseOrAuto(request.Format),
+            GroupBy = request.GroupBy,
+            OrderBy = request.OrderBy,
+        };
+        IReadOnlyList<TrainingExample> examples = DatasetReader.ReadFile(request.DataFile, readOptions).EnsureValid().Examples;
+        if (request.ValidationFile is not null)
+        {
+            return (examples, DatasetReader.ReadFile(request.ValidationFile, readOptions).EnsureValid().Examples);
+        }
+        if (request.ValidationFraction <= 0 || examples.Count < 2)
+        {
+            return (examples, []);
+        }
+        DatasetSplit split = DatasetSplit.Split(examples, request.ValidationFraction, request.Config.Seed);
+        return (split.Train, split.Validation);
+    }
+}
