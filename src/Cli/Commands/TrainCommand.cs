@@ -42,11 +42,12 @@ internal static class TrainCommand
         var evalEvery = new Option<int?>("--eval-every");
         var saveEvery = new Option<int?>("--save-every");
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from" };
+        var merge = new Option<bool>("--merge") { Description = "Also write the model with the adapter merged, to OUT/merged" };
         var json = CliOptions.Json();
         var command = new Command("train", "Fine-tune a model with LoRA")
         {
             model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, batchSize, gradAccum,
-            maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, json,
+            maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, merge, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -92,6 +93,7 @@ internal static class TrainCommand
                 AllTokens = parseResult.GetValue(allTokens),
                 OutputDir = parseResult.GetValue(outDir)!,
                 ResumeFrom = parseResult.GetValue(resume),
+                Merge = parseResult.GetValue(merge),
                 Config = config,
                 BackendOptions = ParseObject(parseResult.GetValue(backendOptions)),
             };

@@ -104,6 +104,12 @@ public sealed class LibtorchBackend : ITrainingBackend
         using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
         using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device) { Callbacks = callbacks };
         TrainingResult result = trainer.Run(request.OutputDir, request.BaseModelName, request.ResumeFrom, cancellationToken);
+        if (request.Merge)
+        {
+            lora.Merge();
+            TransformerWriter.Save(model, request.ModelFolder, Path.Combine(request.OutputDir, "merged"));
+            callbacks.OnSave(Path.Combine(request.OutputDir, "merged"));
+        }
         if (_cuda)
         {
             torch.cuda.empty_cache();

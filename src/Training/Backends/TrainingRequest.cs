@@ -39,6 +39,9 @@ public sealed record TrainingRequest
     /// <summary>Folder receiving the adapter, logs, checkpoints and result.json.</summary>
     public required string OutputDir { get; init; }
 
+    /// <summary>Also write the base model with the adapter merged in, to <c>OutputDir/merged</c>.</summary>
+    public bool Merge { get; init; }
+
     /// <summary>Checkpoint folder to resume from.</summary>
     public string? ResumeFrom { get; init; }
 

@@ -150,22 +150,24 @@ internal sealed class Mlp(Linear gate, Linear up, Linear down) : IDisposable
 /// <summary>Pre-norm residual block.</summary>
 internal sealed class Block(RmsNorm attentionNorm, Attention attention, RmsNorm mlpNorm, Mlp mlp) : IDisposable
 {
+    public RmsNorm AttentionNorm { get; } = attentionNorm;
     public Attention Attention { get; } = attention;
+    public RmsNorm MlpNorm { get; } = mlpNorm;
     public Mlp Mlp { get; } = mlp;
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, Tensor? mask)
     {
         using var scope = TensorScope.Begin();
-        x = x.add(Attention.Forward(attentionNorm.Forward(x), cos, sin, cache, layer, mask));
-        x = x.add(Mlp.Forward(mlpNorm.Forward(x)));
+        x = x.add(Attention.Forward(AttentionNorm.Forward(x), cos, sin, cache, layer, mask));
+        x = x.add(Mlp.Forward(MlpNorm.Forward(x)));
         return scope.MoveToOuter(x);
     }
 
     public void Dispose()
     {
-        attentionNorm.Dispose();
+        AttentionNorm.Dispose();
         Attention.Dispose();
-        mlpNorm.Dispose();
+        MlpNorm.Dispose();
         Mlp.Dispose();
     }
 }
@@ -197,6 +199,31 @@ public sealed class Transformer : IDisposable
 
     /// <summary>Every linear layer by its Hugging Face module path (where LoRA adapters attach).</summary>
     public IEnumerable<Linear> Linears => _blocks.SelectMany(b => new[] { b.Attention.Q, b.Attention.K, b.Attention.V, b.Attention.O, b.Mlp.Gate, b.Mlp.Up, b.Mlp.Down });
+
+    /// <summary>Every base weight by its Hugging Face name, as stored in model.safetensors (borrowed tensors).</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> NamedWeights()
+    {
+        yield return KeyValuePair.Create("model.embed_tokens.weight", _embedding);
+        for (int i = 0; i < _blocks.Length; i++)
+        {
+            string p = $"model.layers.{i}.";
+            yield return KeyValuePair.Create(p + "input_layernorm.weight", _blocks[i].AttentionNorm.Weight);
+            yield return KeyValuePair.Create(p + "post_attention_layernorm.weight", _blocks[i].MlpNorm.Weight);
+            foreach (Linear linear in new[] { _blocks[i].Attention.Q, _blocks[i].Attention.K, _blocks[i].Attention.V, _blocks[i].Attention.O, _blocks[i].Mlp.Gate, _blocks[i].Mlp.Up, _blocks[i].Mlp.Down })
+            {
+                yield return KeyValuePair.Create(linear.Name + ".weight", linear.Weight);
+                if (linear.Bias is not null)
+                {
+                    yield return KeyValuePair.Create(linear.Name + ".bias", linear.Bias);
+                }
+            }
+        }
+        yield return KeyValuePair.Create("model.norm.weight", _finalNorm.Weight);
+        if (_lmHead is not null)
+        {
+            yield return KeyValuePair.Create("lm_head.weight", _lmHead);
+        }
+    }
 
     /// <summary>Number of base parameters, counting a tied matrix once.</summary>
     public long ParameterCount { get; internal set; }

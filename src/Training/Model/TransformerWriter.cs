@@ -1,0 +1,34 @@
+using FineTune.Torch;
+using FineTune.Torch.Safetensors;
+
+namespace FineTune.Training.Model;
+
+/// <summary>
+/// Saves a model as a Hugging Face folder: its weights (e.g. with LoRA merged in) as safetensors, plus config,
+/// generation config and tokenizer files copied from the folder it was loaded from.
+/// </summary>
+public static class TransformerWriter
+{
+    private static readonly string[] s_copiedFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+
+    /// <summary>Writes <paramref name="model"/> into <paramref name="folder"/>; a tied head is stored once, as HF does.</summary>
+    public static void Save(Transformer model, string sourceFolder, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Directory.CreateDirectory(folder);
+        using (var scope = TensorScope.Begin())
+        {
+            var tensors = model.NamedWeights().Select(w => w.Value.ToSafetensor(w.Key)).ToList();
+            SafetensorsWriter.Write(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        }
+        foreach (string file in s_copiedFiles.Where(f => File.Exists(Path.Combine(sourceFolder, f))))
+        {
+            string destination = Path.Combine(folder, file);
+            File.Copy(Path.Combine(sourceFolder, file), destination, overwrite: true);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(destination, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using FineTune.Testing;
+
+namespace FineTune.Cli.Tests;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-cli-train-" + Guid.NewGuid().ToString("N"));
+    private static readonly string s_alpaca = Path.Combine(RepoPaths.SharedAssets, "datasets", "alpaca-en-demo", "alpaca_en_demo.json");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static List<JsonElement> JsonLines(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+
+    [Fact]
+    public void Train_TinyStoriesOnAlpaca_LowersTheLossClearlyAndWritesThePeftAdapter()
+    {
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
+            "--steps", "40", "--lr", "3e-3", "--targets", "all-linear", "--lora-r", "16", "--lora-alpha", "32",
+            "--max-seq-len", "256", "--batch-size", "4", "--eval-every", "20", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        List<JsonElement> lines = JsonLines(run.Output);
+        double[] losses = lines.Where(l => l.GetProperty("type").GetString() == "step").Select(l => l.GetProperty("loss").GetDouble()).ToArray();
+        double[] evals = lines.Where(l => l.GetProperty("type").GetString() == "eval").Select(l => l.GetProperty("loss").GetDouble()).ToArray();
+        Assert.Equal(40, losses.Length);
+        Assert.True(losses.TakeLast(8).Average() < losses.Take(8).Average() - 0.5, $"first {losses.Take(8).Average():F3}, last {losses.TakeLast(8).Average():F3}");
+        Assert.Equal(2, evals.Length);
+        Assert.Equal("result", lines[^1].GetProperty("type").GetString());
+        Assert.True(File.Exists(Path.Combine(_folder, "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_folder, "result.json")));
+    }
+
+    [Fact]
+    public void Train_UnsupportedBackendOption_IsRejectedNamingIt()
+    {
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
+            "--steps", "1", "--backend-options", "{\"dtype\":\"bf16\"}");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("'dtype'", run.Error);
+        Assert.Contains("libtorch-cpu", run.Error);
+        Assert.False(Directory.Exists(_folder));
+    }
+
+    [Fact]
+    public void Train_BadDataFile_NamesTheLine()
+    {
+        Directory.CreateDirectory(_folder);
+        string data = Path.Combine(_folder, "bad.jsonl");
+        File.WriteAllLines(data, ["{\"prompt\": \"a\", \"completion\": \"b\"}", "{\"prompt\": \"a\""]);
+
+        CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", data, "--out", Path.Combine(_folder, "out"), "--steps", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("line 2", run.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+    }
+
+    [Fact]
+    public void Train_StepsAndEpochsTogether_IsOneReadableError()
+    {
+        CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder, "--steps", "3", "--epochs", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--steps or --epochs", run.Error);
+    }
+}
