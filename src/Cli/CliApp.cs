@@ -20,6 +20,7 @@ public static class CliApp
             GenerateCommand.Create(output),
             InitModelCommand.Create(output),
             TrainCommand.Create(output),
+            PrivacyCommand.Create(output),
         };
         try
         {

@@ -77,4 +77,21 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("llama-3.1-8b", run.Error);
     }
+
+    [Fact]
+    public void Generate_WithTrainedAdapterAndChat_RunsAndStops()
+    {
+        string data = Path.Combine(RepoPaths.SharedAssets, "datasets", "alpaca-en-demo", "identity.json");
+        string adapter = Path.Combine(_folder, "adapter");
+        Assert.Equal(0, CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", data, "--out", adapter, "--steps", "2", "--max-seq-len", "128").ExitCode);
+
+        CliRun run = CliRun.Invoke("generate", "--model", RepoPaths.Model("tinystories-656k"), "--adapter", adapter, "--chat", "--prompt", "Who are you?", "--max-new-tokens", "8", "--greedy", "--json");
+        CliRun missing = CliRun.Invoke("generate", "--model", RepoPaths.Model("tinystories-656k"), "--adapter", Path.Combine(_folder, "nope"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using JsonDocument result = JsonDocument.Parse(run.Output);
+        Assert.InRange(result.RootElement.GetProperty("token_ids").GetArrayLength(), 1, 8);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("adapter_config.json", missing.Error);
+    }
 }

@@ -48,7 +48,7 @@ internal static class OpsBenchmark
     }
 
     /// <summary>(M, K) x (K, N) in fp32 on the CPU; 2·M·N·K floating-point operations per product.</summary>
-    private static GemmResult Gemm(long m, long n, long k, int repeats)
+    internal static GemmResult Gemm(long m, long n, long k, int repeats)
     {
         using var scope = TensorScope.Begin();
         using var generator = new Generator(0);

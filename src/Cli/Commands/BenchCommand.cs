@@ -34,6 +34,52 @@ internal static class BenchCommand
             }
             return 0;
         });
-        return new Command("bench", "Benchmarks that print measured figures") { ops };
+        return new Command("bench", "Benchmarks that print measured figures") { ops, Train(output), Tokenize(output) };
+    }
+
+    private static Command Train(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Model folder (e.g. from init-model --config llama-30m)", Required = true };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4 };
+        var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 256 };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
+        var json = CliOptions.Json();
+        var train = new Command("train", "LoRA training tokens/s, step time, peak memory and model FLOP utilisation") { model, batchSize, seqLen, steps, json };
+        train.SetAction(parseResult =>
+        {
+            TrainBenchmarkResult r = TrainBenchmark.Run(ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None), parseResult.GetValue(batchSize), parseResult.GetValue(seqLen), parseResult.GetValue(steps));
+            output.WriteLine(parseResult.GetValue(json)
+                ? JsonSerializer.Serialize(r, CliJson.Options)
+                : $"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20)} MiB\n" +
+                  $"model {r.ModelGflops:F1} GFLOP/s vs fp32 GEMM {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}");
+            return 0;
+        });
+        return train;
+    }
+
+    private static Command Tokenize(TextWriter output)
+    {
+        var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer folder", Required = true };
+        var file = new Option<string?>("--file") { Description = "English text to encode (default: the Alpaca demo set's text)" };
+        var json = CliOptions.Json();
+        var command = new Command("tokenize", "Tokenizer throughput in MB/s on one thread (target >= 1 MB/s)") { tokenizer, file, json };
+        command.SetAction(parseResult =>
+        {
+            string text = parseResult.GetValue(file) is { } path ? File.ReadAllText(path) : DefaultText();
+            TokenizeBenchmarkResult r = TokenizeBenchmark.Run(parseResult.GetValue(tokenizer)!, text, 5);
+            output.WriteLine(parseResult.GetValue(json)
+                ? JsonSerializer.Serialize(r, CliJson.Options)
+                : $"{r.Bytes:N0} bytes -> {r.Tokens:N0} tokens: {r.ColdMegabytesPerSecond:F2} MB/s cold, {r.WarmMegabytesPerSecond:F2} MB/s warm (one thread)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string DefaultText()
+    {
+        string root = CliOptions.RepoRoot() ?? throw new ArgumentException("give --file (no checkout with ../shared/assets found)");
+        string alpaca = Path.Combine(root, "..", "shared", "assets", "datasets", "alpaca-en-demo", "alpaca_en_demo.json");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(alpaca));
+        return string.Join("\n", document.RootElement.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Value.GetString())));
     }
 }

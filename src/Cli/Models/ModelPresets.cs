@@ -8,7 +8,7 @@ namespace FineTune.Cli.Models;
 /// </summary>
 internal static class ModelPresets
 {
-    public static readonly IReadOnlyList<string> Names = ["tiny", "qwen2.5-0.5b", "llama-3.2-1b", "llama-3.1-8b"];
+    public static readonly IReadOnlyList<string> Names = ["tiny", "llama-30m", "qwen2.5-0.5b", "llama-3.2-1b", "llama-3.1-8b"];
 
     /// <summary>The config.json of a preset, and which shared tokenizer it uses.</summary>
     public static (JsonObject Config, string Tokenizer) Get(string name)
@@ -16,6 +16,7 @@ internal static class ModelPresets
         return name switch
         {
             "tiny" => (Llama(hidden: 64, intermediate: 172, layers: 2, heads: 4, kvHeads: 2, vocab: 2048, ropeTheta: 10000, rmsEps: 1e-5, tied: true, maxPositions: 512), "tinystories"),
+            "llama-30m" => (Llama(hidden: 512, intermediate: 1408, layers: 8, heads: 8, kvHeads: 8, vocab: 2048, ropeTheta: 10000, rmsEps: 1e-5, tied: true, maxPositions: 2048), "tinystories"),
             "qwen2.5-0.5b" => (Qwen2(), "qwen3"),
             "llama-3.2-1b" => (WithLlama3Rope(Llama(2048, 8192, 16, 32, 8, 128256, 500000, 1e-5, tied: true, maxPositions: 131072), factor: 32), "llama3"),
             "llama-3.1-8b" => (WithLlama3Rope(Llama(4096, 14336, 32, 32, 8, 128256, 500000, 1e-5, tied: false, maxPositions: 131072), factor: 8), "llama3"),

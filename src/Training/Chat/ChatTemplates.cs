@@ -88,4 +88,14 @@ public static class ChatTemplates
                 "The tokenizer has no chat_template of a known family; name one of: " + string.Join(", ", Names) + ".");
         return template.BindTo(tokenizer);
     }
+
+    /// <summary>
+    /// Like <see cref="ForTokenizer"/>, but a tokenizer without a known chat template (a base model) gets the Alpaca
+    /// format — what base models are usually tuned and prompted with — instead of an error.
+    /// </summary>
+    public static ChatTemplate ForTokenizerOrAlpaca(Tokenizer tokenizer, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return ForTokenizer(tokenizer, name ?? (Detect(tokenizer.ChatTemplate) is null ? AlpacaName : null));
+    }
 }

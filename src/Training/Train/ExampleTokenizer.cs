@@ -25,9 +25,7 @@ public sealed class ExampleTokenizer
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         _tokenizer = tokenizer;
-        _template = templateName is null && ChatTemplates.Detect(tokenizer.ChatTemplate) is null
-            ? ChatTemplates.ForTokenizer(tokenizer, ChatTemplates.AlpacaName)
-            : ChatTemplates.ForTokenizer(tokenizer, templateName);
+        _template = ChatTemplates.ForTokenizerOrAlpaca(tokenizer, templateName);
         _maxLength = maxLength;
         _allTokens = allTokens;
     }

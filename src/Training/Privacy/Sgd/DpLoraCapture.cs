@@ -1,0 +1,145 @@
+using FineTune.Torch;
+using FineTune.Training.Lora;
+using FineTune.Training.Privacy.Sgd.PerSampleGrads;
+
+namespace FineTune.Training.Privacy.Sgd;
+
+/// <summary>
+/// Per-sample gradients of every LoRA parameter from one forward and ONE backward pass. While attached, each
+/// adapted layer runs a capturing stand-in for its <see cref="LoraLinear"/> (same math, same parameters, same
+/// dropout stream) that keeps the branch's dropped input x̃, its low-rank activation h and its output delta.
+/// <see cref="ComputePerSampleGradients"/> then asks autograd for ∂loss/∂delta of every branch at once and
+/// contracts them with x̃ and h (<see cref="LoraLinearGrads"/>). Disposing puts the original adapters back.
+/// </summary>
+/// <remarks>
+/// Per-sample means per row of the batch: each row must be one record (record-level DP) or one entity's records
+/// (entity-level DP), the forward must keep rows independent (no cross-row packing or attention), and the loss
+/// must be a sum of per-row terms. The adapters must not be merged while attached. The parameters' <c>.grad</c>
+/// is never touched; <see cref="DpOptimizer"/> writes it after clipping and noise.
+/// </remarks>
+public sealed class DpLoraCapture : IDisposable
+{
+    private readonly List<CapturingLoraAdapter> _adapters = new();
+
+    private DpLoraCapture()
+    {
+    }
+
+    /// <summary>Swaps a capturing stand-in onto every adapted layer of <paramref name="lora"/>.</summary>
+    public static DpLoraCapture Attach(LoraModel lora)
+    {
+        ArgumentNullException.ThrowIfNull(lora);
+        var capture = new DpLoraCapture();
+        foreach (LoraLinear adapter in lora.Adapters)
+        {
+            if (!ReferenceEquals(adapter.Target.Adapter, adapter))
+            {
+                capture.Dispose();
+                throw new InvalidOperationException($"{adapter.Target.Name} does not run its LoRA adapter (already captured?)");
+            }
+            var capturing = new CapturingLoraAdapter(adapter, lora.Config.Dropout);
+            adapter.Target.Adapter = capturing;
+            capture._adapters.Add(capturing);
+        }
+        return capture;
+    }
+
+    /// <summary>Number of branch activations kept since the last clear (one per adapter per forward).</summary>
+    public int ActivationCount => _adapters.Sum(a => a.Activations.Count);
+
+    /// <summary>
+    /// Per-sample gradients of <paramref name="loss"/> (a scalar, the sum of per-row losses of the last forward) for
+    /// every LoRA parameter, in <see cref="LoraModel.NamedParameters"/> order: lora_A as (B, r, in), lora_B as
+    /// (B, out, r), float32. The tensors are new handles the caller owns. Runs one backward pass (to the earliest
+    /// adapter only) and then releases the kept activations.
+    /// </summary>
+    /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
+    /// <param name="retainGraph">Keep the graph, e.g. to differentiate the same loss again.</param>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> ComputePerSampleGradients(Tensor loss, bool retainGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        try
+        {
+            var outputs = _adapters.SelectMany(a => a.Activations.Select(c => c.Output)).ToList();
+            if (outputs.Count == 0)
+            {
+                throw new InvalidOperationException("no LoRA branch ran with gradients since the last clear; run the forward pass first");
+            }
+            Tensor?[] outputGrads = torch.autograd.grad([loss], outputs, retainGraph: retainGraph, allowUnused: true);
+            try
+            {
+                return Contract(outputGrads);
+            }
+            finally
+            {
+                Array.ForEach(outputGrads, g => g?.Dispose());
+            }
+        }
+        finally
+        {
+            Clear();
+        }
+    }
+
+    /// <summary>Drops the kept activations without differentiating (e.g. after a failed micro-batch).</summary>
+    public void Clear() => _adapters.ForEach(a => a.Clear());
+
+    /// <summary>Restores the original adapters on layers that still run a stand-in, and frees what was kept.</summary>
+    public void Dispose()
+    {
+        foreach (CapturingLoraAdapter adapter in _adapters)
+        {
+            adapter.Clear();
+            // A disposed LoraModel has already detached its layers; re-attaching would resurrect a freed adapter.
+            if (ReferenceEquals(adapter.Lora.Target.Adapter, adapter))
+            {
+                adapter.Lora.Target.Adapter = adapter.Lora;
+            }
+        }
+        _adapters.Clear();
+    }
+
+    private List<KeyValuePair<string, Tensor>> Contract(Tensor?[] outputGrads)
+    {
+        var result = new List<KeyValuePair<string, Tensor>>(2 * _adapters.Count);
+        try
+        {
+            int next = 0;
+            foreach (CapturingLoraAdapter adapter in _adapters)
+            {
+                (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count));
+                next += adapter.Activations.Count;
+                result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_A"), gradA));
+                result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_B"), gradB));
+            }
+            return result;
+        }
+        catch
+        {
+            result.ForEach(p => p.Value.Dispose());
+            throw;
+        }
+    }
+
+    // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.
+    private (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads)
+    {
+        if (outputGrads.Length == 0)
+        {
+            throw new InvalidOperationException($"{adapter.Lora.Target.Name} did not run in the forward pass, so its rows are unknown");
+        }
+        using var scope = TensorScope.Begin();
+        Tensor? gradA = null;
+        Tensor? gradB = null;
+        for (int i = 0; i < outputGrads.Length; i++)
+        {
+            LoraActivation activation = adapter.Activations[i];
+            // A branch the loss does not depend on has a zero gradient at its output.
+            Tensor outputGrad = outputGrads[i] ?? torch.zeros(activation.Output.shape, ScalarType.Float32, activation.Output.device);
+            (Tensor a, Tensor b) = LoraLinearGrads.Compute(activation.DroppedInput, activation.Low, outputGrad, adapter.Lora.B, adapter.Lora.Scaling);
+            gradA = gradA is null ? a : gradA.add(a);
+            gradB = gradB is null ? b : gradB.add(b);
+        }
+        return (scope.MoveToOuter(gradA!), scope.MoveToOuter(gradB!));
+    }
+}

@@ -1,0 +1,284 @@
+using FineTune.Torch;
+
+namespace FineTune.Training.Privacy.Sgd;
+
+/// <summary>
+/// The DP-SGD gradient pipeline of one logical step (opacus's <c>DPOptimizer.pre_step</c>), as methods called in
+/// order: <see cref="ClipAndAccumulate"/> per micro-batch (each sample's whole gradient clipped to norm C, the
+/// clipped gradients summed), <see cref="AddNoise"/> (N(0, σ²C²) per coordinate), <see cref="ScaleGrad"/> (÷ the
+/// expected batch size, written to each parameter's <c>.grad</c>), then <see cref="Step"/>, which runs the step
+/// hooks (the accountant) and the wrapped optimizer's update.
+/// </summary>
+/// <remarks>
+/// Dividing by the expected rather than the realised batch size keeps the sensitivity fixed under Poisson
+/// sampling. An empty logical batch is a real step: the sum is zero, noise is still added, and the accountant is
+/// still charged. The step hooks are the only place an accountant is advanced, so each noised step is charged once.
+/// Sums are float32 whatever the parameters' dtype. The noise generator is seeded from the OS CSPRNG unless a seed
+/// is given; <see cref="NoiseSeed"/> is recorded with the run. Owns its sums and generator; parameters are borrowed.
+/// </remarks>
+public sealed class DpOptimizer : IDisposable
+{
+    // opacus adds this to the norm so a zero gradient never divides by zero.
+    private const double NormEpsilon = 1e-6;
+    private readonly List<KeyValuePair<string, Tensor>> _parameters;
+    private readonly Dictionary<string, int> _indexByName;
+    private readonly Tensor[] _sums;
+    private readonly Generator _noiseGenerator;
+    private readonly List<Action<DpOptimizer>> _stepHooks = new();
+    private bool _noised;
+    private bool _scaled;
+
+    /// <summary>Creates the pipeline over named parameters (e.g. <c>LoraModel.NamedParameters</c>).</summary>
+    /// <param name="parameters">Trainable tensors by name; per-sample gradients are matched to them by name.</param>
+    /// <param name="noiseMultiplier">σ: noise standard deviation over the clipping norm, finite and &gt;= 0.</param>
+    /// <param name="maxGradNorm">C: each sample's gradient norm bound, finite and &gt; 0.</param>
+    /// <param name="expectedBatchSize">q · N, the Poisson sampler's mean batch size, &gt; 0.</param>
+    /// <param name="noiseSeed">Fixed noise seed (tests, replays); null draws one from the OS CSPRNG.</param>
+    public DpOptimizer(IEnumerable<KeyValuePair<string, Tensor>> parameters, double noiseMultiplier, double maxGradNorm, double expectedBatchSize, long? noiseSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        PrivacyArguments.NoiseMultiplier(noiseMultiplier);
+        PrivacyArguments.Positive(maxGradNorm);
+        PrivacyArguments.Positive(expectedBatchSize);
+        _parameters = parameters.ToList();
+        if (_parameters.Count == 0)
+        {
+            throw new ArgumentException("DP-SGD needs at least one trainable parameter", nameof(parameters));
+        }
+        _indexByName = new Dictionary<string, int>(_parameters.Count, StringComparer.Ordinal);
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            if (!_indexByName.TryAdd(_parameters[i].Key, i))
+            {
+                throw new ArgumentException($"parameter '{_parameters[i].Key}' appears twice", nameof(parameters));
+            }
+        }
+        NoiseMultiplier = noiseMultiplier;
+        MaxGradNorm = maxGradNorm;
+        ExpectedBatchSize = expectedBatchSize;
+        NoiseSeed = noiseSeed ?? SecureSeed.Next();
+        Device device = _parameters[0].Value.device;
+        _noiseGenerator = new Generator(NoiseSeed, device);
+        _sums = _parameters.Select(p => TensorScope.TakeOwnership(torch.zeros(p.Value.shape, ScalarType.Float32, p.Value.device))).ToArray();
+    }
+
+    /// <summary>σ, the noise standard deviation in units of <see cref="MaxGradNorm"/>.</summary>
+    public double NoiseMultiplier { get; }
+
+    /// <summary>C, the bound on each sample's whole-gradient L2 norm.</summary>
+    public double MaxGradNorm { get; }
+
+    /// <summary>The divisor of the noised sum: the sampler's mean batch size.</summary>
+    public double ExpectedBatchSize { get; }
+
+    /// <summary>Seed of the noise generator; record it with the run.</summary>
+    public long NoiseSeed { get; }
+
+    /// <summary>Samples clipped into the current logical step so far (its realised batch size).</summary>
+    public long SampleCount { get; private set; }
+
+    /// <summary>Noised logical steps completed.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>
+    /// Clips each sample's gradient over ALL parameters to norm <see cref="MaxGradNorm"/> (factor
+    /// min(1, C / (‖g_b‖ + 1e-6))) and adds the clipped gradients to the step's sums. Call once per micro-batch.
+    /// </summary>
+    /// <param name="perSampleGradients">
+    /// Per-sample gradients by parameter name, each (B, …parameter shape) with the same B; a missing parameter
+    /// counts as zero for every sample. Borrowed, not disposed.
+    /// </param>
+    public void ClipAndAccumulate(IReadOnlyList<KeyValuePair<string, Tensor>> perSampleGradients)
+    {
+        ArgumentNullException.ThrowIfNull(perSampleGradients);
+        ThrowIfNoised();
+        if (perSampleGradients.Count == 0)
+        {
+            return;
+        }
+        long rows = ValidateBatch(perSampleGradients);
+        if (rows == 0)
+        {
+            return;
+        }
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        var flat = perSampleGradients.Select(p => p.Value.to(ScalarType.Float32).reshape(rows, -1)).ToList(); // (B, numel) each
+        Tensor squaredNorms = torch.stack(flat.Select(g => g.square().sum(1)).ToList()).sum(0);           // (B)
+        Tensor factors = squaredNorms.sqrt().add_(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1); // (B)
+        Tensor rowFactors = factors.unsqueeze(0);                                                          // (1, B)
+        for (int i = 0; i < flat.Count; i++)
+        {
+            Tensor clippedSum = rowFactors.matmul(flat[i]);                                                // (1, numel)
+            Tensor sum = _sums[_indexByName[perSampleGradients[i].Key]];
+            sum.add_(clippedSum.reshape(sum.shape));
+        }
+        SampleCount += rows;
+    }
+
+    /// <summary>Adds N(0, (σC)²) to every coordinate of the summed gradient, once per logical step.</summary>
+    public void AddNoise()
+    {
+        ThrowIfNoised();
+        if (NoiseMultiplier > 0)
+        {
+            using var scope = TensorScope.Begin();
+            using var noGrad = torch.no_grad();
+            foreach (Tensor sum in _sums)
+            {
+                Tensor noise = torch.randn(sum.shape, ScalarType.Float32, sum.device, _noiseGenerator);
+                sum.add_(noise, alpha: NoiseMultiplier * MaxGradNorm);
+            }
+        }
+        _noised = true;
+    }
+
+    /// <summary>
+    /// Sets each parameter's <c>.grad</c> to its noised sum divided by <see cref="ExpectedBatchSize"/>, in the
+    /// parameter's dtype. Only a noised sum may leave the pipeline, so <see cref="AddNoise"/> must have run.
+    /// </summary>
+    public void ScaleGrad()
+    {
+        if (!_noised)
+        {
+            throw new InvalidOperationException("ScaleGrad releases the gradient, so AddNoise must run first");
+        }
+        if (_scaled)
+        {
+            throw new InvalidOperationException("ScaleGrad already ran for this logical step");
+        }
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            Tensor parameter = _parameters[i].Value;
+            parameter.set_grad(_sums[i].div(ExpectedBatchSize).to(parameter.dtype));
+        }
+        _scaled = true;
+    }
+
+    /// <summary>
+    /// Finishes the logical step: noises and scales if not done yet, runs the step hooks (charging the accountant
+    /// once), then <paramref name="optimizerStep"/> (e.g. AdamW's update from <c>.grad</c>), and starts the next
+    /// step with zero sums. The parameters' <c>.grad</c> is left for the optimizer's own zero-grad.
+    /// </summary>
+    /// <param name="optimizerStep">The wrapped optimizer's update; null when the caller steps it afterwards.</param>
+    public void Step(Action? optimizerStep = null)
+    {
+        if (!_noised)
+        {
+            AddNoise();
+        }
+        if (!_scaled)
+        {
+            ScaleGrad();
+        }
+        try
+        {
+            // The noised gradient exists from here on, so the step is charged (as in opacus, before the update)
+            // even if the update throws.
+            StepCount++;
+            foreach (Action<DpOptimizer> hook in _stepHooks)
+            {
+                hook(this);
+            }
+            optimizerStep?.Invoke();
+        }
+        finally
+        {
+            _scaled = false;
+            ResetSums();
+        }
+    }
+
+    /// <summary>Calls <paramref name="hook"/> once per noised logical step, after noise and scaling.</summary>
+    public void AttachStepHook(Action<DpOptimizer> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        _stepHooks.Add(hook);
+    }
+
+    /// <summary>Charges <paramref name="accountant"/> one step of (σ, q) per noised logical step.</summary>
+    /// <param name="accountant">The run's accountant; this hook is the only thing that should advance it.</param>
+    /// <param name="sampleRate">The Poisson sampler's rate q.</param>
+    public void AttachAccountant(IPrivacyAccountant accountant, double sampleRate)
+    {
+        ArgumentNullException.ThrowIfNull(accountant);
+        PrivacyArguments.SampleRate(sampleRate);
+        AttachStepHook(optimizer => accountant.Step(optimizer.NoiseMultiplier, sampleRate));
+    }
+
+    /// <summary>
+    /// Discards what was accumulated for the current logical step (e.g. after a micro-batch failed). Not allowed
+    /// once <see cref="ScaleGrad"/> has released the gradient: that step must be completed and charged by
+    /// <see cref="Step"/>.
+    /// </summary>
+    public void ResetSums()
+    {
+        if (_scaled)
+        {
+            throw new InvalidOperationException("the noised gradient of this step was released; call Step so it is charged");
+        }
+        using var noGrad = torch.no_grad();
+        foreach (Tensor sum in _sums)
+        {
+            sum.zero_().Dispose();
+        }
+        SampleCount = 0;
+        _noised = false;
+        _scaled = false;
+    }
+
+    /// <summary>The noise generator's state as a new tensor the caller owns (for checkpoints).</summary>
+    public Tensor GetNoiseGeneratorState() => _noiseGenerator.get_state();
+
+    /// <summary>Restores a state from <see cref="GetNoiseGeneratorState"/>, so a resumed run draws the same noise.</summary>
+    public void SetNoiseGeneratorState(Tensor state) => _noiseGenerator.set_state(state);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (Tensor sum in _sums)
+        {
+            sum.Dispose();
+        }
+        _noiseGenerator.Dispose();
+    }
+
+    private void ThrowIfNoised()
+    {
+        if (_noised)
+        {
+            throw new InvalidOperationException("this logical step is already noised; call Step (or ResetSums) before accumulating again");
+        }
+    }
+
+    private long ValidateBatch(IReadOnlyList<KeyValuePair<string, Tensor>> perSampleGradients)
+    {
+        long rows = -1;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, gradient) in perSampleGradients)
+        {
+            if (!_indexByName.TryGetValue(name, out int index))
+            {
+                throw new ArgumentException($"'{name}' is not a parameter of this optimizer", nameof(perSampleGradients));
+            }
+            if (!seen.Add(name))
+            {
+                throw new ArgumentException($"'{name}' appears twice among the per-sample gradients", nameof(perSampleGradients));
+            }
+            long[] shape = gradient.shape;
+            long[] parameterShape = _parameters[index].Value.shape;
+            if (shape.Length != parameterShape.Length + 1 || !shape.AsSpan(1).SequenceEqual(parameterShape))
+            {
+                throw new ArgumentException($"the per-sample gradient of '{name}' has shape [{string.Join(", ", shape)}], expected [B, {string.Join(", ", parameterShape)}]", nameof(perSampleGradients));
+            }
+            if (rows >= 0 && shape[0] != rows)
+            {
+                throw new ArgumentException($"per-sample gradients disagree on the batch size ({rows} and {shape[0]} for '{name}')", nameof(perSampleGradients));
+            }
+            rows = shape[0];
+        }
+        return rows;
+    }
+}
