@@ -14,10 +14,13 @@ public class TransformerParityTests
     [Theory]
     [InlineData("tinystories-656k", 3)]
     [InlineData("stories260k", 2)]
+    [InlineData("tiny-qwen2", 2)]
+    [InlineData("tiny-mistral", 2)]
     public void Forward_FixedPrompts_MatchesNumpyReferenceWithin1e4(string model, int prompts)
     {
         using var scope = TensorScope.Begin();
-        using Transformer transformer = TransformerLoader.Load(RepoPaths.Model(model));
+        string folder = model.StartsWith("tiny-", StringComparison.Ordinal) ? RepoPaths.Fixture(model) : RepoPaths.Model(model);
+        using Transformer transformer = TransformerLoader.Load(folder);
         using SafetensorsFile fixture = SafetensorsFile.Open(RepoPaths.Fixture($"{model}-logits.safetensors"));
 
         for (int p = 0; p < prompts; p++)
