@@ -42,9 +42,9 @@ public sealed class ExampleTokenizer
         foreach (TrainingExample example in examples)
         {
             total++;
-            TokenizedExample full = Tokenize(example);
+            TokenizedExample full = Tokenize(example) with { EntityKey = example.EntityKey };
             TokenizedExample cut = full.InputIds.Length <= _maxLength ? full
-                : new TokenizedExample(full.InputIds[.._maxLength], full.LossMask[.._maxLength]);
+                : full with { InputIds = full.InputIds[.._maxLength], LossMask = full.LossMask[.._maxLength] };
             truncated += cut == full ? 0 : 1;
             // The first token is never predicted, so an example needs a target after it.
             if (cut.LossMask.Skip(1).Any(m => m))

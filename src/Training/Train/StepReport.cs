@@ -10,7 +10,8 @@ namespace FineTune.Training.Train;
 /// <param name="TokensSeen">Real tokens processed since the run began.</param>
 /// <param name="ElapsedSeconds">Wall time since the run began.</param>
 /// <param name="MicroBatchSize">Rows per forward pass (smaller after an out-of-memory retry).</param>
-public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize);
+/// <param name="Epsilon">Privacy spent after this step (DP runs), at the run's δ; null without DP.</param>
+public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize, double? Epsilon = null);
 
 /// <summary>Mean validation loss at a step.</summary>
 /// <param name="Step">The step after which evaluation ran.</param>

@@ -5,6 +5,9 @@ namespace FineTune.Training.Train;
 /// <param name="LossMask">True where the token is a training target (assistant/completion tokens by default).</param>
 public sealed record TokenizedExample(int[] InputIds, bool[] LossMask)
 {
+    /// <summary>The entity (person, account, …) the example is about, for entity-level DP; null when unknown.</summary>
+    public string? EntityKey { get; init; }
+
     /// <summary>Number of target tokens.</summary>
     public int TargetCount => LossMask.Count(m => m);
 }

@@ -38,7 +38,12 @@ public sealed partial class Trainer
                 ElapsedSeconds,
                 Convert.ToBase64String(generatorState.ToArray<byte>()),
                 _lossHistory.ToList(),
-                _evalLosses.Select(e => new[] { e.Step, e.Loss }).ToList());
+                _evalLosses.Select(e => new[] { e.Step, e.Loss }).ToList(),
+                _dp is null ? null : new DpCheckpointState(
+                    _dp.Sampler.Seed,
+                    Convert.ToBase64String(_dp.Optimizer.GetNoiseGeneratorState().ToArray<byte>()),
+                    _dp.Optimizer.StepCount,
+                    _dp.Accountant.History.ToList()));
             WriteJsonAtomically(Path.Combine(staging, StateFile), state);
         }
         if (Directory.Exists(folder))
@@ -86,6 +91,14 @@ public sealed partial class Trainer
         _lossHistory.AddRange(state.LossHistory);
         _evalLosses.Clear();
         _evalLosses.AddRange(state.EvalLosses.Select(e => new EvalReport((long)e[0], e[1])));
+        if (_dp is not null)
+        {
+            DpCheckpointState dp = state.Privacy ?? throw new InvalidDataException($"{statePath} was written by a run without differential privacy");
+            _dp.Restore(dp.SamplerSeed, dp.History);
+            _dp.Optimizer.RestoreStepCount(dp.NoisedSteps);
+            using Tensor noiseState = torch.tensor(Convert.FromBase64String(dp.NoiseGeneratorState));
+            _dp.Optimizer.SetNoiseGeneratorState(noiseState);
+        }
     }
 
     private sealed record CheckpointState(
@@ -98,5 +111,8 @@ public sealed partial class Trainer
         double ElapsedSeconds,
         string DropoutGeneratorState,
         List<double> LossHistory,
-        List<double[]> EvalLosses);
+        List<double[]> EvalLosses,
+        DpCheckpointState? Privacy);
+
+    private sealed record DpCheckpointState(long SamplerSeed, string NoiseGeneratorState, long NoisedSteps, List<FineTune.Training.Privacy.PrivacyHistoryEntry> History);
 }

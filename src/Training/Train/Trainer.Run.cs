@@ -6,8 +6,9 @@ namespace FineTune.Training.Train;
 /// <summary>The run loop around <see cref="Step"/>: logging, evaluation, checkpoints, the final adapter and result.</summary>
 public sealed partial class Trainer
 {
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-    private static readonly JsonSerializerOptions s_jsonLine = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // An empty Poisson batch has no loss: it is logged as "NaN" rather than faked.
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions s_jsonLine = new(s_json) { WriteIndented = false };
 
     /// <summary>
     /// Trains to <see cref="TotalSteps"/> (or until cancelled), writing <c>training_log.jsonl</c>, checkpoints,
@@ -33,8 +34,13 @@ public sealed partial class Trainer
                         stopReason = "cancelled";
                         break;
                     }
+                    if (PrivacyBudgetExhausted)
+                    {
+                        stopReason = "privacy_budget";
+                        break;
+                    }
                     StepReport report = Step();
-                    log.WriteLine(JsonSerializer.Serialize(new { type = "step", report.Step, report.Loss, report.LearningRate, report.GradNorm, report.Tokens, report.TokensSeen, report.ElapsedSeconds }, s_jsonLine));
+                    log.WriteLine(JsonSerializer.Serialize(new { type = "step", report.Step, report.Loss, report.LearningRate, report.GradNorm, report.Tokens, report.TokensSeen, report.ElapsedSeconds, report.Epsilon }, s_jsonLine));
                     if (_config.EvalEvery > 0 && StepsDone % _config.EvalEvery == 0 && _validation.Count > 0)
                     {
                         RecordEval(log);
@@ -56,7 +62,7 @@ public sealed partial class Trainer
             Callbacks.OnSave(outputDir);
             var result = new TrainingResult
             {
-                Completed = stopReason == "max_steps",
+                Completed = stopReason is "max_steps" or "privacy_budget",
                 StopReason = stopReason,
                 Steps = StepsDone,
                 FinalLoss = _lossHistory.Count > 0 ? _lossHistory[^1] : double.NaN,
@@ -65,6 +71,7 @@ public sealed partial class Trainer
                 TokensSeen = _tokensSeen,
                 ElapsedSeconds = ElapsedSeconds,
                 TrainableParameters = _lora.TrainableParameterCount,
+                Privacy = PrivacyReport(),
             };
             WriteJsonAtomically(Path.Combine(outputDir, "result.json"), ResultJson(result));
             Callbacks.OnComplete(result);
@@ -97,7 +104,30 @@ public sealed partial class Trainer
         r.ElapsedSeconds,
         r.TokensPerSecond,
         r.TrainableParameters,
+        r.Privacy,
     };
+
+    private PrivacyReport? PrivacyReport()
+    {
+        if (_dp is null)
+        {
+            return null;
+        }
+        PrivacyConfig privacy = _config.Privacy!;
+        return new PrivacyReport(
+            _dp.Epsilon,
+            _dp.Delta,
+            _dp.NoiseMultiplier,
+            _dp.Sampler.SampleRate,
+            _dp.Optimizer.StepCount,
+            privacy.Accountant,
+            privacy.MaxGradNorm,
+            privacy.EntityLevel ? "entity" : "record",
+            _dp.Units.Count,
+            _dp.Optimizer.NoiseSeed,
+            _dp.Sampler.Seed,
+            privacy.TargetEpsilon);
+    }
 
     internal static void WriteJsonAtomically(string path, object value)
     {

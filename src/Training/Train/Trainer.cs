@@ -28,8 +28,12 @@ public sealed partial class Trainer : IDisposable
     private long _tokensSeen;
     private double _elapsedBefore;
     private readonly Stopwatch _clock = new();
+    private readonly DpTraining? _dp;
 
-    /// <summary>Prepares a run; examples must already fit <see cref="TrainingConfig.MaxSeqLength"/>.</summary>
+    /// <summary>
+    /// Prepares a run; examples must already fit <see cref="TrainingConfig.MaxSeqLength"/>. Under entity-level DP an
+    /// example's <see cref="TokenizedExample.EntityKey"/> names its entity (examples without one are their own).
+    /// </summary>
     public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -53,8 +57,18 @@ public sealed partial class Trainer : IDisposable
         _microBatchSize = config.MicroBatchSize;
         long rowsPerStep = (long)config.MicroBatchSize * config.GradientAccumulation;
         TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(_rows.RowsPerEpoch * config.Epochs / rowsPerStep));
+        if (config.Privacy is { } privacy)
+        {
+            // Under DP an epoch is n / (expected batch) logical steps of Poisson-sampled units.
+            int units = privacy.EntityLevel ? train.Select((e, i) => e.EntityKey ?? $"record:{i}").Distinct().Count() : train.Count;
+            TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(units * config.Epochs / Math.Min(privacy.ExpectedBatchSize, units)));
+            _dp = new DpTraining(lora, train, config, TotalSteps);
+        }
         WarmupSteps = (long)Math.Floor(TotalSteps * config.WarmupRatio);
     }
+
+    /// <summary>Whether the next step would spend more privacy than the target allows (the run stops before it).</summary>
+    public bool PrivacyBudgetExhausted => _dp?.Budget?.WouldExceed(StepsDone + 1) == true;
 
     /// <summary>Planned optimizer steps.</summary>
     public long TotalSteps { get; }
@@ -75,32 +89,44 @@ public sealed partial class Trainer : IDisposable
         long step = StepsDone + 1;
         double learningRate = LearningRateSchedule.At(_config.LrSchedule, _config.LearningRate, step, TotalSteps, WarmupSteps);
 
-        // 1) sample the logical batch: a fixed set of rows, replayable if a smaller micro-batch must retry it.
-        List<IReadOnlyList<TokenizedExample>> rows = _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation);
+        // 1) sample the logical batch: a fixed set of rows, replayable if a smaller micro-batch must retry it. Under
+        //    DP, Poisson sampling of units (records or entities); its size varies and may be zero.
+        List<IReadOnlyList<TokenizedExample>> rows = _dp is null
+            ? _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation)
+            : _dp.Sampler.Sample(step - 1).Select(i => _dp.Units[i]).ToList();
         long targetTokens = rows.Sum(r => r.Sum(e => Math.Max(0, e.TargetCount - (e.LossMask[0] ? 1 : 0))));
         long tokens = rows.Sum(r => r.Sum(e => (long)e.InputIds.Length));
 
-        // 2) forward and loss, accumulating gradients micro-batch by micro-batch (halving the micro-batch on OOM).
+        // 2) forward and loss micro-batch by micro-batch (halving the micro-batch on OOM), and
+        // 3) per-sample gradients under DP, clipped to C and summed; without DP plain backward accumulation.
         double lossSum = ForwardBackwardWithRetry(rows, Math.Max(1, targetTokens));
-        double loss = lossSum / Math.Max(1, targetTokens);
-        if (!double.IsFinite(loss))
+        double loss = rows.Count == 0 ? double.NaN : lossSum / Math.Max(1, targetTokens);
+        if (rows.Count > 0 && !double.IsFinite(loss))
         {
             throw new TrainingDivergedException($"the loss became {loss} at step {step}; lower the learning rate (now {learningRate:G3}) or check the data");
         }
 
-        // 3) clip the global gradient norm.
-        double gradNorm = ClipGradients(_config.MaxGradNorm);
+        // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
+        double gradNorm = _dp is null ? ClipGradients(_config.MaxGradNorm) : double.NaN;
 
-        // 4) optimizer step.
-        _optimizer.Step(learningRate);
+        // 5) optimizer step, and 6) under DP the accountant is charged by the DP optimizer's step hook, once.
+        if (_dp is null)
+        {
+            _optimizer.Step(learningRate);
+        }
+        else
+        {
+            _dp.Optimizer.Step(() => _optimizer.Step(learningRate));
+        }
         _optimizer.ZeroGrad();
 
-        // 5) report.
+        // 7) report.
         StepsDone = step;
         _tokensSeen += tokens;
         _lossHistory.Add(loss);
+        double? epsilon = _dp?.Epsilon;
         _clock.Stop();
-        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize);
+        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize, epsilon);
         Callbacks.OnStep(report);
         return report;
     }
@@ -123,6 +149,7 @@ public sealed partial class Trainer : IDisposable
             catch (TorchOutOfMemoryException e) when (attempt < MaxOutOfMemoryRetries && _microBatchSize > 1)
             {
                 _optimizer.ZeroGrad();
+                _dp?.Optimizer.ResetSums();
                 _microBatchSize = Math.Max(1, _microBatchSize / 2);
                 if (_device.Type == DeviceType.CUDA)
                 {
@@ -145,7 +172,15 @@ public sealed partial class Trainer : IDisposable
             batch.Targets.reshape(-1),
             ignoreIndex: PackedBatch.IgnoreIndex,
             reduction: torch.nn.Reduction.Sum);
-        lossSum.div(stepTargetTokens).backward();
+        if (_dp is null)
+        {
+            lossSum.div(stepTargetTokens).backward();
+        }
+        else
+        {
+            // Each row's gradient must depend on that row alone, so the per-sample path takes the plain sum.
+            _dp.ClipAndAccumulate(lossSum);
+        }
         return lossSum.item();
     }
 
@@ -204,6 +239,7 @@ public sealed partial class Trainer : IDisposable
         {
             adapter.DropoutGenerator = null;
         }
+        _dp?.Dispose();
         _optimizer.Dispose();
         _dropoutGenerator.Dispose();
     }

@@ -53,6 +53,9 @@ public sealed record TrainingConfig
     /// <summary>The adapters to train.</summary>
     public LoraConfig Lora { get; init; } = new();
 
+    /// <summary>DP-SGD settings, or null to train without differential privacy.</summary>
+    public PrivacyConfig? Privacy { get; init; }
+
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -78,5 +81,10 @@ public sealed record TrainingConfig
         ArgumentOutOfRangeException.ThrowIfNegative(EvalEvery, nameof(EvalEvery));
         ArgumentOutOfRangeException.ThrowIfNegative(SaveEvery, nameof(SaveEvery));
         Lora.Validate();
+        Privacy?.Validate();
+        if (Privacy is { EntityLevel: false } && Packing)
+        {
+            throw new ArgumentException("packing different records into one sequence breaks record-level DP (one record's gradient would flow through another's row); turn packing off", nameof(Packing));
+        }
     }
 }

@@ -32,4 +32,22 @@ public sealed record TrainingResult
 
     /// <summary>Trainable (LoRA) parameters.</summary>
     public required long TrainableParameters { get; init; }
+
+    /// <summary>What the DP run spent and with which mechanism; null without DP.</summary>
+    public PrivacyReport? Privacy { get; init; }
 }
+
+/// <summary>The privacy guarantee of a DP run: (ε, δ)-DP for the unit (record or entity) under the named accountant.</summary>
+/// <param name="Epsilon">ε spent over all noised steps.</param>
+/// <param name="Delta">δ.</param>
+/// <param name="NoiseMultiplier">σ.</param>
+/// <param name="SampleRate">Poisson sampling rate q.</param>
+/// <param name="Steps">Noised steps charged.</param>
+/// <param name="Accountant">rdp or prv.</param>
+/// <param name="MaxGradNorm">Per-sample clipping norm C.</param>
+/// <param name="Unit">record or entity.</param>
+/// <param name="Units">Number of records or entities (n).</param>
+/// <param name="NoiseSeed">Seed of the noise generator (drawn from the OS CSPRNG unless fixed).</param>
+/// <param name="SamplerSeed">Seed of Poisson sampling.</param>
+/// <param name="TargetEpsilon">The budget, if one was set.</param>
+public sealed record PrivacyReport(double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long Steps, string Accountant, double MaxGradNorm, string Unit, int Units, long NoiseSeed, long SamplerSeed, double? TargetEpsilon);

@@ -191,6 +191,13 @@ public sealed class DpOptimizer : IDisposable
         }
     }
 
+    /// <summary>Restores <see cref="StepCount"/> from a checkpoint (the accountant's history is restored separately).</summary>
+    public void RestoreStepCount(long stepCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        StepCount = stepCount;
+    }
+
     /// <summary>Calls <paramref name="hook"/> once per noised logical step, after noise and scaling.</summary>
     public void AttachStepHook(Action<DpOptimizer> hook)
     {

@@ -1,0 +1,124 @@
+using FineTune.Torch;
+using FineTune.Training.Lora;
+using FineTune.Training.Model;
+using FineTune.Training.Privacy;
+using FineTune.Training.Train;
+
+namespace FineTune.Training.Tests.Train;
+
+public sealed class DpTrainerTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-dp-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static TrainingConfig Config(long? steps, PrivacyConfig privacy) => new()
+    {
+        MaxSteps = steps,
+        LearningRate = 5e-3,
+        MicroBatchSize = 2,
+        MaxSeqLength = 64,
+        WarmupRatio = 0,
+        Packing = false,
+        Lora = new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "v_proj"] },
+        Privacy = privacy,
+    };
+
+    private static TrainingResult Train(TrainingConfig config, string output, List<TokenizedExample>? examples = null, string? resumeFrom = null)
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        examples ??= TinyStoriesFixture.Examples();
+        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
+        return trainer.Run(output, "tinystories-656k", resumeFrom);
+    }
+
+    [Fact]
+    public void DpRun_ReportsTheEpsilonTheAccountantGivesForItsSigmaRateAndSteps()
+    {
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.1, ExpectedBatchSize = 3, Delta = 1e-3, Seed = 5 };
+
+        TrainingResult result = Train(Config(8, privacy), _folder);
+
+        PrivacyReport report = result.Privacy!;
+        var accountant = new RdpAccountant();
+        accountant.Step(1.1, 0.5, 8);
+        Assert.Equal(0.5, report.SampleRate);
+        Assert.Equal(8, report.Steps);
+        Assert.Equal(accountant.GetEpsilon(1e-3), report.Epsilon, 12);
+        Assert.Equal(5, report.SamplerSeed);
+        Assert.Equal("record", report.Unit);
+        Assert.Contains("\"epsilon\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
+    }
+
+    [Fact]
+    public void ExplicitSigmaWithTarget_StopsBeforeTheStepThatWouldPassTheBudget()
+    {
+        var privacy = new PrivacyConfig { NoiseMultiplier = 0.8, TargetEpsilon = 4, ExpectedBatchSize = 3, Delta = 1e-3, Seed = 6 };
+
+        TrainingResult result = Train(Config(500, privacy), _folder);
+
+        Assert.Equal("privacy_budget", result.StopReason);
+        Assert.True(result.Privacy!.Epsilon <= 4);
+        var accountant = new RdpAccountant();
+        accountant.Step(0.8, 0.5, (int)result.Steps + 1);
+        Assert.True(accountant.GetEpsilon(1e-3) > 4, "one more step would have stayed within the budget");
+    }
+
+    [Fact]
+    public void TargetEpsilonAlone_CalibratesSigmaForThePlannedSteps()
+    {
+        var privacy = new PrivacyConfig { TargetEpsilon = 3, ExpectedBatchSize = 3, Delta = 1e-3, Seed = 7 };
+
+        TrainingResult result = Train(Config(6, privacy), _folder);
+
+        Assert.Equal("max_steps", result.StopReason);
+        double expectedSigma = NoiseCalibration.GetNoiseMultiplier(3, 1e-3, 0.5, 6, "rdp");
+        Assert.Equal(expectedSigma, result.Privacy!.NoiseMultiplier, 12);
+        Assert.InRange(result.Privacy.Epsilon, 3 - 0.011, 3);
+    }
+
+    [Fact]
+    public void Resume_UnderDp_ReproducesLossesAndEpsilon()
+    {
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = 3, Delta = 1e-3, Seed = 8 };
+        TrainingResult full = Train(Config(6, privacy), Path.Combine(_folder, "full"));
+        Train(Config(6, privacy) with { SaveEvery = 3 }, Path.Combine(_folder, "cut"));
+
+        TrainingResult resumed = Train(Config(6, privacy), Path.Combine(_folder, "resumed"), resumeFrom: Path.Combine(_folder, "cut", "checkpoint-3"));
+
+        Assert.Equal(full.LossHistory, resumed.LossHistory);
+        Assert.Equal(full.Privacy!.Epsilon, resumed.Privacy!.Epsilon, 12);
+        Assert.Equal(6, resumed.Privacy.Steps);
+    }
+
+    [Fact]
+    public void EntityLevel_SamplesEntitiesNotRecords()
+    {
+        var examples = TinyStoriesFixture.Examples().Select((e, i) => e with { EntityKey = $"person{i % 2}" }).ToList();
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = 1, Delta = 1e-3, Seed = 9, EntityLevel = true };
+
+        TrainingResult result = Train(Config(3, privacy) with { MaxSeqLength = 256 }, _folder, examples);
+
+        Assert.Equal(2, result.Privacy!.Units);
+        Assert.Equal("entity", result.Privacy.Unit);
+        Assert.Equal(0.5, result.Privacy.SampleRate);
+    }
+
+    [Fact]
+    public void RecordLevelDpWithPacking_IsRefusedWithAClearMessage()
+    {
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.0 };
+
+        var error = Assert.Throws<ArgumentException>(() => (Config(2, privacy) with { Packing = true }).Validate());
+
+        Assert.Contains("packing", error.Message);
+    }
+}
