@@ -13,6 +13,8 @@ internal static class CliJson
         WriteIndented = true,
         // Output goes to terminals and files, never into HTML, so '+' and non-ASCII stay readable.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // An empty DP batch has no loss; it prints as "NaN" instead of failing or being faked.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 

@@ -74,4 +74,30 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("--steps or --epochs", run.Error);
     }
+
+    [Fact]
+    public void TrainDp_ReportsEpsilonEveryStep_EqualToPrivacyEpsilonForItsSigmaRateAndSteps()
+    {
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
+            "--dp", "--target-epsilon", "6", "--steps", "5", "--expected-batch-size", "4", "--batch-size", "4", "--max-seq-len", "128", "--dp-seed", "3", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        List<JsonElement> lines = JsonLines(run.Output);
+        Assert.All(lines.Where(l => l.GetProperty("type").GetString() == "step"), l => Assert.True(l.GetProperty("epsilon").GetDouble() > 0));
+        JsonElement privacy = lines[^1].GetProperty("privacy");
+        string[] args = ["privacy", "epsilon", "--noise-multiplier", privacy.GetProperty("noise_multiplier").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--sample-rate", privacy.GetProperty("sample_rate").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--steps", "5", "--delta", privacy.GetProperty("delta").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--json"];
+        using JsonDocument epsilon = JsonDocument.Parse(CliRun.Invoke(args).Output);
+        Assert.Equal(epsilon.RootElement.GetProperty("epsilon").GetDouble(), privacy.GetProperty("epsilon").GetDouble(), 12);
+        Assert.True(privacy.GetProperty("epsilon").GetDouble() <= 6);
+    }
+
+    [Fact]
+    public void PrivacyOptionsWithoutDp_AreRejected()
+    {
+        CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder, "--target-epsilon", "3");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--dp", run.Error);
+    }
 }

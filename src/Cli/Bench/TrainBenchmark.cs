@@ -15,7 +15,7 @@ namespace FineTune.Cli.Bench;
 /// </summary>
 internal static class TrainBenchmark
 {
-    public static TrainBenchmarkResult Run(string modelFolder, int batchSize, int sequenceLength, int steps)
+    public static TrainBenchmarkResult Run(string modelFolder, int batchSize, int sequenceLength, int steps, bool dp = false)
     {
         using Transformer model = TransformerLoader.Load(modelFolder);
         ModelConfig c = model.Config;
@@ -30,16 +30,15 @@ internal static class TrainBenchmark
             })
             .ToList();
         var config = new TrainingConfig { MaxSteps = steps + 2, MicroBatchSize = batchSize, MaxSeqLength = sequenceLength, Packing = false, Lora = lora.Config };
-        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
-        trainer.Step();
-        trainer.Step();
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < steps; i++)
+        var (tokens, seconds) = TimeSteps(model, lora, examples, config, steps);
+        double? dpTokensPerSecond = null;
+        if (dp)
         {
-            trainer.Step();
+            // Same model, rows and micro-batch; Poisson batches of expected size B, so tokens are counted as processed.
+            var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = batchSize, Delta = 1e-5, Seed = 0 };
+            var (dpTokens, dpSeconds) = TimeSteps(model, lora, examples, config with { Privacy = privacy }, steps);
+            dpTokensPerSecond = dpTokens / dpSeconds;
         }
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        long tokens = (long)batchSize * sequenceLength * steps;
         long linearParameters = model.Linears.Sum(l => l.Weight.numel()) + ((long)c.VocabSize * c.HiddenSize);
         double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * sequenceLength * c.NumHeads * c.HeadDim);
         double modelGflops = flopsPerToken * tokens / seconds / 1e9;
@@ -54,7 +53,22 @@ internal static class TrainBenchmark
             PeakMemoryBytes(),
             modelGflops,
             gemm.Gflops,
-            modelGflops / gemm.Gflops);
+            modelGflops / gemm.Gflops,
+            dpTokensPerSecond);
+    }
+
+    private static (long Tokens, double Seconds) TimeSteps(Transformer model, LoraModel lora, List<TokenizedExample> examples, TrainingConfig config, int steps)
+    {
+        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
+        trainer.Step();
+        trainer.Step();
+        long tokens = 0;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < steps; i++)
+        {
+            tokens += trainer.Step().Tokens;
+        }
+        return (tokens, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>Peak resident memory of this process (VmHWM), the CPU counterpart of CUDA's peak allocation.</summary>
@@ -76,4 +90,9 @@ internal sealed record TrainBenchmarkResult(
     long PeakMemoryBytes,
     double ModelGflops,
     double GemmGflops,
-    double ModelFlopsUtilization);
+    double ModelFlopsUtilization,
+    double? DpTokensPerSecond)
+{
+    /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
+    public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;
+}

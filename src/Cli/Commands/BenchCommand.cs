@@ -43,15 +43,17 @@ internal static class BenchCommand
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4 };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 256 };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
+        var dp = new Option<bool>("--dp") { Description = "Also time DP-SGD steps (per-sample clipping + noise) on the same model and batch" };
         var json = CliOptions.Json();
-        var train = new Command("train", "LoRA training tokens/s, step time, peak memory and model FLOP utilisation") { model, batchSize, seqLen, steps, json };
+        var train = new Command("train", "LoRA training tokens/s, step time, peak memory and model FLOP utilisation") { model, batchSize, seqLen, steps, dp, json };
         train.SetAction(parseResult =>
         {
-            TrainBenchmarkResult r = TrainBenchmark.Run(ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None), parseResult.GetValue(batchSize), parseResult.GetValue(seqLen), parseResult.GetValue(steps));
+            TrainBenchmarkResult r = TrainBenchmark.Run(ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None), parseResult.GetValue(batchSize), parseResult.GetValue(seqLen), parseResult.GetValue(steps), parseResult.GetValue(dp));
             output.WriteLine(parseResult.GetValue(json)
                 ? JsonSerializer.Serialize(r, CliJson.Options)
                 : $"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20)} MiB\n" +
-                  $"model {r.ModelGflops:F1} GFLOP/s vs fp32 GEMM {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}");
+                  $"model {r.ModelGflops:F1} GFLOP/s vs fp32 GEMM {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}" +
+                  (r.DpTokensPerSecond is double dpRate ? $"\nDP-SGD {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x)" : ""));
             return 0;
         });
         return train;

@@ -43,11 +43,21 @@ internal static class TrainCommand
         var saveEvery = new Option<int?>("--save-every");
         var resume = new Option<string?>("--resume") { Description = "Checkpoint folder to continue from" };
         var merge = new Option<bool>("--merge") { Description = "Also write the model with the adapter merged, to OUT/merged" };
+        var dp = new Option<bool>("--dp") { Description = "Train with differential privacy (DP-SGD)" };
+        var targetEpsilon = new Option<double?>("--target-epsilon") { Description = "DP: privacy budget epsilon" };
+        var delta = new Option<string>("--delta") { Description = "DP: delta, or auto = 1/n^1.2", DefaultValueFactory = _ => "auto" };
+        var maxGradNorm = new Option<double>("--max-grad-norm") { Description = "DP: per-sample clipping norm C", DefaultValueFactory = _ => 1.0 };
+        var noiseMultiplier = new Option<double?>("--noise-multiplier") { Description = "DP: sigma (default: calibrated to --target-epsilon)" };
+        var accountant = new Option<string>("--accountant") { Description = "DP: rdp or prv", DefaultValueFactory = _ => "rdp" };
+        var entityColumn = new Option<string?>("--entity-column") { Description = "DP: column naming each record's entity (entity-level DP)" };
+        var expectedBatchSize = new Option<int>("--expected-batch-size") { Description = "DP: expected Poisson batch size", DefaultValueFactory = _ => 16 };
+        var dpSeed = new Option<long?>("--dp-seed") { Description = "DP: fixed sampling/noise seed (tests only; default: OS CSPRNG)" };
         var json = CliOptions.Json();
         var command = new Command("train", "Fine-tune a model with LoRA")
         {
             model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, batchSize, gradAccum,
-            maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, merge, json,
+            maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, merge,
+            dp, targetEpsilon, delta, maxGradNorm, noiseMultiplier, accountant, entityColumn, expectedBatchSize, dpSeed, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -75,6 +85,31 @@ internal static class TrainCommand
                     TargetModules = parseResult.GetValue(targets)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? lora.TargetModules,
                 },
             };
+            bool privacyFlags = parseResult.GetValue(targetEpsilon) is not null || parseResult.GetValue(noiseMultiplier) is not null || parseResult.GetValue(entityColumn) is not null;
+            if (privacyFlags && !parseResult.GetValue(dp))
+            {
+                throw new ArgumentException("privacy options need --dp");
+            }
+            if (parseResult.GetValue(dp))
+            {
+                string deltaText = parseResult.GetValue(delta)!;
+                config = config with
+                {
+                    // Record-level DP forbids packing different records together; entity-level packs one entity's records.
+                    Packing = false,
+                    Privacy = new PrivacyConfig
+                    {
+                        TargetEpsilon = parseResult.GetValue(targetEpsilon),
+                        Delta = deltaText == "auto" ? null : double.TryParse(deltaText, System.Globalization.CultureInfo.InvariantCulture, out double d) ? d : throw new ArgumentException($"--delta '{deltaText}' is not a number or auto"),
+                        MaxGradNorm = parseResult.GetValue(maxGradNorm),
+                        NoiseMultiplier = parseResult.GetValue(noiseMultiplier),
+                        Accountant = parseResult.GetValue(accountant)!,
+                        ExpectedBatchSize = parseResult.GetValue(expectedBatchSize),
+                        Seed = parseResult.GetValue(dpSeed),
+                        EntityLevel = parseResult.GetValue(entityColumn) is not null,
+                    },
+                };
+            }
             if (parseResult.GetValue(steps) is not null && parseResult.GetValue(epochs) is not null)
             {
                 throw new ArgumentException("give --steps or --epochs, not both");
@@ -87,7 +122,7 @@ internal static class TrainCommand
                 DataFile = parseResult.GetValue(data)!,
                 ValidationFile = parseResult.GetValue(validation),
                 Format = parseResult.GetValue(format),
-                GroupBy = parseResult.GetValue(groupBy),
+                GroupBy = parseResult.GetValue(entityColumn) ?? parseResult.GetValue(groupBy),
                 OrderBy = parseResult.GetValue(orderBy),
                 ChatTemplate = parseResult.GetValue(chatTemplate),
                 AllTokens = parseResult.GetValue(allTokens),

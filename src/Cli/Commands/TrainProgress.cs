@@ -13,13 +13,14 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         double tokensPerSecond = r.ElapsedSeconds > 0 ? r.TokensSeen / r.ElapsedSeconds : 0;
         if (json)
         {
-            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds });
+            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds, epsilon = r.Epsilon });
             return;
         }
         double eta = r.Step > 0 ? r.ElapsedSeconds / r.Step * (r.TotalSteps - r.Step) : 0;
         int width = 30;
         int filled = (int)(width * r.Step / Math.Max(1, r.TotalSteps));
-        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {r.LearningRate:G3} {tokensPerSecond:F0} tok/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
+        string privacy = r.Epsilon is double epsilon ? $" eps {epsilon:F3}" : "";
+        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {r.LearningRate:G3}{privacy} {tokensPerSecond:F0} tok/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
         if (_terminal)
         {
             output.Write("\r" + line);
@@ -52,7 +53,7 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
     {
         if (json)
         {
-            Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, output = Path.GetFullPath(outputDir) });
+            Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, privacy = result.Privacy, output = Path.GetFullPath(outputDir) });
             return;
         }
         output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
