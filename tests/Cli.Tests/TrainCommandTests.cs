@@ -24,7 +24,7 @@ public sealed class TrainCommandTests : IDisposable
     {
         CliRun run = CliRun.Invoke(
             "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
-            "--steps", "40", "--lr", "3e-3", "--targets", "all-linear", "--lora-r", "16", "--lora-alpha", "32",
+            "--steps", "40", "--lr", "1e-2", "--targets", "all-linear", "--lora-r", "16", "--lora-alpha", "32",
             "--max-seq-len", "256", "--batch-size", "4", "--eval-every", "20", "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
@@ -32,8 +32,10 @@ public sealed class TrainCommandTests : IDisposable
         double[] losses = lines.Where(l => l.GetProperty("type").GetString() == "step").Select(l => l.GetProperty("loss").GetDouble()).ToArray();
         double[] evals = lines.Where(l => l.GetProperty("type").GetString() == "eval").Select(l => l.GetProperty("loss").GetDouble()).ToArray();
         Assert.Equal(40, losses.Length);
-        Assert.True(losses.TakeLast(8).Average() < losses.Take(8).Average() - 0.5, $"first {losses.Take(8).Average():F3}, last {losses.TakeLast(8).Average():F3}");
+        // Batches differ in difficulty, so compare 8-step averages (deterministic: seeded data order, init, dropout).
+        Assert.True(losses.TakeLast(8).Average() < losses.Take(8).Average() - 0.3, $"first {losses.Take(8).Average():F3}, last {losses.TakeLast(8).Average():F3}");
         Assert.Equal(2, evals.Length);
+        Assert.True(evals[1] < evals[0], $"validation loss {evals[0]:F3} -> {evals[1]:F3}");
         Assert.Equal("result", lines[^1].GetProperty("type").GetString());
         Assert.True(File.Exists(Path.Combine(_folder, "adapter_model.safetensors")));
         Assert.True(File.Exists(Path.Combine(_folder, "result.json")));

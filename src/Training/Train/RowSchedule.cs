@@ -52,8 +52,9 @@ internal sealed class RowSchedule(IReadOnlyList<TokenizedExample> examples, long
             return _rows;
         }
         var order = Enumerable.Range(0, examples.Count).ToArray();
-        // Fisher-Yates with System.Random seeded per epoch: deterministic across runs and resumes.
-        var random = new Random(HashCode.Combine(seed, epoch));
+        // Fisher-Yates with System.Random seeded per epoch: deterministic across processes and resumes (HashCode is
+        // randomized per process, so the seed is mixed arithmetically instead).
+        var random = new Random(unchecked((int)((seed * 1_000_003L) ^ (epoch * 7_919L))));
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = random.Next(i + 1);
