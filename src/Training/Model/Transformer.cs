@@ -10,7 +10,7 @@ namespace FineTune.Training.Model;
 // al. 2023), SwiGLU (Shazeer 2020). Shapes: B batch, T new positions, S = T_past + T, C hidden, nh query heads,
 // nkv key/value heads, hs head size, V vocabulary.
 
-/// <summary>x / sqrt(mean(x²) + eps) · weight, computed in float32 as Hugging Face does.</summary>
+/// <summary>x / sqrt(mean(x²) + eps) · weight, computed in float32 as Hugging Face does (float64 stays float64).</summary>
 internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 {
     public Tensor Weight { get; } = weight;
@@ -18,7 +18,7 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var scope = TensorScope.Begin();
-        Tensor x32 = x.to(ScalarType.Float32);
+        Tensor x32 = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
         Tensor variance = x32.square().mean([-1], keepdim: true);     // (B, T, 1)
         Tensor normalized = x32.mul(variance.add(eps).rsqrt()).to(x.dtype);
         return scope.MoveToOuter(normalized.mul(Weight));
