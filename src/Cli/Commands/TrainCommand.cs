@@ -25,9 +25,9 @@ internal static class TrainCommand
         var backendOptions = new Option<string?>("--backend-options") { Description = "Backend options as a JSON object, e.g. {\"threads\":2}" };
         var steps = new Option<long?>("--steps") { Description = "Optimizer steps (default: from --epochs)" };
         var epochs = new Option<double?>("--epochs") { Description = "Passes over the data (default 1)" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 2e-4)" };
+        var lr = new Option<string?>("--lr") { Description = "Peak learning rate, or auto (by model size; default 2e-4)" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "constant|linear|cosine (default cosine)" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Sequences per micro-batch (default 4)" };
+        var batchSize = new Option<string?>("--batch-size") { Description = "Sequences per micro-batch, or auto (from free memory; default 4)" };
         var gradAccum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)" };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Longest sequence in tokens (default 512)" };
         var loraR = new Option<int?>("--lora-r");
@@ -67,9 +67,11 @@ internal static class TrainCommand
             {
                 MaxSteps = parseResult.GetValue(steps),
                 Epochs = parseResult.GetValue(epochs) ?? defaults.Epochs,
-                LearningRate = parseResult.GetValue(lr) ?? defaults.LearningRate,
+                LearningRate = AutoOr(parseResult.GetValue(lr), "--lr", defaults.LearningRate),
+                AutoLearningRate = parseResult.GetValue(lr) == "auto",
                 LrSchedule = parseResult.GetValue(schedule) ?? defaults.LrSchedule,
-                MicroBatchSize = parseResult.GetValue(batchSize) ?? defaults.MicroBatchSize,
+                MicroBatchSize = (int)AutoOr(parseResult.GetValue(batchSize), "--batch-size", defaults.MicroBatchSize),
+                AutoMicroBatch = parseResult.GetValue(batchSize) == "auto",
                 GradientAccumulation = parseResult.GetValue(gradAccum) ?? defaults.GradientAccumulation,
                 MaxSeqLength = parseResult.GetValue(maxSeqLen) ?? defaults.MaxSeqLength,
                 Packing = !parseResult.GetValue(noPacking),
@@ -139,6 +141,18 @@ internal static class TrainCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>A number, or the default when the value is absent or <c>auto</c> (resolved later for the model).</summary>
+    private static double AutoOr(string? text, string option, double fallback)
+    {
+        if (text is null || text == "auto")
+        {
+            return fallback;
+        }
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new ArgumentException($"{option} '{text}' is not a number or auto");
     }
 
     private static JsonObject? ParseObject(string? text)

@@ -37,6 +37,7 @@ public sealed partial class Trainer : IDisposable
     public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
+        config = AutoDefaults.Resolve(config, model, device);
         config.Validate();
         if (train.Count == 0)
         {

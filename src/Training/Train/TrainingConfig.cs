@@ -17,6 +17,9 @@ public sealed record TrainingConfig
     /// <summary>Peak learning rate (2e-4 is the usual LoRA rate; full fine-tuning uses ~10x less).</summary>
     public double LearningRate { get; init; } = 2e-4;
 
+    /// <summary>Choose the learning rate from the model size instead (<c>auto</c>; see <see cref="AutoDefaults"/>).</summary>
+    public bool AutoLearningRate { get; init; }
+
     /// <summary>constant, linear or cosine (cosine: the TRL/Axolotl default).</summary>
     public string LrSchedule { get; init; } = "cosine";
 
@@ -25,6 +28,9 @@ public sealed record TrainingConfig
 
     /// <summary>Sequences per forward pass (bounded by memory).</summary>
     public int MicroBatchSize { get; init; } = 4;
+
+    /// <summary>Choose the micro-batch from free device memory instead (<c>auto</c>; see <see cref="AutoDefaults"/>).</summary>
+    public bool AutoMicroBatch { get; init; }
 
     /// <summary>Micro-batches per optimizer step (effective batch = MicroBatchSize × this).</summary>
     public int GradientAccumulation { get; init; } = 1;
