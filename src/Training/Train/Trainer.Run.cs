@@ -74,6 +74,11 @@ public sealed partial class Trainer
                 Privacy = PrivacyReport(),
             };
             WriteJsonAtomically(Path.Combine(outputDir, "result.json"), ResultJson(result));
+            if (result.Privacy is { } privacy)
+            {
+                // Beside adapter_config.json, so the guarantee travels with the adapter files.
+                WriteJsonAtomically(Path.Combine(outputDir, "privacy.json"), privacy);
+            }
             Callbacks.OnComplete(result);
             return result;
         }

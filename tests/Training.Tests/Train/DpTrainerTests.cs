@@ -56,6 +56,7 @@ public sealed class DpTrainerTests : IDisposable
         Assert.Equal(5, report.SamplerSeed);
         Assert.Equal("record", report.Unit);
         Assert.Contains("\"epsilon\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
+        Assert.Contains("\"noise_multiplier\": 1.1", File.ReadAllText(Path.Combine(_folder, "privacy.json")));
     }
 
     [Fact]
