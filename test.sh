@@ -24,6 +24,10 @@ if command -v clang-format >/dev/null; then
     clang-format --dry-run --Werror src/Torch/native/*.cpp src/Torch/native/*.h src/Torch/native/include/*.h
 fi
 
+# A private local Postgres for the persistence and service tests (started once, reused by later runs).
+FINETUNE_TEST_PG=$(scripts/postgres.sh start)
+export FINETUNE_TEST_PG
+
 dotnet build FineTune.sln -c Release --nologo -v quiet
 log=$(mktemp)
 status=0

@@ -1,0 +1,30 @@
+namespace FineTune.Persistence.Queue;
+
+/// <summary>How internal <see cref="JobState"/> values read from outside.</summary>
+public static class JobStateExtensions
+{
+    /// <summary>
+    /// The status string the API exposes (OpenAI's vocabulary). <see cref="JobState.Retryable"/> shows as
+    /// <c>queued</c>: to a user a job waiting for another attempt is waiting in the queue.
+    /// </summary>
+    public static string ToApiStatus(this JobState state)
+    {
+        return state switch
+        {
+            JobState.ValidatingFiles => "validating_files",
+            JobState.Queued or JobState.Retryable => "queued",
+            JobState.Running => "running",
+            JobState.Cancelling => "cancelling",
+            JobState.Succeeded => "succeeded",
+            JobState.Failed => "failed",
+            JobState.Cancelled => "cancelled",
+            _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown job state"),
+        };
+    }
+
+    /// <summary>Whether the state is final (succeeded, failed or cancelled): nothing changes the job afterwards.</summary>
+    public static bool IsFinal(this JobState state)
+    {
+        return state is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+    }
+}

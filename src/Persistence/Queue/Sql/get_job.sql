@@ -1,0 +1,3 @@
+SELECT *
+FROM job
+WHERE id = @job_id AND tenant_id = @tenant_id;

@@ -1,0 +1,1 @@
+UPDATE worker SET stopped_at = now() WHERE id = @id;

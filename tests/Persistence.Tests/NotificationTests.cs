@@ -1,0 +1,133 @@
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Notifications;
+using FineTune.Persistence.Queue;
+using FineTune.Persistence.Tests.Infrastructure;
+
+namespace FineTune.Persistence.Tests;
+
+public sealed class NotificationTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime, IDisposable
+{
+    // Only a guard against a hang: every wait below ends as soon as its signal arrives.
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(30);
+
+    private readonly NotificationListener _listener = new(database.DataSource);
+    private readonly CancellationTokenSource _stop = new();
+
+    public async Task InitializeAsync()
+    {
+        await _listener.StartAsync(_stop.Token);
+        await _listener.ListeningAsync(_stop.Token).WaitAsync(s_guard);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _listener.StopAsync(CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _stop.Dispose();
+    }
+
+    [Fact]
+    public async Task WaitAsync_JobEnqueuedForThisBackend_WakesTheWorker()
+    {
+        QueueFixture queue = await QueueFixture.CreateAsync(database);
+        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
+        Task<bool> waiting = wakeup.WaitAsync(s_guard, CancellationToken.None);
+
+        await queue.EnqueueAsync();
+
+        Assert.True(await waiting);
+    }
+
+    [Fact]
+    public async Task WaitAsync_JobForAnotherBackend_DoesNotWakeTheWorker()
+    {
+        QueueFixture queue = await QueueFixture.CreateAsync(database);
+        QueueFixture other = await QueueFixture.CreateAsync(database);
+        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
+        // Subscribed after the wake-up, so it runs after the wake-up's handler on the listener's loop: once it fires,
+        // the wake-up has already seen (and ignored) the notification.
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable barrier = _listener.Subscribe(NotificationChannels.JobAvailable, backend =>
+        {
+            if (backend == other.Backend)
+            {
+                delivered.TrySetResult();
+            }
+        });
+
+        await other.EnqueueAsync();
+        await delivered.Task.WaitAsync(s_guard);
+
+        Assert.False(await wakeup.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WaitAsync_NotifiedWhileBusy_ReturnsAtOnceNextTime()
+    {
+        QueueFixture queue = await QueueFixture.CreateAsync(database);
+        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable barrier = _listener.Subscribe(NotificationChannels.JobAvailable, backend =>
+        {
+            if (backend == queue.Backend)
+            {
+                delivered.TrySetResult();
+            }
+        });
+
+        await queue.EnqueueAsync();
+        await delivered.Task.WaitAsync(s_guard);
+
+        Assert.True(await wakeup.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Subscribe_AppendEvent_DeliversJobIdAndSeqAtCommit()
+    {
+        QueueFixture queue = await QueueFixture.CreateAsync(database);
+        await queue.EnqueueAsync();
+        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = _listener.Subscribe(NotificationChannels.JobEvents, payload =>
+        {
+            if (payload.StartsWith(lease.JobId.ToString(), StringComparison.Ordinal))
+            {
+                received.TrySetResult(payload);
+            }
+        });
+
+        long seq = await queue.Queue.AppendEventAsync(lease, "step", """{"loss": 2.5}""", CancellationToken.None);
+
+        Assert.Equal($"{lease.JobId}:{seq}", await received.Task.WaitAsync(s_guard));
+    }
+
+    [Fact]
+    public async Task Subscribe_CancelOfRunningJob_NotifiesItsWorker()
+    {
+        QueueFixture queue = await QueueFixture.CreateAsync(database);
+        Job job = await queue.EnqueueAsync();
+        await queue.ClaimAsync(queue.Worker());
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = _listener.Subscribe(NotificationChannels.JobCancel, payload =>
+        {
+            if (payload == job.Id.ToString())
+            {
+                received.TrySetResult();
+            }
+        });
+
+        await queue.Queue.RequestCancelAsync(queue.TenantId, job.Id, CancellationToken.None);
+
+        await received.Task.WaitAsync(s_guard);
+    }
+
+    [Fact]
+    public void Subscribe_UnknownChannel_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => _listener.Subscribe("no_such_channel", _ => { }));
+    }
+}
