@@ -21,6 +21,7 @@ public static class CliApp
             InitModelCommand.Create(output),
             TrainCommand.Create(output),
             PrivacyCommand.Create(output),
+            MigrateCommand.Create(output),
         };
         try
         {

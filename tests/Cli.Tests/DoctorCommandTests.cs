@@ -44,3 +44,29 @@ public class DoctorCommandTests
         Assert.Contains("frobnicate", line);
     }
 }
+
+public class MigrateCommandTests
+{
+    [Fact]
+    public void Migrate_TestDatabase_IsUpToDateAndRepeatable()
+    {
+        string? connection = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG");
+        Assert.False(string.IsNullOrEmpty(connection), "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
+
+        CliRun first = CliRun.Invoke("migrate", "--connection", connection!);
+        CliRun second = CliRun.Invoke("migrate", "--connection", connection!);
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("0 migration(s) applied now", second.Output);
+    }
+
+    [Fact]
+    public void Migrate_UnreachableDatabase_IsOneReadableError()
+    {
+        CliRun run = CliRun.Invoke("migrate", "--connection", "Host=127.0.0.1;Port=1;Username=x;Database=y;Timeout=3");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}

@@ -1,3 +1,4 @@
+using FineTune.Testing;
 using FineTune.Torch.Safetensors;
 
 namespace FineTune.Torch.Tests.Safetensors;
@@ -8,7 +9,7 @@ public class SafetensorsTensorConversionsTests
     public void LoadTensor_TinyStoriesAlias_GivesTheTiedMatrixAsATensor()
     {
         using var scope = TensorScope.Begin();
-        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.TinyStoriesFolder);
+        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.Model("tinystories-656k"));
 
         Tensor embed = checkpoint.LoadTensor("model.embed_tokens.weight");
         Tensor head = checkpoint.LoadTensor("lm_head.weight");

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FineTune.Testing;
 using FineTune.Torch.Safetensors;
 
 namespace FineTune.Torch.Tests.Safetensors;
@@ -8,12 +9,12 @@ namespace FineTune.Torch.Tests.Safetensors;
 /// <summary>Reads the real TinyStories-656K checkpoint (float32, tied embeddings stored once).</summary>
 public sealed class SafetensorsTinyStoriesTests
 {
-    private static string ModelFile => Path.Combine(RepoPaths.TinyStoriesFolder, SafetensorsCheckpoint.SingleFileName);
+    private static string ModelFile => Path.Combine(RepoPaths.Model("tinystories-656k"), SafetensorsCheckpoint.SingleFileName);
 
     [Fact]
     public void Open_TinyStories_Has21TensorsAnd656000Parameters()
     {
-        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.TinyStoriesFolder);
+        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.Model("tinystories-656k"));
 
         // 21 model tensors: 20 stored plus the tied embedding, which is only an alias of lm_head.weight.
         Assert.Equal(20, checkpoint.TensorNames.Count);
@@ -28,7 +29,7 @@ public sealed class SafetensorsTinyStoriesTests
     [Fact]
     public void GetBytes_TiedEmbeddingAlias_ResolvesToLmHeadBytes()
     {
-        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.TinyStoriesFolder);
+        using SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.Open(RepoPaths.Model("tinystories-656k"));
 
         ReadOnlySpan<byte> embedding = checkpoint.GetBytes("model.embed_tokens.weight");
         ReadOnlySpan<byte> head = checkpoint.GetBytes("lm_head.weight");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Testing;
 using FineTune.Training.Data;
 
 namespace FineTune.Training.Tests.Data;
@@ -106,27 +107,5 @@ public sealed class SharedDatasetTests
 
     private static string PathOf(string name) => Path.Combine(s_directory.Value, name);
 
-    private static string FindDatasetDirectory()
-    {
-        string? root = Environment.GetEnvironmentVariable("FINETUNE_REPO_ROOT");
-        if (string.IsNullOrEmpty(root))
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "FineTune.sln")))
-                {
-                    root = directory.FullName;
-                    break;
-                }
-            }
-        }
-
-        if (string.IsNullOrEmpty(root))
-        {
-            throw new InvalidOperationException(
-                $"No FineTune.sln above {AppContext.BaseDirectory}; set FINETUNE_REPO_ROOT to the repository root.");
-        }
-
-        return Path.GetFullPath(Path.Combine(root, "..", "shared", "assets", "datasets", "alpaca-en-demo"));
-    }
+    private static string FindDatasetDirectory() => RepoPaths.Asset(Path.Combine("datasets", "alpaca-en-demo"));
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FineTune.Testing;
 using FineTune.Training.Hub;
 
 namespace FineTune.Training.Tests.Hub;
@@ -96,7 +97,7 @@ internal sealed class HubTestContext : IDisposable
     private static void CreateSource(string dir)
     {
         Directory.CreateDirectory(dir);
-        foreach (string file in Directory.EnumerateFiles(HubTestPaths.TinyModelDir))
+        foreach (string file in Directory.EnumerateFiles(RepoPaths.Model("tinystories-656k")))
         {
             string target = Path.Combine(dir, Path.GetFileName(file));
             File.Copy(file, target);

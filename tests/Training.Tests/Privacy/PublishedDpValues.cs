@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using FineTune.Testing;
 
 namespace FineTune.Training.Tests.Privacy;
 
 /// <summary>
 /// Loads the published accountant values (Opacus and TensorFlow Privacy test suites) from
-/// <c>&lt;repo&gt;/../shared/reference/dp_published.json</c>. The repository root is <c>FINETUNE_REPO_ROOT</c> when
-/// set, otherwise the first ancestor of the test binaries that holds <c>FineTune.sln</c>.
+/// <c>&lt;repo&gt;/../shared/reference/dp_published.json</c> (<see cref="RepoPaths.Reference"/>).
 /// </summary>
 internal static class PublishedDpValues
 {
@@ -64,7 +64,7 @@ internal static class PublishedDpValues
 
     private static IReadOnlyList<PublishedCase> Load()
     {
-        string path = Path.Combine(FindRepoRoot(), "..", "shared", "reference", "dp_published.json");
+        string path = RepoPaths.Reference("dp_published.json");
         JsonArray cases = JsonNode.Parse(File.ReadAllText(path))!["cases"]!.AsArray();
         return [.. cases.Select((node, index) => new PublishedCase(
             index,
@@ -73,24 +73,5 @@ internal static class PublishedDpValues
             node["description"]!.GetValue<string>(),
             node["inputs"]!.AsObject(),
             node["published"]!))];
-    }
-
-    private static string FindRepoRoot()
-    {
-        string? fromEnvironment = Environment.GetEnvironmentVariable("FINETUNE_REPO_ROOT");
-        if (!string.IsNullOrEmpty(fromEnvironment))
-        {
-            return fromEnvironment;
-        }
-
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "FineTune.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cannot find the repository root: set FINETUNE_REPO_ROOT or run below FineTune.sln.");
     }
 }
