@@ -21,6 +21,9 @@ public interface ITrainingBackend
     /// <summary>Whether this machine can run the backend (e.g. a CUDA device is present).</summary>
     public bool IsAvailable { get; }
 
+    /// <summary>Checks backend options alone (unknown keys, types, values); throws <see cref="BackendOptionsException"/> naming the option.</summary>
+    public void ValidateOptions(System.Text.Json.Nodes.JsonObject? options);
+
     /// <summary>Checks a request without training: options, hyperparameters, files. Throws naming the problem.</summary>
     public void Validate(TrainingRequest request);
 

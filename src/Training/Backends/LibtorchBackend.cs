@@ -57,6 +57,10 @@ public sealed class LibtorchBackend : ITrainingBackend
         LibtorchOptions.Parse(request.BackendOptions, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
 
     /// <inheritdoc />
+    public void ValidateOptions(JsonObject? options) =>
+        LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+
+    /// <inheritdoc />
     public void Validate(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

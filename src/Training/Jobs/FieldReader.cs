@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FineTune.Training.Jobs;
+
+/// <summary>Reads typed fields from a JSON object, recording an error with the field's path for each mismatch.</summary>
+internal sealed class FieldReader(List<JobSpecError> errors)
+{
+    public void RejectUnknown(JsonElement json, string path, IReadOnlyList<string> known)
+    {
+        foreach (JsonProperty property in json.EnumerateObject().Where(p => !known.Contains(p.Name)))
+        {
+            errors.Add(new JobSpecError(path + property.Name, $"unknown field; known fields here: {string.Join(", ", known)}"));
+        }
+    }
+
+    public bool IsObject(JsonElement value, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            return true;
+        }
+        errors.Add(new JobSpecError(path, "must be an object"));
+        return false;
+    }
+
+    public string? String(JsonElement json, string name, bool required = false, string path = "")
+    {
+        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add(new JobSpecError(path + name, "is required"));
+            }
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length == 0)
+        {
+            errors.Add(new JobSpecError(path + name, "must be a non-empty string"));
+            return null;
+        }
+        return value.GetString();
+    }
+
+    public double? Number(JsonElement json, string path, string name)
+    {
+        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            errors.Add(new JobSpecError(path + name, "must be a number"));
+            return null;
+        }
+        return value.GetDouble();
+    }
+
+    /// <summary>A number, or null for absent and for "auto" (reported through <paramref name="auto"/>).</summary>
+    public double? NumberOrAuto(JsonElement json, string path, string name, out bool auto)
+    {
+        auto = json.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String && value.GetString() == "auto";
+        if (auto)
+        {
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            errors.Add(new JobSpecError(path + name, "must be a number or \"auto\""));
+            return null;
+        }
+        return Number(json, path, name);
+    }
+
+    public bool? Bool(JsonElement json, string path, string name)
+    {
+        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors.Add(new JobSpecError(path + name, "must be true or false"));
+            return null;
+        }
+        return value.GetBoolean();
+    }
+
+    public string[]? StringList(JsonElement json, string path, string name)
+    {
+        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return [value.GetString()!];
+        }
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+        {
+            errors.Add(new JobSpecError(path + name, "must be a string or an array of strings"));
+            return null;
+        }
+        return value.EnumerateArray().Select(v => v.GetString()!).ToArray();
+    }
+
+    public JsonObject? Object(JsonElement json, string name)
+    {
+        if (!json.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return IsObject(value, name) ? JsonNode.Parse(value.GetRawText()) as JsonObject : null;
+    }
+}
