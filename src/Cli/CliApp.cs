@@ -22,6 +22,7 @@ public static class CliApp
             TrainCommand.Create(output),
             PrivacyCommand.Create(output),
             MigrateCommand.Create(output),
+            KeysCommand.Create(output),
         };
         try
         {

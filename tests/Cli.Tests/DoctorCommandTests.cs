@@ -70,3 +70,29 @@ public class MigrateCommandTests
         Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
+
+public class KeysCommandTests
+{
+    [Fact]
+    public async Task KeysCreate_TwiceForOneTenant_GivesTwoWorkingKeysOfTheSameTenant()
+    {
+        string connection = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
+        Assert.False(connection.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
+        string tenant = "cli-" + Guid.NewGuid().ToString("N");
+
+        CliRun first = CliRun.Invoke("keys", "create", "--tenant", tenant, "--connection", connection);
+        CliRun second = CliRun.Invoke("keys", "create", "--tenant", tenant, "--connection", connection);
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        string key1 = first.Output.Trim(), key2 = second.Output.Trim();
+        Assert.StartsWith("ft_", key1);
+        Assert.NotEqual(key1, key2);
+        await using var dataSource = FineTune.Persistence.FineTuneDataSource.Create(connection);
+        await using var context = FineTune.Persistence.FineTuneDbContext.Create(dataSource);
+        var store = new FineTune.Persistence.Tenancy.TenantStore(context);
+        var a = await store.AuthenticateAsync(key1, CancellationToken.None);
+        var b = await store.AuthenticateAsync(key2, CancellationToken.None);
+        Assert.NotNull(a);
+        Assert.Equal(a!.TenantId, b!.TenantId);
+    }
+}

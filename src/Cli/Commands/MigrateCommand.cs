@@ -14,11 +14,12 @@ internal static class MigrateCommand
 {
     public static Command Create(TextWriter output)
     {
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: ConnectionStrings__FineTune, else a local Postgres)" };
+        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else a local Postgres)" };
         var command = new Command("migrate", "Apply pending database migrations") { connection };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string connectionString = parseResult.GetValue(connection)
+                ?? Environment.GetEnvironmentVariable("FINETUNE_DB")
                 ?? Environment.GetEnvironmentVariable("ConnectionStrings__FineTune")
                 ?? StartLocalPostgres();
             await using NpgsqlDataSource dataSource = FineTuneDataSource.Create(connectionString);

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using FineTune.Persistence;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Migrations;
+using FineTune.Persistence.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace FineTune.Cli.Commands;
+
+/// <summary>
+/// <c>finetune keys create --tenant NAME [--name KEY] [--connection CS]</c>: issues a new API key for a tenant (created
+/// on first use) and prints it once; only its hash is stored.
+/// </summary>
+internal static class KeysCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var tenant = new Option<string>("--tenant") { Description = "Tenant name (created if new)", Required = true };
+        var keyName = new Option<string>("--name") { Description = "A label for the key", DefaultValueFactory = _ => "cli" };
+        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)" };
+        var create = new Command("create", "Create an API key for a tenant and print it") { tenant, keyName, connection };
+        create.SetAction(async (parseResult, cancellationToken) =>
+        {
+            await using NpgsqlDataSource dataSource = FineTuneDataSource.Create(ConnectionString(parseResult.GetValue(connection)));
+            await new DatabaseMigrator(dataSource).MigrateAsync(cancellationToken);
+            IssuedApiKey key = await IssueAsync(dataSource, parseResult.GetValue(tenant)!, parseResult.GetValue(keyName)!, cancellationToken);
+            output.WriteLine(key.Token);
+            return 0;
+        });
+        return new Command("keys", "Manage API keys") { create };
+    }
+
+    /// <summary>The connection string: the option, else <c>FINETUNE_DB</c>, else the repository's local Postgres.</summary>
+    internal static string ConnectionString(string? option) =>
+        option ?? Environment.GetEnvironmentVariable("FINETUNE_DB") ?? MigrateCommand.StartLocalPostgres();
+
+    /// <summary>Issues a key for the named tenant, creating the tenant when it does not exist yet.</summary>
+    internal static async Task<IssuedApiKey> IssueAsync(NpgsqlDataSource dataSource, string tenantName, string keyName, CancellationToken cancellationToken)
+    {
+        await using FineTuneDbContext context = FineTuneDbContext.Create(dataSource);
+        var store = new TenantStore(context);
+        Tenant tenant = await context.Tenants.FirstOrDefaultAsync(t => t.Name == tenantName, cancellationToken)
+            ?? await store.CreateTenantAsync(tenantName, cancellationToken);
+        return await store.IssueApiKeyAsync(tenant.Id, keyName, cancellationToken);
+    }
+}
