@@ -23,6 +23,7 @@ public static class CliApp
             PrivacyCommand.Create(output),
             MigrateCommand.Create(output),
             KeysCommand.Create(output),
+            JobsCommand.Create(output),
         };
         try
         {

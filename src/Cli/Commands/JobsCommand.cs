@@ -1,0 +1,155 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using FineTune.Cli.Client;
+
+namespace FineTune.Cli.Commands;
+
+/// <summary>
+/// The client side of the service: <c>finetune jobs submit|watch|download|list|get|cancel</c> against a running
+/// <c>finetune serve</c> (<c>--url</c>/<c>FINETUNE_URL</c>, <c>--key</c>/<c>FINETUNE_API_KEY</c>).
+/// </summary>
+internal static class JobsCommand
+{
+    private static readonly Option<string?> s_url = new("--url") { Description = "Service URL (default FINETUNE_URL, else http://127.0.0.1:8080)" };
+    private static readonly Option<string?> s_key = new("--key") { Description = "API key (default FINETUNE_API_KEY)" };
+
+    public static Command Create(TextWriter output)
+    {
+        var jobs = new Command("jobs", "Submit, watch and download fine-tuning jobs on a running service")
+        {
+            Submit(output), Watch(output), Download(output), Simple(output, "list", "List jobs", (c, _, t) => c.ListJobsAsync(t)),
+            Simple(output, "get", "Show a job", (c, id, t) => c.GetJobAsync(id!, t), needsId: true),
+            Simple(output, "cancel", "Cancel a job", (c, id, t) => c.CancelJobAsync(id!, t), needsId: true),
+        };
+        return jobs;
+    }
+
+    private static Command Submit(TextWriter output)
+    {
+        var data = new Option<string>("--data") { Description = "Training data file to upload", Required = true };
+        var model = new Option<string>("--model") { Description = "Model name (a folder in the service's models dir)", Required = true };
+        var backend = new Option<string?>("--backend");
+        var steps = new Option<long?>("--steps");
+        var epochs = new Option<double?>("--epochs");
+        var lr = new Option<string?>("--lr") { Description = "Learning rate or auto" };
+        var batchSize = new Option<string?>("--batch-size") { Description = "Micro-batch or auto" };
+        var maxSeqLen = new Option<int?>("--max-seq-len");
+        var targetEpsilon = new Option<double?>("--target-epsilon") { Description = "Train with DP-SGD to this epsilon" };
+        var watch = new Option<bool>("--watch") { Description = "Follow the job's progress until it ends" };
+        var command = new Command("submit", "Upload data and create a job") { data, model, backend, steps, epochs, lr, batchSize, maxSeqLen, targetEpsilon, watch, s_url, s_key };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            JsonObject dataset = await client.UploadDatasetAsync(parseResult.GetValue(data)!, cancellationToken);
+            var hyper = new JsonObject();
+            AddIfSet(hyper, "steps", parseResult.GetValue(steps));
+            AddIfSet(hyper, "n_epochs", parseResult.GetValue(epochs));
+            AddIfSet(hyper, "learning_rate", NumberOrAuto(parseResult.GetValue(lr)));
+            AddIfSet(hyper, "batch_size", NumberOrAuto(parseResult.GetValue(batchSize)));
+            AddIfSet(hyper, "max_seq_len", parseResult.GetValue(maxSeqLen));
+            var spec = new JsonObject { ["model"] = parseResult.GetValue(model), ["training_file"] = dataset["id"]!.DeepClone(), ["hyperparameters"] = hyper };
+            AddIfSet(spec, "backend", parseResult.GetValue(backend));
+            if (parseResult.GetValue(targetEpsilon) is double epsilon)
+            {
+                spec["privacy"] = new JsonObject { ["target_epsilon"] = epsilon };
+            }
+            JsonObject job = await client.CreateJobAsync(spec, cancellationToken);
+            string id = job["id"]!.ToString();
+            output.WriteLine(id);
+            return parseResult.GetValue(watch) ? await WatchAsync(client, id, output, cancellationToken) : 0;
+        });
+        return command;
+    }
+
+    private static Command Watch(TextWriter output)
+    {
+        var id = new Argument<string>("id");
+        var command = new Command("watch", "Show a job's progress until it ends") { id, s_url, s_key };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            return await WatchAsync(client, parseResult.GetValue(id)!, output, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command Download(TextWriter output)
+    {
+        var id = new Argument<string>("id");
+        var outDir = new Option<string>("--out") { Required = true };
+        var command = new Command("download", "Download a job's artifacts (adapter, result.json, training_log.jsonl)") { id, outDir, s_url, s_key };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            string jobId = parseResult.GetValue(id)!;
+            string folder = parseResult.GetValue(outDir)!;
+            Directory.CreateDirectory(folder);
+            JsonObject list = await client.ArtifactsAsync(jobId, cancellationToken);
+            foreach (JsonNode? artifact in list["data"] as JsonArray ?? [])
+            {
+                string name = artifact!["name"]!.GetValue<string>();
+                string? etag = await client.DownloadArtifactAsync(jobId, name, Path.Combine(folder, name), cancellationToken);
+                output.WriteLine($"{name} {etag}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Simple(TextWriter output, string name, string description, Func<FineTuneClient, string?, CancellationToken, Task<JsonObject>> call, bool needsId = false)
+    {
+        var id = new Argument<string>("id");
+        var command = new Command(name, description) { s_url, s_key };
+        if (needsId)
+        {
+            command.Add(id);
+        }
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            JsonObject result = await call(client, needsId ? parseResult.GetValue(id) : null, cancellationToken);
+            output.WriteLine(result.ToJsonString(CliJson.Options));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Follows the event log until the job ends; exit code 0 only when it succeeded.</summary>
+    private static async Task<int> WatchAsync(FineTuneClient client, string id, TextWriter output, CancellationToken cancellationToken)
+    {
+        long after = 0;
+        var progress = new JobProgressView(output);
+        while (true)
+        {
+            JsonObject page = await client.EventsAsync(id, after, cancellationToken);
+            var events = page["data"] as JsonArray ?? [];
+            foreach (JsonNode? item in events)
+            {
+                after = Math.Max(after, item!["seq"]!.GetValue<long>());
+                progress.Show(item!.AsObject());
+            }
+            if (events.Count == 0)
+            {
+                JsonObject job = await client.GetJobAsync(id, cancellationToken);
+                string status = job["status"]?.GetValue<string>() ?? "";
+                if (status is "succeeded" or "failed" or "cancelled")
+                {
+                    progress.Finish(job);
+                    return status == "succeeded" ? 0 : 1;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
+    private static JsonValue? NumberOrAuto(string? text) =>
+        text is null ? null : text == "auto" ? JsonValue.Create("auto") : JsonValue.Create(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+
+    private static void AddIfSet<T>(JsonObject json, string name, T? value)
+    {
+        if (value is not null)
+        {
+            json[name] = value is JsonNode node ? node : JsonValue.Create(value);
+        }
+    }
+}
