@@ -1,13 +1,65 @@
+using System.Text.Json;
+using FineTune.Api.Auth;
+using FineTune.Api.Datasets;
+using FineTune.Api.Hubs;
+using FineTune.Api.Jobs;
+using FineTune.Api.Models;
+using FineTune.Api.OpenApi;
+using FineTune.Persistence;
+using Microsoft.AspNetCore.Authentication;
+
 namespace FineTune.Api;
 
-/// <summary>All service registration of the API host, in one place (eShop's shape).</summary>
+/// <summary>All service registration of the API host, in one place (eShop's shape), and its middleware order.</summary>
 public static class Extensions
 {
-    /// <summary>Registers the API's services.</summary>
+    /// <summary>
+    /// Registers Persistence, API-key authentication, JSON in snake_case, problem details for every error, the API's
+    /// services, the jobs hub and Swagger.
+    /// </summary>
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddProblemDetails();
+        IServiceCollection services = builder.Services;
+        builder.AddPersistence();
+        // Hosting's request lines print whole URLs, and SignalR clients send the API key as ?access_token= under
+        // /hubs/; raising this category keeps keys out of the logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        services.Configure<ApiOptions>(builder.Configuration.GetSection(nameof(ApiOptions)));
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        services.AddProblemDetails();
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.SchemeName, configureOptions: null);
+        services.AddAuthorization();
+        services.AddSingleton<ModelCatalog>();
+        services.AddScoped<DatasetUploader>();
+        services.AddScoped<JobSubmitter>();
+        services.AddApiDocumentation();
+        builder.AddJobsHub();
         return builder;
+    }
+
+    /// <summary>
+    /// The middleware, in order: exceptions and bodiless error statuses become problem+json (a Kestrel
+    /// <see cref="BadHttpRequestException"/>, e.g. a body over the server limit, keeps its own status), then
+    /// authentication, authorization and the Swagger document and UI.
+    /// </summary>
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is BadHttpRequestException badRequest
+                ? badRequest.StatusCode
+                : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseApiDocumentation();
+        return app;
     }
 }

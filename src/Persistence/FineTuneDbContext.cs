@@ -30,6 +30,9 @@ public sealed class FineTuneDbContext(DbContextOptions<FineTuneDbContext> option
     /// <summary>Jobs; read freely, change queue columns only through <see cref="JobQueue"/>.</summary>
     public DbSet<Job> Jobs => Set<Job>();
 
+    /// <summary>Idempotency keys of job submissions (one per tenant and key).</summary>
+    public DbSet<JobIdempotencyKey> JobIdempotencyKeys => Set<JobIdempotencyKey>();
+
     /// <summary>Job event logs.</summary>
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
 

@@ -1,22 +1,17 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
+using System.Text.Json;
+using FineTune.Api.Contracts;
+using FineTune.Api.Tests.Infrastructure;
 
 namespace FineTune.Api.Tests;
 
-public class HealthEndpointsTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthEndpointsTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private readonly WebApplicationFactory<Program> _factory;
-
-    public HealthEndpointsTests(WebApplicationFactory<Program> factory)
-    {
-        _factory = factory;
-    }
-
     [Fact]
     public async Task Healthz_RunningHost_ReturnsOk()
     {
-        using HttpClient client = _factory.CreateClient();
+        using HttpClient client = factory.CreateClient();
 
         using HttpResponseMessage response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
 
@@ -26,12 +21,27 @@ public class HealthEndpointsTests : IClassFixture<WebApplicationFactory<Program>
     }
 
     [Fact]
-    public async Task UnknownRoute_ReturnsNotFound()
+    public async Task Readyz_MigratedDatabase_ReturnsReady()
     {
-        using HttpClient client = _factory.CreateClient();
+        using HttpClient client = factory.CreateClient();
+
+        using HttpResponseMessage response = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        JsonElement body = await response.JsonAsync();
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.True(body.GetProperty("database").GetBoolean());
+        Assert.Equal(0, body.GetProperty("pending_migrations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task UnknownRoute_ReturnsNotFoundProblem()
+    {
+        using HttpClient client = factory.CreateClient();
 
         using HttpResponseMessage response = await client.GetAsync(new Uri("/v1/nothing-here", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -19,6 +19,7 @@ public sealed class SchemaTests(TestDatabase database) : IClassFixture<TestDatab
         await context.Datasets.Take(1).ToListAsync();
         await context.DatasetChunks.Take(1).ToListAsync();
         await context.Jobs.Take(1).ToListAsync();
+        await context.JobIdempotencyKeys.Take(1).ToListAsync();
         await context.JobEvents.Take(1).ToListAsync();
         await context.Checkpoints.Take(1).ToListAsync();
         await context.Artifacts.Take(1).ToListAsync();

@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Tenancy;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace FineTune.Api.Auth;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer ft_...</c> against the stored key hashes (<see cref="TenantStore"/>) and
+/// names the caller's tenant in the <see cref="ApiKeyAuthentication.TenantIdClaim"/> claim. Under
+/// <c>/hubs/</c> only, the key may come as the <c>access_token</c> query parameter, which SignalR uses for WebSockets;
+/// elsewhere a key in a URL would end up in access logs. Keys are never logged: failure messages say only what kind
+/// of problem there was. A challenge or a refusal answers with <c>application/problem+json</c>.
+/// </summary>
+/// <param name="options">The scheme options.</param>
+/// <param name="logger">The logger factory.</param>
+/// <param name="encoder">The URL encoder.</param>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    /// <inheritdoc />
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? token = ReadToken();
+        if (token is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+        TenantStore tenants = Context.RequestServices.GetRequiredService<TenantStore>();
+        ApiKey? key = await tenants.AuthenticateAsync(token, Context.RequestAborted);
+        if (key is null)
+        {
+            return AuthenticateResult.Fail("unknown or revoked API key");
+        }
+        Claim[] claims =
+        [
+            new(ApiKeyAuthentication.TenantIdClaim, key.TenantId.ToString()),
+            new(ApiKeyAuthentication.ApiKeyIdClaim, key.Id.ToString()),
+            new(ClaimTypes.Name, key.KeyPrefix),
+        ];
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        AuthenticateResult? result = await HandleAuthenticateOnceSafeAsync();
+        bool badKey = result?.Failure is not null;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, badKey ? "Bearer error=\"invalid_token\"" : "Bearer");
+        await WriteProblemAsync(
+            StatusCodes.Status401Unauthorized,
+            badKey
+                ? "The API key is unknown or revoked."
+                : "Send an API key as 'Authorization: Bearer ft_...'; create one with 'finetune keys create'.");
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await WriteProblemAsync(StatusCodes.Status403Forbidden, "The API key may not use this route.");
+    }
+
+    private string? ReadToken()
+    {
+        string authorization = Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            string token = authorization[BearerPrefix.Length..].Trim();
+            return token.Length == 0 ? null : token;
+        }
+        if (authorization.Length == 0 && Request.Path.StartsWithSegments(ApiKeyAuthentication.HubsPathPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            string token = Request.Query[ApiKeyAuthentication.AccessTokenQueryParameter].ToString();
+            return token.Length == 0 ? null : token;
+        }
+        return null;
+    }
+
+    private async Task WriteProblemAsync(int status, string detail)
+    {
+        var problem = new ProblemDetails { Status = status, Detail = detail };
+        IProblemDetailsService problems = Context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
+    }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace FineTune.Api.Contracts;
+
+/// <summary>A base model the workers can load and jobs can fine-tune.</summary>
+/// <param name="Name">The name jobs use as <c>model</c> (the model folder's name).</param>
+/// <param name="Family">The architecture, from config.json <c>model_type</c>: llama, qwen2 or mistral.</param>
+/// <param name="Parameters">Parameter count, from the safetensors headers (or the config when there are none).</param>
+/// <param name="ContextLength">The longest sequence the model was trained for (<c>max_position_embeddings</c>).</param>
+/// <param name="VocabSize">Tokenizer vocabulary size.</param>
+public sealed record ModelDto(string Name, string Family, long Parameters, int ContextLength, int VocabSize)
+{
+    /// <summary>Always <c>model</c>.</summary>
+    [JsonPropertyOrder(-1)]
+    public string Object => "model";
+}

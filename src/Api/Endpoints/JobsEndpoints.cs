@@ -1,0 +1,173 @@
+using System.Text.Json;
+using FineTune.Api.Auth;
+using FineTune.Api.Contracts;
+using FineTune.Api.Jobs;
+using FineTune.Api.Problems;
+using FineTune.Persistence;
+using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTune.Api.Endpoints;
+
+/// <summary>
+/// <c>/v1/jobs</c>: submit (strictly validated, Idempotency-Key honoured), list with cursor pagination, get, cancel.
+/// The job's log, checkpoints and files are in <see cref="JobEventsEndpoints"/> and <see cref="JobArtifactsEndpoints"/>.
+/// </summary>
+public static class JobsEndpoints
+{
+    /// <summary>The header that makes a submission safe to retry.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Set on a response that replays an earlier submission instead of creating a job.</summary>
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>Maps the job routes under <paramref name="v1"/>.</summary>
+    public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder v1)
+    {
+        RouteGroupBuilder group = v1.MapGroup("/jobs").WithTags("Jobs");
+        group.MapPost("/", CreateJobAsync)
+            .WithName("CreateJob")
+            .WithSummary("Submit a fine-tuning job")
+            .WithDescription("Validated by the same parser the worker uses: an unknown field, a wrong type, an option the "
+                + "backend does not support, another tenant's or a missing dataset, or an unknown model is 422 naming the "
+                + "field. 'auto' is accepted for hyperparameters.learning_rate, hyperparameters.batch_size and "
+                + "privacy.delta. With an Idempotency-Key header, a retry with the same key and the same body returns the "
+                + "original job with 200 and 'Idempotent-Replayed: true'; the same key with a different body is 422.")
+            .Accepts<JobCreateRequest>("application/json");
+        group.MapGet("/", ListJobsAsync)
+            .WithName("ListJobs")
+            .WithSummary("List jobs, newest first")
+            .WithDescription("Cursor pagination: pass the last job's id as 'after'. Filter with 'status'.");
+        group.MapGet("/{jobId:guid}", GetJobAsync).WithName("GetJob").WithSummary("Get a job");
+        group.MapPost("/{jobId:guid}/cancel", CancelJobAsync)
+            .WithName("CancelJob")
+            .WithSummary("Cancel a job")
+            .WithDescription("A job that has not started is cancelled at once; a running one becomes 'cancelling' until "
+                + "its worker stops. Cancelling a cancelled job is a no-op; a succeeded or failed job is 409.");
+        return v1;
+    }
+
+    private static async Task<Results<Created<JobDto>, Ok<JobDto>, UnprocessableProblem, ValidationProblem>> CreateJobAsync(
+        HttpRequest request,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        JobSubmitter submitter,
+        ArtifactStore artifacts,
+        CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > JobSubmitter.MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+        {
+            return ApiProblems.BadRequest(IdempotencyKeyHeader, $"must be 1 to {JobSubmitter.MaxIdempotencyKeyLength} printable characters");
+        }
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException exception)
+        {
+            return ApiProblems.BadRequest("body", $"is not valid JSON: {exception.Message}");
+        }
+        using (document)
+        {
+            JobSubmission submission = await submitter.SubmitAsync(request.HttpContext.TenantId(), document.RootElement, idempotencyKey, cancellationToken);
+            switch (submission.Outcome)
+            {
+                case JobSubmissionOutcome.Created:
+                    JobDto created = JobView.ToDto(submission.Job!, []);
+                    return TypedResults.Created($"/v1/jobs/{created.Id}", created);
+                case JobSubmissionOutcome.Replayed:
+                    request.HttpContext.Response.Headers[ReplayedHeader] = "true";
+                    IReadOnlyList<Artifact> files = await artifacts.ListAsync(submission.Job!.TenantId, submission.Job.Id, cancellationToken);
+                    return TypedResults.Ok(JobView.ToDto(submission.Job, files));
+                case JobSubmissionOutcome.KeyReused:
+                    return ApiProblems.Invalid(IdempotencyKeyHeader, "was already used with a different request body; send a new key for a new job");
+                default:
+                    IDictionary<string, string[]> errors = submission.Errors!;
+                    return ApiProblems.Invalid(errors, $"invalid fields: {string.Join(", ", errors.Keys)}");
+            }
+        }
+    }
+
+    private static async Task<Results<Ok<ListResponse<JobDto>>, ValidationProblem>> ListJobsAsync(
+        HttpContext context,
+        [FromQuery] Guid? after,
+        [FromQuery] int? limit,
+        [FromQuery] string? status,
+        FineTuneDbContext db,
+        CancellationToken cancellationToken)
+    {
+        if (!Paging.TryGetLimit(limit, out int take, out ValidationProblem? problem))
+        {
+            return problem;
+        }
+        Guid tenantId = context.TenantId();
+        IQueryable<Job> query = db.Jobs.AsNoTracking().Where(job => job.TenantId == tenantId);
+        if (status is not null)
+        {
+            List<JobState> states = Enum.GetValues<JobState>().Where(state => state.ToApiStatus() == status).ToList();
+            if (states.Count == 0)
+            {
+                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, cancelling, succeeded, failed, cancelled");
+            }
+            query = query.Where(job => states.Contains(job.State));
+        }
+        if (after is Guid cursor)
+        {
+            // IDs are UUIDv7, so ID order is creation order and the cursor is stable while jobs are added.
+            query = query.Where(job => job.Id.CompareTo(cursor) < 0);
+        }
+        List<Job> page = await query.OrderByDescending(job => job.Id).Take(take + 1).ToListAsync(cancellationToken);
+        List<Guid> ids = page.Take(take).Select(job => job.Id).ToList();
+        ILookup<Guid, Artifact> outputs = (await db.Artifacts.AsNoTracking()
+                .Where(artifact => artifact.TenantId == tenantId && ids.Contains(artifact.JobId) && artifact.Kind == ArtifactKind.Output)
+                .OrderBy(artifact => artifact.Name)
+                .ToListAsync(cancellationToken))
+            .ToLookup(artifact => artifact.JobId);
+        List<JobDto> data = page.Take(take).Select(job => JobView.ToDto(job, outputs[job.Id])).ToList();
+        return TypedResults.Ok(new ListResponse<JobDto>(data, page.Count > take));
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFoundProblem>> GetJobAsync(
+        HttpContext context,
+        Guid jobId,
+        JobQueue queue,
+        ArtifactStore artifacts,
+        CancellationToken cancellationToken)
+    {
+        Guid tenantId = context.TenantId();
+        Job? job = await queue.GetAsync(tenantId, jobId, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(jobId);
+        }
+        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFoundProblem, ConflictProblem>> CancelJobAsync(
+        HttpContext context,
+        Guid jobId,
+        JobQueue queue,
+        ArtifactStore artifacts,
+        CancellationToken cancellationToken)
+    {
+        Guid tenantId = context.TenantId();
+        Job? job = await queue.GetAsync(tenantId, jobId, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(jobId);
+        }
+        if (job.State is JobState.Succeeded or JobState.Failed)
+        {
+            return ApiProblems.Conflict($"job {jobId} already {job.State.ToApiStatus()}; only unfinished jobs can be cancelled");
+        }
+        await queue.RequestCancelAsync(tenantId, jobId, cancellationToken);
+        job = await queue.GetAsync(tenantId, jobId, cancellationToken) ?? job;
+        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken)));
+    }
+
+    internal static NotFoundProblem NotFound(Guid jobId) => ApiProblems.NotFound($"no job {jobId}");
+}

@@ -1,0 +1,9 @@
+using FineTune.Persistence.Entities;
+
+namespace FineTune.Api.Jobs;
+
+/// <summary>The result of <see cref="JobSubmitter.SubmitAsync"/>.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Job">The created or replayed job.</param>
+/// <param name="Errors">Problems by dotted field path, when the spec is invalid.</param>
+public sealed record JobSubmission(JobSubmissionOutcome Outcome, Job? Job, IDictionary<string, string[]>? Errors);

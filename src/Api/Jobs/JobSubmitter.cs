@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FineTune.Api.Models;
+using FineTune.Persistence;
+using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using FineTune.Training.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace FineTune.Api.Jobs;
+
+/// <summary>
+/// Validates and enqueues a job spec (<c>POST /v1/jobs</c>). The spec is checked by <see cref="JobSpecParser"/>, the
+/// parser the worker runs too, so the API refuses exactly what the worker could not run; then its references are
+/// checked against the caller's tenant (datasets) and the model catalog. The original JSON is stored as the job's
+/// spec. With an Idempotency-Key, the key row is inserted in the job's own transaction, so a key exists exactly when
+/// its job does, and two racing requests with one key produce one job.
+/// </summary>
+/// <param name="db">The request's EF context (the job and its key share its transaction).</param>
+/// <param name="queue">The job queue.</param>
+/// <param name="datasets">Dataset lookups, scoped by tenant.</param>
+/// <param name="models">The model catalog.</param>
+public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models)
+{
+    /// <summary>The job kind of a fine-tuning job (stable; never renamed).</summary>
+    public const string TrainLoraKind = "train.lora";
+
+    /// <summary>The longest Idempotency-Key accepted (the <c>job_idempotency_key_length</c> CHECK).</summary>
+    public const int MaxIdempotencyKeyLength = 255;
+
+    /// <summary>Validates <paramref name="spec"/> and enqueues it for <paramref name="tenantId"/>.</summary>
+    public async Task<JobSubmission> SubmitAsync(Guid tenantId, JsonElement spec, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        // Hashing the re-serialized element ignores whitespace, so a client that re-indents its retry still matches.
+        byte[] requestSha256 = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(spec));
+        if (idempotencyKey is not null && await FindKeyAsync(tenantId, idempotencyKey, cancellationToken) is { } existing)
+        {
+            return await ReplayAsync(existing, requestSha256, cancellationToken);
+        }
+        (JobSpec? parsed, IReadOnlyList<JobSpecError> parseErrors) = JobSpecParser.Parse(spec);
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (JobSpecError error in parseErrors)
+        {
+            Add(errors, error.Field.Length == 0 ? "body" : error.Field, error.Message);
+        }
+        Guid? trainingFile = await CheckReferencesAsync(tenantId, spec, errors, cancellationToken);
+        if (errors.Count > 0 || parsed is null)
+        {
+            return new JobSubmission(JobSubmissionOutcome.Invalid, null, errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()));
+        }
+        var newJob = new NewJob(tenantId, TrainLoraKind, spec.GetRawText(), parsed.Backend) { DatasetId = trainingFile };
+        if (idempotencyKey is null)
+        {
+            return new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null);
+        }
+        return await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+    }
+
+    private async Task<JobSubmission> EnqueueWithKeyAsync(NewJob newJob, string idempotencyKey, byte[] requestSha256, CancellationToken cancellationToken)
+    {
+        await using (IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            Job job = await queue.EnqueueAsync(db, newJob, cancellationToken);
+            db.JobIdempotencyKeys.Add(new JobIdempotencyKey
+            {
+                TenantId = newJob.TenantId,
+                IdempotencyKey = idempotencyKey,
+                RequestSha256 = requestSha256,
+                JobId = job.Id,
+            });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return new JobSubmission(JobSubmissionOutcome.Created, job, null);
+            }
+            catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // A concurrent request with the same key committed first (our insert waited for it): roll back our
+                // job and answer as a replay of theirs.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+            }
+        }
+        JobIdempotencyKey winner = await FindKeyAsync(newJob.TenantId, idempotencyKey, cancellationToken)
+            ?? throw new InvalidOperationException("an idempotency key that just conflicted is missing");
+        return await ReplayAsync(winner, requestSha256, cancellationToken);
+    }
+
+    private async Task<JobSubmission> ReplayAsync(JobIdempotencyKey key, byte[] requestSha256, CancellationToken cancellationToken)
+    {
+        if (!key.RequestSha256.AsSpan().SequenceEqual(requestSha256))
+        {
+            return new JobSubmission(JobSubmissionOutcome.KeyReused, null, null);
+        }
+        Job job = await queue.GetAsync(key.TenantId, key.JobId, cancellationToken)
+            ?? throw new InvalidOperationException($"idempotency key names job {key.JobId}, which is gone");
+        return new JobSubmission(JobSubmissionOutcome.Replayed, job, null);
+    }
+
+    private Task<JobIdempotencyKey?> FindKeyAsync(Guid tenantId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        return db.JobIdempotencyKeys.AsNoTracking()
+            .SingleOrDefaultAsync(key => key.TenantId == tenantId && key.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
+    // The parser checks shapes; these checks need the tenant: datasets must be the caller's, the model must exist.
+    private async Task<Guid?> CheckReferencesAsync(Guid tenantId, JsonElement spec, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
+    {
+        if (spec.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        if (TryGetString(spec, "model", out string? model) && models.Find(model) is null)
+        {
+            Add(errors, "model", $"no model '{model}'; GET /v1/models lists the models workers can load");
+        }
+        Guid? trainingFile = null;
+        if (TryGetString(spec, "training_file", out string? training))
+        {
+            trainingFile = await FindDatasetAsync(tenantId, training, cancellationToken);
+            if (trainingFile is null)
+            {
+                Add(errors, "training_file", $"no dataset '{training}'; upload one with POST /v1/datasets");
+            }
+        }
+        if (TryGetString(spec, "validation_file", out string? validation) && await FindDatasetAsync(tenantId, validation, cancellationToken) is null)
+        {
+            Add(errors, "validation_file", $"no dataset '{validation}'; upload one with POST /v1/datasets");
+        }
+        return trainingFile;
+    }
+
+    private async Task<Guid?> FindDatasetAsync(Guid tenantId, string id, CancellationToken cancellationToken)
+    {
+        return Guid.TryParse(id, out Guid datasetId) && await datasets.GetAsync(tenantId, datasetId, cancellationToken) is not null
+            ? datasetId
+            : null;
+    }
+
+    private static bool TryGetString(JsonElement spec, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        value = spec.TryGetProperty(name, out JsonElement element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+        return !string.IsNullOrEmpty(value);
+    }
+
+    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
+    {
+        if (!errors.TryGetValue(field, out List<string>? messages))
+        {
+            errors[field] = messages = [];
+        }
+        messages.Add(message);
+    }
+}

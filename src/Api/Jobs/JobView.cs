@@ -1,0 +1,157 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FineTune.Api.Contracts;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using FineTune.Training.Jobs;
+using FineTune.Training.Train;
+
+namespace FineTune.Api.Jobs;
+
+/// <summary>
+/// Builds the job object clients see from the job row. Settings come from re-parsing the stored spec with
+/// <see cref="JobSpecParser"/> (so defaults show resolved, as the worker will use them); progress and results come
+/// from the JSON the worker writes (<c>job.progress</c>, <c>job.result</c>), read by key name in snake_case,
+/// camelCase or PascalCase alike: <c>step</c>, <c>total_steps</c>, <c>tokens_seen</c> (or <c>trained_tokens</c>),
+/// <c>epsilon</c>; and in the result <c>steps</c>, <c>tokens_seen</c>, <c>privacy.{epsilon, delta, noise_multiplier}</c>.
+/// </summary>
+public static class JobView
+{
+    /// <summary>The job object of <paramref name="job"/> with its output <paramref name="artifacts"/>.</summary>
+    public static JobDto ToDto(Job job, IEnumerable<Artifact> artifacts)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(artifacts);
+        using JsonDocument specDocument = JsonDocument.Parse(job.Spec);
+        JsonElement raw = specDocument.RootElement;
+        JobSpec? spec = JobSpecParser.Parse(raw).Spec;
+        JsonElement? progress = ParseObject(job.Progress);
+        JsonElement? result = ParseObject(job.Result);
+        long? step = Long(progress, "step") ?? Long(result, "steps");
+        long? totalSteps = Long(progress, "total_steps") ?? (job.State == JobState.Succeeded ? step : null);
+        return new JobDto
+        {
+            Id = job.Id,
+            Status = job.State.ToApiStatus(),
+            Model = spec?.Model ?? Text(raw, "model") ?? "",
+            TrainingFile = spec?.TrainingFile ?? Text(raw, "training_file") ?? "",
+            ValidationFile = spec?.ValidationFile ?? Text(raw, "validation_file"),
+            Backend = job.Backend,
+            BackendOptions = spec?.BackendOptions,
+            Hyperparameters = spec is null ? null : Hyperparameters(spec.Config),
+            Lora = spec is null ? null : new LoraDto(spec.Config.Lora.Rank, spec.Config.Lora.Alpha, spec.Config.Lora.Dropout, spec.Config.Lora.TargetModules, spec.Config.Lora.UseRsLora),
+            Privacy = spec?.Config.Privacy is { } privacy ? Privacy(privacy, progress, result) : null,
+            Seed = spec?.Config.Seed,
+            Metadata = spec?.Metadata ?? new Dictionary<string, string>(),
+            Progress = step is long done ? new ProgressDto(done, totalSteps, totalSteps > 0 ? Math.Round(100.0 * done / totalSteps.Value, 2) : null) : null,
+            TrainedTokens = Long(result, "tokens_seen") ?? Long(progress, "tokens_seen") ?? Long(progress, "trained_tokens"),
+            Error = job.State == JobState.Failed ? Error(job.Error) : null,
+            Attempt = job.Attempt,
+            CreatedAt = job.CreatedAt.ToUnixTimeSeconds(),
+            StartedAt = job.AttemptedAt?.ToUnixTimeSeconds(),
+            FinishedAt = job.FinalizedAt?.ToUnixTimeSeconds(),
+            Artifacts = artifacts.Where(artifact => artifact.Kind == ArtifactKind.Output).Select(ToDto).ToList(),
+        };
+    }
+
+    /// <summary>The API view of an artifact.</summary>
+    public static ArtifactDto ToDto(Artifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return new ArtifactDto(artifact.Name, artifact.Kind, artifact.ContentType, artifact.SizeBytes, Convert.ToHexStringLower(artifact.Sha256), artifact.CreatedAt.ToUnixTimeSeconds());
+    }
+
+    private static HyperparametersDto Hyperparameters(TrainingConfig config)
+    {
+        return new HyperparametersDto(
+            config.Epochs,
+            config.MaxSteps,
+            config.AutoMicroBatch ? JsonValue.Create("auto") : JsonValue.Create(config.MicroBatchSize),
+            config.AutoLearningRate ? JsonValue.Create("auto") : JsonValue.Create(config.LearningRate),
+            config.GradientAccumulation,
+            config.MaxSeqLength,
+            config.LrSchedule,
+            config.WarmupRatio,
+            config.WeightDecay,
+            config.MaxGradNorm,
+            config.EvalEvery,
+            config.SaveEvery,
+            config.Packing);
+    }
+
+    private static PrivacyDto Privacy(PrivacyConfig privacy, JsonElement? progress, JsonElement? result)
+    {
+        JsonElement? report = result is { } done && Property(done, "privacy") is { ValueKind: JsonValueKind.Object } value ? value : null;
+        double? delta = Double(report, "delta") ?? privacy.Delta;
+        return new PrivacyDto(
+            privacy.TargetEpsilon,
+            delta is double d ? JsonValue.Create(d) : JsonValue.Create("auto"),
+            privacy.MaxGradNorm,
+            Double(report, "noise_multiplier") ?? privacy.NoiseMultiplier,
+            privacy.Accountant,
+            privacy.ExpectedBatchSize,
+            privacy.EntityLevel ? "entity" : "record",
+            Double(report, "epsilon") ?? Double(progress, "epsilon") ?? Double(progress, "epsilon_spent"));
+    }
+
+    // A worker may store a structured error ({"code", "message", "param"}) or plain text.
+    private static JobErrorDto Error(string? error)
+    {
+        if (ParseObject(error) is { } structured && Text(structured, "message") is { } message)
+        {
+            return new JobErrorDto(Text(structured, "code") ?? "training_failed", message, Text(structured, "param"));
+        }
+        string text = error ?? "the job failed without a reason";
+        string code = text.Contains("out of memory", StringComparison.OrdinalIgnoreCase) ? "out_of_memory" : "training_failed";
+        return new JobErrorDto(code, text, null);
+    }
+
+    private static JsonElement? ParseObject(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json) || json[0] != '{')
+        {
+            return null;
+        }
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement? Property(JsonElement element, string snakeName)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        string wanted = snakeName.Replace("_", "", StringComparison.Ordinal);
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            if (property.Name.Replace("_", "", StringComparison.Ordinal).Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+        return null;
+    }
+
+    private static long? Long(JsonElement? element, string name)
+    {
+        return element is { } e && Property(e, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out long number) ? number : null;
+    }
+
+    private static double? Double(JsonElement? element, string name)
+    {
+        return element is { } e && Property(e, name) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : null;
+    }
+
+    private static string? Text(JsonElement element, string name)
+    {
+        return Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+    }
+}

@@ -1,0 +1,60 @@
+using FineTune.Api.Tests.Infrastructure;
+using FineTune.Persistence;
+using FineTune.Persistence.Migrations;
+using Npgsql;
+
+namespace FineTune.Api.Tests.Hubs;
+
+/// <summary>
+/// A migrated database of its own for one test class (xunit class fixture), dropped at the end, on the test server
+/// (<see cref="PostgresServer"/>: <c>FINETUNE_TEST_PG</c>, else the local cluster of <c>scripts/postgres.sh</c>).
+/// </summary>
+public sealed class HubTestDatabase : IAsyncLifetime
+{
+    private string _adminConnectionString = "";
+
+    /// <summary>The database name.</summary>
+    public string Name { get; } = "ft_hubs_" + Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>A connection string for this database.</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>A FineTune data source for this database.</summary>
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        _adminConnectionString = await PostgresServer.AdminConnectionStringAsync();
+        await ExecuteAdminAsync($"CREATE DATABASE \"{Name}\"");
+        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = Name }.ConnectionString;
+        DataSource = FineTuneDataSource.Create(ConnectionString);
+        await new DatabaseMigrator(DataSource).MigrateAsync(CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await ExecuteAdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+    }
+
+    /// <summary>Inserts a tenant with a random name and returns its ID.</summary>
+    public async Task<Guid> CreateTenantAsync()
+    {
+        var id = Guid.CreateVersion7();
+        await using NpgsqlCommand command = DataSource.CreateCommand("INSERT INTO tenant (id, name) VALUES (@id, @name)");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("name", "tenant-" + id.ToString("N"));
+        await command.ExecuteNonQueryAsync();
+        return id;
+    }
+
+    private async Task ExecuteAdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
