@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FineTune.Api.Auth;
 using FineTune.Api.Datasets;
+using FineTune.Api.Endpoints;
 using FineTune.Api.Hubs;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
@@ -60,6 +61,26 @@ public static class Extensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseApiDocumentation();
+        return app;
+    }
+
+    /// <summary>
+    /// Maps every route: health, the authenticated <c>/v1</c> group and the jobs hub. Shared by the API host and
+    /// <c>finetune serve</c>, which runs the same app with an in-process worker.
+    /// </summary>
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthEndpoints();
+        RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization();
+        v1.MapDatasetsEndpoints();
+        v1.MapModelsEndpoints();
+        v1.MapBackendsEndpoints();
+        v1.MapJobsEndpoints();
+        v1.MapJobEventsEndpoints();
+        v1.MapJobArtifactsEndpoints();
+        v1.MapWorkersEndpoints();
+        app.MapJobsHub();
         return app;
     }
 }
