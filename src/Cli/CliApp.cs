@@ -24,6 +24,7 @@ public static class CliApp
             MigrateCommand.Create(output),
             KeysCommand.Create(output),
             JobsCommand.Create(output),
+            WorkerCommand.Create(output),
         };
         try
         {

@@ -1,0 +1,33 @@
+using System.Threading.Channels;
+using FineTune.Training.Train;
+
+namespace FineTune.Worker.Jobs;
+
+/// <summary>
+/// The trainer's callbacks, run on the training thread: each posts a <see cref="TrainingMessage"/> and returns at once.
+/// The channel is unbounded, so a slow database never stalls a training step.
+/// </summary>
+internal sealed class ChannelCallbacks : ITrainingCallbacks
+{
+    private readonly ChannelWriter<TrainingMessage> _writer;
+
+    public ChannelCallbacks(ChannelWriter<TrainingMessage> writer)
+    {
+        _writer = writer;
+    }
+
+    public void OnStep(StepReport report)
+    {
+        _writer.TryWrite(new StepMessage(report));
+    }
+
+    public void OnEval(EvalReport report)
+    {
+        _writer.TryWrite(new EvalMessage(report));
+    }
+
+    public void OnSave(string path)
+    {
+        _writer.TryWrite(new SavedMessage(path));
+    }
+}

@@ -1,0 +1,18 @@
+using FineTune.Training.Train;
+
+namespace FineTune.Worker.Jobs;
+
+/// <summary>
+/// What the training thread tells the job's async side, through a <c>Channel</c>: plain values only, never tensors
+/// (STYLE.md section 4 and section 7 rule 5).
+/// </summary>
+internal abstract record TrainingMessage;
+
+/// <summary>An optimizer step finished.</summary>
+internal sealed record StepMessage(StepReport Report) : TrainingMessage;
+
+/// <summary>A validation loss was measured.</summary>
+internal sealed record EvalMessage(EvalReport Report) : TrainingMessage;
+
+/// <summary>The trainer wrote a checkpoint folder, or the final outputs.</summary>
+internal sealed record SavedMessage(string Path) : TrainingMessage;

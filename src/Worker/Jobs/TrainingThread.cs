@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using FineTune.Torch;
+using FineTune.Training.Train;
+using Microsoft.Extensions.Logging;
+
+namespace FineTune.Worker.Jobs;
+
+/// <summary>
+/// Runs one training run on a dedicated thread (STYLE.md section 4): libtorch calls block for seconds, and tensors
+/// must stay on one thread (section 7 rule 5), so training never runs on the thread pool. When the run ends, however
+/// it ends, the message channel is completed, the CUDA cache is emptied where asked, and the live tensor count is
+/// logged (rule 4), so a leak shows up per job.
+/// </summary>
+internal static class TrainingThread
+{
+    public static Task<TrainingResult> Start(
+        string name,
+        Func<TrainingResult> train,
+        ChannelWriter<TrainingMessage> messages,
+        bool emptyCudaCache,
+        ILogger logger,
+        Guid jobId)
+    {
+        var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            long before = torch.live_tensor_count;
+            try
+            {
+                completion.TrySetResult(train());
+            }
+            catch (Exception exception)
+            {
+                completion.TrySetException(exception);
+            }
+            finally
+            {
+                if (emptyCudaCache)
+                {
+                    EmptyCudaCache(logger);
+                }
+                long after = torch.live_tensor_count;
+                logger.LogInformation("Job {JobId}: live tensors {Before} before training, {After} after", jobId, before, after);
+                messages.TryComplete();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
+    private static void EmptyCudaCache(ILogger logger)
+    {
+        try
+        {
+            torch.cuda.empty_cache();
+        }
+        catch (TorchException exception)
+        {
+            logger.LogWarning(exception, "Could not empty the CUDA cache");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace FineTune.Worker;
+
+/// <summary>
+/// How a worker runs, bound from the configuration section <c>WorkerOptions</c> (environment variables
+/// <c>WorkerOptions__Slots</c> and so on). The lease duration and poll interval are the queue's
+/// (<c>JobQueueOptions</c>), so the worker and the rescuer can never disagree about them.
+/// </summary>
+public sealed class WorkerOptions
+{
+    /// <summary>
+    /// The folder of model folders: a job's <c>model</c> names a folder in it. When unset: <c>FINETUNE_MODELS_DIR</c>,
+    /// else <c>models</c> under the working directory (as the API's model catalog).
+    /// </summary>
+    public string? ModelsDir { get; set; }
+
+    /// <summary>Resolve a <c>model</c> that is no folder in <see cref="ModelsDir"/> as a Hugging Face hub id and
+    /// download it (default false: a worker trains only on models an operator placed there).</summary>
+    public bool AllowHubDownloads { get; set; }
+
+    /// <summary>Jobs run at once (default 1: one job per GPU; on a multi-GPU worker, slot i trains on GPU i).</summary>
+    public int Slots { get; set; } = 1;
+
+    /// <summary>How often a running job renews its lease; null: a third of <c>JobQueueOptions.LeaseDuration</c>.</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>The backends this worker offers; empty: every backend available on this machine.</summary>
+    public IList<string> Backends { get; } = new List<string>();
+
+    /// <summary>Memory one job may use, in bytes; null: the GPU's memory, or the machine's without a GPU. Jobs that
+    /// declare more are left for bigger workers.</summary>
+    public long? MemoryBytes { get; set; }
+
+    /// <summary>Scratch space for datasets, checkpoints and outputs of running jobs; null: a folder in the system
+    /// temp directory. Each attempt's folder is deleted when it ends.</summary>
+    public string? WorkDir { get; set; }
+
+    /// <summary>
+    /// How long the final writes of an attempt (uploads, complete, release) may take once the host is stopping
+    /// (default 2 min). The host's shutdown timeout is raised to at least this, so a stopping worker finishes its
+    /// step, uploads its checkpoint and releases the lease instead of being cut off.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

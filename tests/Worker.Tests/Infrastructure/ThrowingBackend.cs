@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using FineTune.Training.Backends;
+using FineTune.Training.Train;
+
+namespace FineTune.Worker.Tests.Infrastructure;
+
+/// <summary>A <c>libtorch-cpu</c> stand-in whose training throws the given exception, to test classification end to end.</summary>
+internal sealed class ThrowingBackend(Func<Exception> error) : ITrainingBackend
+{
+    public string Name => LibtorchBackend.Cpu.Name;
+
+    public string Description => "throws";
+
+    public JsonObject OptionsSchema => LibtorchBackend.Cpu.OptionsSchema;
+
+    public bool IsAvailable => true;
+
+    public void ValidateOptions(JsonObject? options)
+    {
+        LibtorchBackend.Cpu.ValidateOptions(options);
+    }
+
+    public void Validate(TrainingRequest request)
+    {
+    }
+
+    public TrainingResult Train(TrainingRequest request, ITrainingCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        throw error();
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FineTune.Persistence;
+using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Events;
+using FineTune.Persistence.Migrations;
+using FineTune.Persistence.Queue;
+using FineTune.Persistence.Tenancy;
+using FineTune.Testing;
+using Npgsql;
+
+namespace FineTune.Worker.Tests.Infrastructure;
+
+/// <summary>
+/// What one worker test needs, all of its own: a migrated database (created here, dropped at the end), a tenant, a
+/// models directory holding tinystories-656k, a work directory, and helpers to upload datasets, enqueue jobs and read
+/// what the worker wrote, all through the Persistence APIs.
+/// </summary>
+internal sealed class WorkerTestContext : IAsyncDisposable
+{
+    public const string Model = "tinystories-656k";
+
+    private static readonly string s_alpaca = RepoPaths.Asset(Path.Combine("datasets", "alpaca-en-demo", "alpaca_en_demo.json"));
+
+    private readonly string _adminConnectionString;
+    private readonly string _root;
+
+    private WorkerTestContext(string adminConnectionString, string databaseName, ITestOutputHelper output)
+    {
+        _adminConnectionString = adminConnectionString;
+        DatabaseName = databaseName;
+        Output = output;
+        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = databaseName }.ConnectionString;
+        DataSource = FineTuneDataSource.Create(ConnectionString);
+        _root = Path.Combine(Path.GetTempPath(), "finetune-worker-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        ModelsDir = Path.Combine(_root, "models");
+        WorkDir = Path.Combine(_root, "work");
+        Directory.CreateDirectory(ModelsDir);
+        Directory.CreateSymbolicLink(Path.Combine(ModelsDir, Model), RepoPaths.Model(Model));
+    }
+
+    public string DatabaseName { get; }
+
+    public string ConnectionString { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public ITestOutputHelper Output { get; }
+
+    public string ModelsDir { get; }
+
+    public string WorkDir { get; }
+
+    public Guid TenantId { get; private set; }
+
+    /// <summary>The queue clock; tests that expire leases move it.</summary>
+    public ManualTimeProvider Clock { get; } = new();
+
+    public JobQueueOptions QueueOptions { get; } = new() { PollInterval = TimeSpan.FromMilliseconds(300) };
+
+    public JobQueue Queue => new(DataSource, QueueOptions, Clock);
+
+    public ArtifactStore Artifacts => new(DataSource);
+
+    public static CancellationToken Timeout(int minutes = 4)
+    {
+        return new CancellationTokenSource(TimeSpan.FromMinutes(minutes)).Token;
+    }
+
+    public static async Task<WorkerTestContext> CreateAsync(ITestOutputHelper output)
+    {
+        string admin = await PostgresServer.AdminConnectionStringAsync();
+        string name = "ft_worker_" + Guid.NewGuid().ToString("N")[..16];
+        await ExecuteAsync(admin, $"CREATE DATABASE \"{name}\"");
+        var context = new WorkerTestContext(admin, name, output);
+        await new DatabaseMigrator(context.DataSource).MigrateAsync(CancellationToken.None);
+        await using FineTuneDbContext db = FineTuneDbContext.Create(context.DataSource);
+        Tenant tenant = await new TenantStore(db).CreateTenantAsync("tenant-" + name, CancellationToken.None);
+        context.TenantId = tenant.Id;
+        return context;
+    }
+
+    public async Task<Guid> UploadAlpacaAsync()
+    {
+        await using FileStream content = File.OpenRead(s_alpaca);
+        return await UploadAsync("alpaca_en_demo.json", content);
+    }
+
+    public async Task<Guid> UploadAsync(string fileName, Stream content)
+    {
+        Dataset dataset = await new DatasetStore(DataSource).CreateAsync(new DatasetUpload(TenantId, fileName), content, null, CancellationToken.None);
+        return dataset.Id;
+    }
+
+    /// <summary>A small spec: tinystories-656k, one CPU thread, sequences of 128 tokens, micro-batches of 2.</summary>
+    public static JsonObject Spec(Guid datasetId, int steps, int saveEvery = 0)
+    {
+        return new JsonObject
+        {
+            ["model"] = Model,
+            ["training_file"] = datasetId.ToString(),
+            ["backend"] = "libtorch-cpu",
+            ["backend_options"] = new JsonObject { ["threads"] = 1 },
+            ["seed"] = 11,
+            ["hyperparameters"] = new JsonObject
+            {
+                ["steps"] = steps,
+                ["batch_size"] = 2,
+                ["max_seq_len"] = 128,
+                ["learning_rate"] = 0.005,
+                ["save_every"] = saveEvery,
+            },
+            ["lora"] = new JsonObject { ["r"] = 4, ["alpha"] = 8, ["dropout"] = 0.0 },
+        };
+    }
+
+    public async Task<Job> EnqueueAsync(JsonObject spec, Guid? datasetId = null)
+    {
+        return await Queue.EnqueueAsync(new NewJob(TenantId, "train.lora", spec.ToJsonString(), "libtorch-cpu") { DatasetId = datasetId }, CancellationToken.None);
+    }
+
+    public async Task<Job> GetJobAsync(Guid jobId)
+    {
+        return await Queue.GetAsync(TenantId, jobId, CancellationToken.None) ?? throw new InvalidOperationException($"no job {jobId}");
+    }
+
+    public async Task<IReadOnlyList<JobEvent>> EventsAsync(Guid jobId)
+    {
+        return await new JobEventLog(DataSource).ReadEventsAsync(TenantId, jobId, 0, 100_000, CancellationToken.None);
+    }
+
+    /// <summary>The payloads of a job's events of one type, in log order.</summary>
+    public async Task<List<JsonElement>> PayloadsAsync(Guid jobId, string type)
+    {
+        return (await EventsAsync(jobId)).Where(e => e.Type == type).Select(e => JsonDocument.Parse(e.Payload).RootElement.Clone()).ToList();
+    }
+
+    public async Task<byte[]> ReadArtifactAsync(Guid jobId, string name)
+    {
+        Artifact artifact = await Artifacts.GetAsync(TenantId, jobId, name, CancellationToken.None) ?? throw new InvalidOperationException($"no artifact {name}");
+        await using Stream content = Artifacts.OpenRead(artifact);
+        using var copy = new MemoryStream();
+        await content.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await ExecuteAsync(_adminConnectionString, $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)");
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A worker that lost its job may still be deleting its folder.
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

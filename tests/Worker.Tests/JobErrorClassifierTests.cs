@@ -1,0 +1,62 @@
+using FineTune.Torch;
+using FineTune.Training.Backends;
+using FineTune.Training.Data;
+using FineTune.Training.Hub;
+using FineTune.Training.Train;
+
+namespace FineTune.Worker.Tests;
+
+public sealed class JobErrorClassifierTests
+{
+    public static TheoryData<Exception> PermanentErrors => new()
+    {
+        new PermanentJobException("invalid job spec"),
+        new DatasetValidationException("Line 3: missing field"),
+        new InvalidDataException("bad file"),
+        new BackendOptionsException("backend libtorch-cpu does not support option 'dtype'", "dtype"),
+        new ArgumentOutOfRangeException("MaxSteps", "steps must be at least 1"),
+        new TrainingDivergedException("the loss became NaN at step 3"),
+        new HubException("not found") { Kind = HubErrorKind.NotFound },
+    };
+
+    [Theory]
+    [MemberData(nameof(PermanentErrors))]
+    public void Classify_ErrorsOfTheJobItself_ArePermanent(Exception error)
+    {
+        Assert.True(JobErrorClassifier.Classify(error).Permanent);
+    }
+
+    [Fact]
+    public void Classify_OutOfMemory_IsTransientWithTheHintAndOneLine()
+    {
+        JobFailure failure = JobErrorClassifier.Classify(new TorchOutOfMemoryException("CUDA out of memory. Tried to allocate 20 MiB\n  frame #0: c10::Error"));
+
+        Assert.False(failure.Permanent);
+        Assert.StartsWith("out of memory: CUDA out of memory. Tried to allocate 20 MiB", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("batch_size", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("frame", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_AnythingElse_IsTransientNamingTheType()
+    {
+        JobFailure failure = JobErrorClassifier.Classify(new IOException("disk full"));
+
+        Assert.False(failure.Permanent);
+        Assert.Equal("IOException: disk full", failure.Message);
+    }
+
+    [Fact]
+    public void Classify_HubTransferFailure_IsTransient()
+    {
+        Assert.False(JobErrorClassifier.Classify(new HubException("503") { Kind = HubErrorKind.Transfer }).Permanent);
+    }
+
+    [Fact]
+    public void Classify_VeryLongMessage_IsCut()
+    {
+        JobFailure failure = JobErrorClassifier.Classify(new PermanentJobException(new string('x', 10_000)));
+
+        Assert.Equal(JobErrorClassifier.MaxMessageLength, failure.Message.Length);
+    }
+}

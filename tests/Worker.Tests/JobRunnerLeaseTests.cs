@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using FineTune.Worker.Tests.Infrastructure;
+
+namespace FineTune.Worker.Tests;
+
+public sealed class JobRunnerLeaseTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task TwoWorkers_RacingForSeveralJobs_RunEachJobExactlyOnce()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        var jobs = new List<Job>();
+        for (int i = 0; i < 6; i++)
+        {
+            jobs.Add(await context.EnqueueAsync(WorkerTestContext.Spec(dataset, steps: 2)));
+        }
+        await using WorkerHost a = await WorkerHost.StartAsync(context, "A");
+        await using WorkerHost b = await WorkerHost.StartAsync(context, "B");
+        CancellationToken timeout = WorkerTestContext.Timeout();
+
+        JobOutcome[] outcomes = await Task.WhenAll(jobs.Select(async job =>
+            await await Task.WhenAny(a.Signals.WaitForOutcomeAsync(job.Id, timeout), b.Signals.WaitForOutcomeAsync(job.Id, timeout))));
+
+        Assert.All(outcomes, outcome => Assert.Equal(JobOutcomeKind.Succeeded, outcome.Kind));
+        foreach (Job job in jobs)
+        {
+            Job finished = await context.GetJobAsync(job.Id);
+            Assert.Equal(JobState.Succeeded, finished.State);
+            Assert.Equal(1, finished.Attempt);
+            Assert.Single(await context.PayloadsAsync(job.Id, "status"));
+            Assert.Equal([1L, 2L], (await context.PayloadsAsync(job.Id, "step")).Select(s => s.GetProperty("step").GetInt64()));
+        }
+        string[] workers = await Task.WhenAll(jobs.Select(async job => (await context.PayloadsAsync(job.Id, "status"))[0].GetProperty("worker_id").GetString()!));
+        output.WriteLine($"jobs per worker: {string.Join(", ", workers.GroupBy(w => w).Select(g => $"{g.Key}={g.Count()}"))}");
+        Assert.All(workers, worker => Assert.Contains(worker, new[] { a.Runner.Capabilities.WorkerId, b.Runner.Capabilities.WorkerId }));
+    }
+
+    [Fact]
+    public async Task ExpiredLease_IsRescuedAndResumesFromTheLastCheckpointOnTheNextWorker()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        JsonObject spec = WorkerTestContext.Spec(dataset, steps: 8, saveEvery: 2);
+        Job job = await context.EnqueueAsync(spec);
+        CancellationToken timeout = WorkerTestContext.Timeout();
+        using var gate = new GatedBackend(pauseAtStep: 3);
+        // Worker A never heartbeats on its own (1 h interval): it stands for a worker that hangs or loses the network.
+        await using WorkerHost a = await WorkerHost.StartAsync(context, "A", gate, heartbeatInterval: TimeSpan.FromHours(1));
+        await a.Signals.WaitForEventAsync(e => e.JobId == job.Id && e.Type == "step" && StepOf(e) == 3, timeout);
+
+        context.Clock.Advance(context.QueueOptions.LeaseDuration + TimeSpan.FromSeconds(1));
+        IReadOnlyDictionary<Guid, JobState> rescued = await new JobRescuer(context.DataSource, context.QueueOptions, context.Clock).RunOnceAsync(timeout);
+        gate.Open();
+        JobOutcome lost = await a.Signals.WaitForOutcomeAsync(job.Id, timeout);
+        // A is the worker that went missing; it must not take the job back once its backoff is over.
+        await a.StopAsync();
+        context.Clock.Advance(TimeSpan.FromMinutes(1));
+        await using WorkerHost b = await WorkerHost.StartAsync(context, "B");
+        JobOutcome resumed = await b.Signals.WaitForOutcomeAsync(job.Id, timeout);
+
+        Assert.Equal(JobState.Retryable, rescued[job.Id]);
+        Assert.Equal(JobOutcomeKind.LeaseLost, lost.Kind);
+        Assert.Equal(JobOutcomeKind.Succeeded, resumed.Kind);
+        Assert.Equal(2, resumed.Attempt);
+        IReadOnlyList<JobEvent> events = await context.EventsAsync(job.Id);
+        Assert.DoesNotContain(events, e => e.Attempt == 1 && e.Type == "step" && StepOf(e) > 3);
+        JobEvent running = Assert.Single(events, e => e.Attempt == 2 && e.Type == "status");
+        Assert.Equal(2, Payload(running).GetProperty("resumed_from_step").GetInt64());
+        Assert.Equal([3L, 4L, 5L, 6L, 7L, 8L], events.Where(e => e.Attempt == 2 && e.Type == "step").Select(StepOf));
+        // Checkpoints alternate between two archives; the first after resuming must not replace the one resumed from.
+        Assert.Equal(
+            ["checkpoint-a.tar", "checkpoint-b.tar", "checkpoint-a.tar"],
+            events.Where(e => e.Type == "checkpoint").Select(e => Payload(e).GetProperty("artifact").GetString()));
+        IReadOnlyList<Artifact> stored = await context.Artifacts.ListAsync(context.TenantId, job.Id, timeout);
+        Assert.Equal(2, stored.Count(artifact => artifact.Kind == ArtifactKind.Checkpoint));
+        string log = Encoding.UTF8.GetString(await context.ReadArtifactAsync(job.Id, "training_log.jsonl"));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), StepsInLog(log));
+
+        // The same spec run without interruption ends with the same losses and the same adapter, bit for bit.
+        Job uninterrupted = await context.EnqueueAsync(spec);
+        Assert.Equal(JobOutcomeKind.Succeeded, (await b.Signals.WaitForOutcomeAsync(uninterrupted.Id, timeout)).Kind);
+        Assert.Equal(LossHistory(await context.GetJobAsync(uninterrupted.Id)), LossHistory(await context.GetJobAsync(job.Id)));
+        Assert.Equal(
+            SHA256.HashData(await context.ReadArtifactAsync(uninterrupted.Id, "adapter_model.safetensors")),
+            SHA256.HashData(await context.ReadArtifactAsync(job.Id, "adapter_model.safetensors")));
+    }
+
+    [Fact]
+    public async Task GracefulShutdown_ReleasesTheLeaseUncharged_AndTheNextWorkerResumes()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        Job job = await context.EnqueueAsync(WorkerTestContext.Spec(dataset, steps: 6, saveEvery: 2));
+        CancellationToken timeout = WorkerTestContext.Timeout();
+        using var gate = new GatedBackend(pauseAtStep: 3);
+        await using WorkerHost a = await WorkerHost.StartAsync(context, "A", gate);
+        await a.Signals.WaitForEventAsync(e => e.JobId == job.Id && e.Type == "step" && StepOf(e) == 3, timeout);
+
+        // The gate stays shut: only the worker's own stop can end the pause, as it would end a real step.
+        await a.StopAsync();
+        JobOutcome released = await a.Signals.WaitForOutcomeAsync(job.Id, timeout);
+        Job afterStop = await context.GetJobAsync(job.Id);
+
+        Assert.Equal(JobOutcomeKind.Released, released.Kind);
+        Assert.Equal(JobState.Retryable, afterStop.State);
+        Assert.Null(afterStop.LeaseExpiresAt);
+        Assert.Equal(1, afterStop.Attempt);
+        Assert.Equal(job.MaxAttempts + 1, afterStop.MaxAttempts);
+        Assert.Equal("[]", afterStop.Errors.Replace(" ", "", StringComparison.Ordinal));
+        JsonElement status = (await context.PayloadsAsync(job.Id, "status")).Last();
+        Assert.Equal("released", status.GetProperty("status").GetString());
+        Assert.Equal(3, status.GetProperty("step").GetInt64());
+        Assert.Equal(2, status.GetProperty("checkpoint_step").GetInt64());
+
+        await using WorkerHost b = await WorkerHost.StartAsync(context, "B");
+        JobOutcome resumed = await b.Signals.WaitForOutcomeAsync(job.Id, timeout);
+
+        Assert.Equal(JobOutcomeKind.Succeeded, resumed.Kind);
+        IReadOnlyList<JobEvent> events = await context.EventsAsync(job.Id);
+        Assert.Equal(3, StepOf(events.First(e => e.Attempt == 2 && e.Type == "step")));
+    }
+
+    private static JsonElement Payload(JobEvent e)
+    {
+        return JsonDocument.Parse(e.Payload).RootElement.Clone();
+    }
+
+    private static long StepOf(JobEvent e)
+    {
+        return Payload(e).GetProperty("step").GetInt64();
+    }
+
+    private static long StepOf(AppendedEvent e)
+    {
+        return JsonDocument.Parse(e.Payload).RootElement.GetProperty("step").GetInt64();
+    }
+
+    private static IEnumerable<long> StepsInLog(string log)
+    {
+        return log.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .Where(line => line.GetProperty("type").GetString() == "step")
+            .Select(line => line.GetProperty("step").GetInt64());
+    }
+
+    private static double[] LossHistory(Job job)
+    {
+        using JsonDocument result = JsonDocument.Parse(job.Result!);
+        return result.RootElement.GetProperty("loss_history").EnumerateArray().Select(loss => loss.GetDouble()).ToArray();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using FineTune.Worker.Tests.Infrastructure;
+
+namespace FineTune.Worker.Tests;
+
+public sealed class JobRunnerTrainingTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task RunAsync_AlpacaJob_SucceedsWithConsecutiveStepEventsAndStoredOutputs()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        Job job = await context.EnqueueAsync(WorkerTestContext.Spec(dataset, steps: 4, saveEvery: 2), dataset);
+        await using WorkerHost worker = await WorkerHost.StartAsync(context, "A");
+
+        JobOutcome outcome = await worker.Signals.WaitForOutcomeAsync(job.Id, WorkerTestContext.Timeout());
+
+        Assert.Equal(JobOutcomeKind.Succeeded, outcome.Kind);
+        Job finished = await context.GetJobAsync(job.Id);
+        Assert.Equal(JobState.Succeeded, finished.State);
+        IReadOnlyList<JobEvent> events = await context.EventsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Equal("status", events[0].Type);
+        Assert.Equal("completed", events[^1].Type);
+        List<JsonElement> steps = await context.PayloadsAsync(job.Id, "step");
+        Assert.Equal([1L, 2L, 3L, 4L], steps.Select(s => s.GetProperty("step").GetInt64()));
+        Assert.All(steps, s =>
+        {
+            Assert.True(s.GetProperty("loss").GetDouble() > 0);
+            Assert.True(s.GetProperty("lr").GetDouble() > 0);
+            Assert.True(s.GetProperty("tokens_per_second").GetDouble() > 0);
+            Assert.Equal(JsonValueKind.Null, s.GetProperty("epsilon").ValueKind);
+        });
+        JsonElement checkpoint = Assert.Single(await context.PayloadsAsync(job.Id, "checkpoint"));
+        Assert.Equal(2, checkpoint.GetProperty("step").GetInt64());
+        Assert.Equal("checkpoint-a.tar", checkpoint.GetProperty("artifact").GetString());
+
+        JsonElement completed = Assert.Single(await context.PayloadsAsync(job.Id, "completed"));
+        Assert.Equal(4, completed.GetProperty("result").GetProperty("steps").GetInt64());
+        Assert.Equal("max_steps", completed.GetProperty("result").GetProperty("stop_reason").GetString());
+        using JsonDocument result = JsonDocument.Parse(finished.Result!);
+        Assert.Equal(4, result.RootElement.GetProperty("loss_history").GetArrayLength());
+        foreach (string name in new[] { "adapter_model.safetensors", "adapter_config.json", "result.json", "training_log.jsonl" })
+        {
+            Artifact artifact = await context.Artifacts.GetAsync(context.TenantId, job.Id, name, CancellationToken.None)
+                ?? throw new InvalidOperationException($"{name} was not stored");
+            byte[] content = await context.ReadArtifactAsync(job.Id, name);
+            Assert.Equal(ArtifactKind.Output, artifact.Kind);
+            Assert.Equal(SHA256.HashData(content), artifact.Sha256);
+            Assert.Equal(content.Length, artifact.SizeBytes);
+        }
+        string log = System.Text.Encoding.UTF8.GetString(await context.ReadArtifactAsync(job.Id, "training_log.jsonl"));
+        Assert.Equal(4, log.Split('\n').Count(line => line.Contains("\"type\":\"step\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Cancel_WhileTraining_StopsAtTheNextStepAsCancelled()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        Job job = await context.EnqueueAsync(WorkerTestContext.Spec(dataset, steps: 50), dataset);
+        using var gate = new GatedBackend(pauseAtStep: 2);
+        await using WorkerHost worker = await WorkerHost.StartAsync(context, "A", gate, heartbeatInterval: TimeSpan.FromMinutes(10));
+        CancellationToken timeout = WorkerTestContext.Timeout();
+        await gate.Paused.WaitAsync(timeout);
+
+        Assert.Equal(JobState.Cancelling, await context.Queue.RequestCancelAsync(context.TenantId, job.Id, timeout));
+        // The job_cancel notification makes the worker heartbeat at once, long before its 10-minute interval.
+        await worker.Signals.WaitForEventAsync(e => e.JobId == job.Id && e.Type == "status" && e.Payload.Contains("cancelling", StringComparison.Ordinal), timeout);
+        gate.Open();
+        JobOutcome outcome = await worker.Signals.WaitForOutcomeAsync(job.Id, timeout);
+
+        Assert.Equal(JobOutcomeKind.Cancelled, outcome.Kind);
+        Assert.Equal(JobState.Cancelled, (await context.GetJobAsync(job.Id)).State);
+        List<JsonElement> steps = await context.PayloadsAsync(job.Id, "step");
+        Assert.Equal([1L, 2L], steps.Select(s => s.GetProperty("step").GetInt64()));
+        JsonElement cancelled = (await context.PayloadsAsync(job.Id, "status")).Last();
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal(2, cancelled.GetProperty("step").GetInt64());
+        Assert.Empty(await context.PayloadsAsync(job.Id, "completed"));
+    }
+}
