@@ -25,6 +25,7 @@ public static class CliApp
             KeysCommand.Create(output),
             JobsCommand.Create(output),
             WorkerCommand.Create(output),
+            ServeCommand.Create(output),
         };
         try
         {
