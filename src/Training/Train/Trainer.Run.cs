@@ -32,6 +32,12 @@ public sealed partial class Trainer
                     if (cancellationToken.IsCancellationRequested)
                     {
                         stopReason = "cancelled";
+                        // A cancelled run (a user's cancel, or a worker shutting down) keeps its progress: the next
+                        // attempt resumes here instead of at the last periodic checkpoint.
+                        if (StepsDone > 0 && !(_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0))
+                        {
+                            Callbacks.OnSave(SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath));
+                        }
                         break;
                     }
                     if (PrivacyBudgetExhausted)

@@ -97,3 +97,51 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("learning rate", error.Message);
     }
 }
+
+public sealed class TrainerCancellationTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-cancel-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private sealed class CancelAfter(int step, CancellationTokenSource source) : ITrainingCallbacks
+    {
+        public List<string> Saved { get; } = new();
+
+        public void OnStep(StepReport report)
+        {
+            if (report.Step == step)
+            {
+                source.Cancel();
+            }
+        }
+
+        public void OnSave(string path) => Saved.Add(path);
+    }
+
+    [Fact]
+    public void Cancel_MidRun_StopsBeforeTheNextStepAndCheckpointsTheProgress()
+    {
+        using var source = new CancellationTokenSource();
+        var callbacks = new CancelAfter(3, source);
+        var config = new TrainingConfig { MaxSteps = 10, MicroBatchSize = 2, MaxSeqLength = 64, Lora = new LoraConfig { Rank = 2, Dropout = 0 } };
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(1);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        using var trainer = new Trainer(model, lora, TinyStoriesFixture.Examples(), [], config, Device.CPU) { Callbacks = callbacks };
+
+        TrainingResult result = trainer.Run(_folder, "tinystories-656k", cancellationToken: source.Token);
+
+        Assert.Equal("cancelled", result.StopReason);
+        Assert.False(result.Completed);
+        Assert.Equal(3, result.Steps);
+        Assert.Contains(Path.Combine(_folder, "checkpoint-3"), callbacks.Saved);
+        Assert.True(File.Exists(Path.Combine(_folder, "checkpoint-3", "trainer_state.json")));
+    }
+}
