@@ -1,6 +1,6 @@
-using FineTune.Api.Tests.Infrastructure;
 using FineTune.Persistence;
 using FineTune.Persistence.Migrations;
+using FineTune.Testing;
 using Npgsql;
 
 namespace FineTune.Api.Tests.Hubs;

@@ -1,5 +1,6 @@
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
+using FineTune.Testing;
 
 namespace FineTune.Persistence.Tests.Infrastructure;
 

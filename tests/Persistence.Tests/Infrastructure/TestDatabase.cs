@@ -1,4 +1,5 @@
 using FineTune.Persistence.Migrations;
+using FineTune.Testing;
 using Npgsql;
 
 namespace FineTune.Persistence.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-namespace FineTune.Persistence.Tests.Infrastructure;
+namespace FineTune.Testing;
 
 /// <summary>
 /// A clock that moves only when told. Handed to the queue, it replaces the database's now() in every queue statement,
