@@ -34,7 +34,7 @@ internal static class BenchCommand
             }
             return 0;
         });
-        return new Command("bench", "Benchmarks that print measured figures") { ops, Train(output), Tokenize(output) };
+        return new Command("bench", "Benchmarks that print measured figures") { ops, Train(output), Tokenize(output), BenchServiceCommand.Create(output) };
     }
 
     private static Command Train(TextWriter output)

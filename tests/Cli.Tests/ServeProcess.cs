@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using FineTune.Testing;
+
+namespace FineTune.Cli.Tests;
+
+/// <summary>
+/// <c>finetune serve</c> as its own process (real API, hub, in-process worker) against the test Postgres
+/// (<c>FINETUNE_TEST_PG</c>), with the tinystories model in a temporary models dir. Reads the URL and API key it
+/// prints; disposing kills it and deletes its folder.
+/// </summary>
+internal sealed class ServeProcess : IDisposable
+{
+    private readonly Process _server;
+
+    private ServeProcess(string folder, string connection, Process server, string url, string key)
+    {
+        Folder = folder;
+        Connection = connection;
+        _server = server;
+        Url = url;
+        Key = key;
+    }
+
+    /// <summary>A temporary folder of this server (data dir, models dir); tests may put their files in it too.</summary>
+    public string Folder { get; }
+
+    /// <summary>The Postgres the server uses.</summary>
+    public string Connection { get; }
+
+    public string Url { get; }
+
+    public string Key { get; }
+
+    /// <summary>Starts the server on a free port and waits (up to 2 minutes) until it prints its URL and key.</summary>
+    public static ServeProcess Start()
+    {
+        string connection = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
+        Assert.False(connection.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
+        string folder = Path.Combine(Path.GetTempPath(), "finetune-serve-" + Guid.NewGuid().ToString("N"));
+        string models = Path.Combine(folder, "models");
+        Directory.CreateDirectory(models);
+        Directory.CreateSymbolicLink(Path.Combine(models, "tinystories-656k"), RepoPaths.Model("tinystories-656k"));
+
+        string cli = Path.Combine(AppContext.BaseDirectory, "finetune.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[] { cli, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(folder, "data"), "--models-dir", models })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["FINETUNE_DB"] = connection;
+        Process server = Process.Start(start)!;
+        try
+        {
+            (string url, string key) = ReadUrlAndKey(server);
+            return new ServeProcess(folder, connection, server, url, key);
+        }
+        catch
+        {
+            Stop(server);
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop(_server);
+        if (Directory.Exists(Folder))
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+
+    private static (string Url, string Key) ReadUrlAndKey(Process server)
+    {
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginErrorReadLine();
+        string? url = null, key = null;
+        var deadline = Stopwatch.StartNew();
+        while ((url is null || key is null) && deadline.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            string? line = server.StandardOutput.ReadLine();
+            Assert.True(line is not null, "finetune serve exited before printing its URL and key");
+            if (line!.StartsWith("FineTune is serving on ", StringComparison.Ordinal))
+            {
+                url = line["FineTune is serving on ".Length..].Split(' ', ',')[0];
+            }
+            if (line.StartsWith("API key of tenant", StringComparison.Ordinal))
+            {
+                key = line[(line.LastIndexOf(' ') + 1)..];
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        _ = server.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        Assert.NotNull(url);
+        Assert.NotNull(key);
+        return (url!, key!);
+    }
+
+    private static void Stop(Process server)
+    {
+        if (!server.HasExited)
+        {
+            server.Kill(entireProcessTree: true);
+            server.WaitForExit();
+        }
+        server.Dispose();
+    }
+}
