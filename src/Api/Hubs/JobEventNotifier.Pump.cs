@@ -32,6 +32,11 @@ public sealed partial class JobEventNotifier
         }
         lock (_lock)
         {
+            // The caches learn the seq before the pumps wake, so a woken pump knows what to read up to.
+            foreach (KeyValuePair<(Guid TenantId, Guid JobId), JobEventCache> cache in _caches.Where(c => c.Key.JobId == jobId))
+            {
+                cache.Value.Notify(seq);
+            }
             if (_byJob.TryGetValue(jobId, out List<JobEventSubscription>? subscribers))
             {
                 subscribers.ForEach(subscription => subscription.Wake(seq));
@@ -104,10 +109,12 @@ public sealed partial class JobEventNotifier
     private async Task SendNewEventsAsync(JobEventSubscription subscription, CancellationToken cancellationToken)
     {
         IJobsClient client = _hubContext.Clients.Client(subscription.ConnectionId);
+        JobEventCache cache = CacheOf(subscription);
+        bool readLog = subscription.TakeMustReadLog();
         while (true)
         {
-            IReadOnlyList<JobEvent> events = await _eventLog.ReadEventsAsync(
-                subscription.TenantId, subscription.JobId, subscription.LastDeliveredSeq, _options.PageSize, cancellationToken);
+            IReadOnlyList<JobEvent> events = await cache.ReadAfterAsync(subscription.LastDeliveredSeq, _options.PageSize, readLog, cancellationToken);
+            readLog = false;
             foreach (JobEvent jobEvent in events)
             {
                 if (jobEvent.Seq != subscription.LastDeliveredSeq + 1)
@@ -119,10 +126,26 @@ public sealed partial class JobEventNotifier
                 await client.EventAsync(subscription.JobId, ToDto(jobEvent));
                 subscription.MarkDelivered(jobEvent.Seq);
             }
-            if (events.Count < _options.PageSize)
+            // Done once everything announced is delivered; a short page served from memory may not be everything.
+            if (events.Count == 0 || (events.Count < _options.PageSize && subscription.LastDeliveredSeq >= cache.KnownSeq))
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>The event cache shared by the subscriptions of this tenant to this job.</summary>
+    private JobEventCache CacheOf(JobEventSubscription subscription)
+    {
+        lock (_lock)
+        {
+            (Guid, Guid) key = (subscription.TenantId, subscription.JobId);
+            if (!_caches.TryGetValue(key, out JobEventCache? cache))
+            {
+                cache = new JobEventCache(_eventLog, subscription.TenantId, subscription.JobId, Math.Max(_options.PageSize, 1024));
+                _caches.Add(key, cache);
+            }
+            return cache;
         }
     }
 

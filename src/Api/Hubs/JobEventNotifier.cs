@@ -50,6 +50,8 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, List<JobEventSubscription>> _byJob = [];
+    // Keyed by tenant too: the cache serves what its tenant's read returned, and must never serve another tenant.
+    private readonly Dictionary<(Guid TenantId, Guid JobId), JobEventCache> _caches = [];
     private readonly Dictionary<string, Dictionary<Guid, JobEventSubscription>> _byConnection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource> _connectionDrained = new(StringComparer.Ordinal);
 
@@ -213,6 +215,15 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     public void Dispose()
     {
         _notifications.Dispose();
+        lock (_lock)
+        {
+            // Caches dropped while pumps ran are left to the GC (their semaphore holds no OS handle); these are the rest.
+            foreach (JobEventCache cache in _caches.Values)
+            {
+                cache.Dispose();
+            }
+            _caches.Clear();
+        }
         _stopping.Dispose();
     }
 
@@ -246,6 +257,11 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
             if (subscribers.Count == 0)
             {
                 _byJob.Remove(subscription.JobId);
+                // A pump of another subscription may still be inside a cache; they are small, so let the GC have them.
+                foreach ((Guid TenantId, Guid JobId) key in _caches.Keys.Where(k => k.JobId == subscription.JobId).ToList())
+                {
+                    _caches.Remove(key);
+                }
             }
         }
         return true;

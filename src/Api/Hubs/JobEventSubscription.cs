@@ -16,6 +16,10 @@ internal sealed class JobEventSubscription : IDisposable
     private readonly CancellationTokenSource _stopping;
     private long _lastDeliveredSeq;
 
+    // 1 when the next read must go to the log rather than trust notifications: the first read, after lost
+    // notifications, and after a poll timeout.
+    private int _mustReadLog = 1;
+
     public JobEventSubscription(string connectionId, Guid tenantId, Guid jobId, long afterSeq, CancellationToken notifierStopping, CancellationToken connectionAborted)
     {
         ConnectionId = connectionId;
@@ -46,6 +50,10 @@ internal sealed class JobEventSubscription : IDisposable
     /// </summary>
     public void Wake(long seq)
     {
+        if (seq == 0)
+        {
+            Volatile.Write(ref _mustReadLog, 1);
+        }
         if (seq == 0 || seq > LastDeliveredSeq)
         {
             _wake.Writer.TryWrite(true);
@@ -67,9 +75,13 @@ internal sealed class JobEventSubscription : IDisposable
         }
         catch (TimeoutException)
         {
-            // Polling is the correctness path; the caller re-reads either way.
+            // Polling is the correctness path: the next read goes to the log, whatever notifications said.
+            Volatile.Write(ref _mustReadLog, 1);
         }
     }
+
+    /// <summary>Whether the next read must go to the log (and resets the flag).</summary>
+    public bool TakeMustReadLog() => Interlocked.Exchange(ref _mustReadLog, 0) == 1;
 
     /// <summary>Records that <paramref name="seq"/> was sent.</summary>
     public void MarkDelivered(long seq)
