@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using FineTune.Cli.Models;
+using FineTune.Training.Model;
 
 namespace FineTune.Cli.Commands;
 
@@ -31,16 +32,7 @@ internal static class InitModelCommand
                 throw new ArgumentException($"--tokenizer: {tokenizerDir} has no tokenizer.json");
             }
             long parameters = RandomModelWriter.Write(config, folder, CliOptions.ParseDType(parseResult.GetValue(dtype)!), parseResult.GetValue(seed));
-            foreach (string file in s_tokenizerFiles.Where(f => File.Exists(Path.Combine(tokenizerDir, f))))
-            {
-                string destination = Path.Combine(folder, file);
-                File.Copy(Path.Combine(tokenizerDir, file), destination, overwrite: true);
-                // Shared assets are read-only; the copy belongs to the new folder and must stay rewritable.
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(destination, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-                }
-            }
+            TransformerWriter.CopyFiles(tokenizerDir, folder, s_tokenizerFiles);
             output.WriteLine(parseResult.GetValue(json)
                 ? JsonSerializer.Serialize(new { path = Path.GetFullPath(folder), parameters }, CliJson.Options)
                 : $"wrote {Path.GetFullPath(folder)} ({parameters:N0} parameters)");

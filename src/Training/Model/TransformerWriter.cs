@@ -21,7 +21,17 @@ public static class TransformerWriter
             var tensors = model.NamedWeights().Select(w => w.Value.ToSafetensor(w.Key)).ToList();
             SafetensorsWriter.Write(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
-        foreach (string file in s_copiedFiles.Where(f => File.Exists(Path.Combine(sourceFolder, f))))
+        CopyFiles(sourceFolder, folder, s_copiedFiles);
+    }
+
+    /// <summary>
+    /// Copies the named files that exist in <paramref name="sourceFolder"/> into <paramref name="folder"/>. The copies
+    /// are made writable: sources are often read-only assets, and the copies belong to the new folder.
+    /// </summary>
+    public static void CopyFiles(string sourceFolder, string folder, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (string file in names.Where(f => File.Exists(Path.Combine(sourceFolder, f))))
         {
             string destination = Path.Combine(folder, file);
             File.Copy(Path.Combine(sourceFolder, file), destination, overwrite: true);
