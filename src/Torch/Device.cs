@@ -10,6 +10,9 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     /// <summary>The host CPU.</summary>
     public static Device CPU => new(DeviceType.CPU);
 
+    /// <summary>The meta device (no data; used to check device placement without a GPU).</summary>
+    public static Device Meta => new(DeviceType.Meta);
+
     /// <summary>The CUDA device with the given ordinal.</summary>
     public static Device CUDA(int index = 0) => new(DeviceType.CUDA, index);
 
@@ -26,14 +29,23 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
         {
             return CUDA();
         }
+        if (trimmed == "meta")
+        {
+            return Meta;
+        }
         if (trimmed.StartsWith("cuda:", StringComparison.Ordinal)
             && int.TryParse(trimmed.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int index))
         {
             return CUDA(index);
         }
-        throw new FormatException($"unknown device '{text}'; expected cpu, cuda or cuda:N");
+        throw new FormatException($"unknown device '{text}'; expected cpu, cuda, cuda:N or meta");
     }
 
     /// <inheritdoc />
-    public override string ToString() => Type == DeviceType.CPU ? "cpu" : $"cuda:{Index}";
+    public override string ToString() => Type switch
+    {
+        DeviceType.CPU => "cpu",
+        DeviceType.Meta => "meta",
+        _ => $"cuda:{Index}",
+    };
 }

@@ -13,7 +13,11 @@ public sealed class Generator : IDisposable
         Native.Check(NativeMethods.FtGenerator_New(seed, (int)target.Type, target.Index, out GeneratorHandle handle));
         Handle = handle;
         Seed = seed;
+        Device = target;
     }
+
+    /// <summary>The device it draws for; it fills only tensors of this device type.</summary>
+    public Device Device { get; }
 
     /// <summary>The seed this generator started from.</summary>
     public long Seed { get; }

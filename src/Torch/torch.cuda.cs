@@ -44,5 +44,15 @@ public static partial class torch
 
         /// <summary>Waits for all kernels on the device to finish.</summary>
         public static void synchronize(int deviceIndex = 0) => Native.Check(NativeMethods.FtCuda_Synchronize(deviceIndex));
+
+        /// <summary>
+        /// Caps this process's share of the device's memory at <paramref name="fraction"/> in (0, 1]; allocations past
+        /// it raise <see cref="TorchOutOfMemoryException"/> (to share a GPU, or to force the out-of-memory path).
+        /// </summary>
+        public static void set_per_process_memory_fraction(double fraction, int deviceIndex = 0) =>
+            Native.Check(NativeMethods.FtCuda_SetMemoryFraction(deviceIndex, fraction));
+
+        /// <summary>Starts the peak figure of <see cref="memory_stats"/> afresh from the current allocation.</summary>
+        public static void reset_peak_memory_stats(int deviceIndex = 0) => Native.Check(NativeMethods.FtCuda_ResetPeakStats(deviceIndex));
     }
 }

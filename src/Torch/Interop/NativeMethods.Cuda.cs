@@ -22,4 +22,10 @@ internal static partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial int FtCuda_Synchronize(int deviceIndex);
+
+    [LibraryImport(Lib)]
+    internal static partial int FtCuda_SetMemoryFraction(int deviceIndex, double fraction);
+
+    [LibraryImport(Lib)]
+    internal static partial int FtCuda_ResetPeakStats(int deviceIndex);
 }

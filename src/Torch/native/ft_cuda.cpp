@@ -59,9 +59,10 @@ extern "C"
         ft::RequireNotNull(maxAllocated, "maxAllocated");
         ft::RequireNotNull(freeBytes, "freeBytes");
         ft::RequireNotNull(totalBytes, "totalBytes");
-        using c10::cuda::CUDACachingAllocator::StatType;
         auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(deviceIndex);
-        const auto aggregate = static_cast<size_t>(StatType::AGGREGATE);
+        // Index 0 is StatType::AGGREGATE (all pools). The enum moved from c10::cuda::CUDACachingAllocator to
+        // c10::CachingAllocator in libtorch 2.x, but its value never changed, so the index builds against both.
+        constexpr size_t aggregate = 0;
         *allocated = stats.allocated_bytes[aggregate].current;
         *reserved = stats.reserved_bytes[aggregate].current;
         *maxAllocated = stats.allocated_bytes[aggregate].peak;
@@ -91,6 +92,21 @@ extern "C"
         torch::cuda::synchronize(deviceIndex);
         FT_CATCH
     }
+
+    int32_t FtCuda_SetMemoryFraction(int32_t deviceIndex, double fraction)
+    {
+        FT_TRY
+        TORCH_CHECK(fraction > 0 && fraction <= 1, "memory fraction must lie in (0, 1], got ", fraction);
+        c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(deviceIndex));
+        FT_CATCH
+    }
+
+    int32_t FtCuda_ResetPeakStats(int32_t deviceIndex)
+    {
+        FT_TRY
+        c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(deviceIndex));
+        FT_CATCH
+    }
 #else
     namespace
     {
@@ -118,6 +134,16 @@ extern "C"
     }
 
     int32_t FtCuda_Synchronize(int32_t)
+    {
+        return NoCuda();
+    }
+
+    int32_t FtCuda_SetMemoryFraction(int32_t, double)
+    {
+        return NoCuda();
+    }
+
+    int32_t FtCuda_ResetPeakStats(int32_t)
     {
         return NoCuda();
     }

@@ -103,6 +103,11 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(t, "t");
         ft::RequireNotNull(out, "out");
+        if (ft::NeedsMetaShapeOnly(t->value) && (op == FT_UNARY_LOGICAL_NOT || op == FT_UNARY_ISFINITE))
+        {
+            *out = ft::Wrap(at::empty_like(t->value, t->value.options().dtype(at::kBool)));
+            return FT_OK;
+        }
         *out = ft::Wrap(Unary(t->value, op));
         FT_CATCH
     }
@@ -173,6 +178,14 @@ extern "C"
         ft::RequireNotNull(a, "a");
         ft::RequireNotNull(b, "b");
         ft::RequireNotNull(out, "out");
+        ft::RequireSameDevice(condition->value, a->value, "condition");
+        if (ft::NeedsMetaShapeOnly(a->value))
+        {
+            *out = ft::Wrap(at::empty(at::infer_size(at::infer_size(condition->value.sizes(), a->value.sizes()),
+                                                     b->value.sizes()),
+                                      a->value.options()));
+            return FT_OK;
+        }
         *out = ft::Wrap(at::where(condition->value, a->value, b->value));
         FT_CATCH
     }
@@ -183,6 +196,7 @@ extern "C"
         ft::RequireNotNull(t, "t");
         ft::RequireNotNull(mask, "mask");
         ft::RequireNotNull(out, "out");
+        ft::RequireSameDevice(mask->value, t->value, "mask");
         *out = ft::Wrap(t->value.masked_fill(mask->value, value));
         FT_CATCH
     }
@@ -287,6 +301,14 @@ extern "C"
         ft::RequireNotNull(weight, "weight");
         ft::RequireNotNull(indices, "indices");
         ft::RequireNotNull(out, "out");
+        ft::RequireSameDevice(indices->value, weight->value, "index");
+        if (ft::NeedsMetaShapeOnly(weight->value))
+        {
+            auto size = indices->value.sizes().vec();
+            size.push_back(weight->value.size(1));
+            *out = ft::Wrap(at::empty(size, weight->value.options()));
+            return FT_OK;
+        }
         *out = ft::Wrap(at::embedding(weight->value, indices->value));
         FT_CATCH
     }
@@ -299,6 +321,7 @@ extern "C"
         ft::RequireNotNull(targets, "targets");
         ft::RequireNotNull(out, "out");
         TORCH_CHECK(reduction >= FT_REDUCTION_NONE && reduction <= FT_REDUCTION_SUM, "unknown reduction ", reduction);
+        ft::RequireSameDevice(targets->value, logits->value, "target");
         *out = ft::Wrap(at::cross_entropy_loss(logits->value, targets->value, c10::nullopt, reduction, ignoreIndex,
                                                labelSmoothing));
         FT_CATCH
@@ -322,6 +345,10 @@ extern "C"
         ft::RequireNotNull(k, "k");
         ft::RequireNotNull(v, "v");
         ft::RequireNotNull(out, "out");
+        if (mask != nullptr)
+        {
+            ft::RequireSameDevice(mask->value, q->value, "attention mask");
+        }
         auto m = mask != nullptr ? c10::optional<at::Tensor>(mask->value) : c10::nullopt;
         *out = ft::Wrap(at::scaled_dot_product_attention(q->value, k->value, v->value, m, dropoutP, isCausal != 0));
         FT_CATCH

@@ -76,6 +76,14 @@ extern "C"
         FT_TRY
         FT_SHAPE_PRELUDE
         ft::RequireNotNull(index, "index");
+        ft::RequireSameDevice(index->value, t->value, "index");
+        if (ft::NeedsMetaShapeOnly(t->value))
+        {
+            auto size = t->value.sizes().vec();
+            size[c10::maybe_wrap_dim(dim, t->value.dim())] = index->value.numel();
+            *out = ft::Wrap(at::empty(size, t->value.options()));
+            return FT_OK;
+        }
         *out = ft::Wrap(t->value.index_select(dim, index->value));
         FT_CATCH
     }
@@ -85,6 +93,7 @@ extern "C"
         FT_TRY
         FT_SHAPE_PRELUDE
         ft::RequireNotNull(index, "index");
+        ft::RequireSameDevice(index->value, t->value, "index");
         *out = ft::Wrap(t->value.gather(dim, index->value));
         FT_CATCH
     }
@@ -109,7 +118,13 @@ extern "C"
     {
         FT_TRY
         FT_SHAPE_PRELUDE
-        *out = ft::Wrap(t->value.repeat_interleave(repeats, dim));
+        // Each slice repeated in place, as expand + flatten (Hugging Face's repeat_kv): the same values as
+        // repeat_interleave with a scalar count, and it runs on every device, meta included.
+        TORCH_CHECK(repeats >= 0, "repeats must be non-negative, got ", repeats);
+        const int64_t d = c10::maybe_wrap_dim(dim, t->value.dim());
+        auto expandedSize = t->value.sizes().vec();
+        expandedSize.insert(expandedSize.begin() + d + 1, repeats);
+        *out = ft::Wrap(t->value.unsqueeze(d + 1).expand(expandedSize).flatten(d, d + 1));
         FT_CATCH
     }
 

@@ -86,8 +86,8 @@ extern "C"
         ft::RequireNotNull(out, "out");
         auto options = ft::Options(dtype, deviceType, deviceIndex);
         auto size = ft::Shape(shape, ndim);
-        auto result = normal != 0 ? at::randn(size, ft::OptionalGenerator(gen), options)
-                                  : at::rand(size, ft::OptionalGenerator(gen), options);
+        auto result = normal != 0 ? at::randn(size, ft::OptionalGenerator(gen, options.device()), options)
+                                  : at::rand(size, ft::OptionalGenerator(gen, options.device()), options);
         result.requires_grad_(requiresGrad != 0);
         *out = ft::Wrap(std::move(result));
         FT_CATCH
@@ -99,7 +99,7 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(probs, "probs");
         ft::RequireNotNull(out, "out");
-        *out = ft::Wrap(at::multinomial(probs->value, n, replacement != 0, ft::OptionalGenerator(gen)));
+        *out = ft::Wrap(at::multinomial(probs->value, n, replacement != 0, ft::OptionalGenerator(gen, probs->value.device())));
         FT_CATCH
     }
 
@@ -110,11 +110,11 @@ extern "C"
         ft::RequireNotNull(out, "out");
         if (normal != 0)
         {
-            t->value.normal_(low, high, ft::OptionalGenerator(gen));
+            t->value.normal_(low, high, ft::OptionalGenerator(gen, t->value.device()));
         }
         else
         {
-            t->value.uniform_(low, high, ft::OptionalGenerator(gen));
+            t->value.uniform_(low, high, ft::OptionalGenerator(gen, t->value.device()));
         }
         *out = ft::Wrap(at::Tensor(t->value));
         FT_CATCH
@@ -200,6 +200,12 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(t, "t");
         ft::RequireNotNull(out, "out");
+        if (t->value.is_meta())
+        {
+            ft::RequireSingleElement(t->value);
+            *out = 0;
+            return FT_OK;
+        }
         *out = t->value.item().toDouble();
         FT_CATCH
     }
@@ -209,6 +215,12 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(t, "t");
         ft::RequireNotNull(out, "out");
+        if (t->value.is_meta())
+        {
+            ft::RequireSingleElement(t->value);
+            *out = 0;
+            return FT_OK;
+        }
         *out = t->value.item().toLong();
         FT_CATCH
     }
@@ -266,16 +278,18 @@ extern "C"
     {
         FT_TRY
         ft::RequireNotNull(out, "out");
-        if (deviceType == FT_DEVICE_CPU)
+        const c10::Device device(static_cast<c10::DeviceType>(deviceType), static_cast<c10::DeviceIndex>(deviceIndex));
+        if (deviceType == FT_DEVICE_CPU || deviceType == FT_DEVICE_META)
         {
-            *out = new FtGenerator{at::detail::createCPUGenerator(static_cast<uint64_t>(seed))};
+            // Meta tensors hold no data, so a CPU generator stands in for meta (see FtGenerator::device).
+            *out = new FtGenerator{at::detail::createCPUGenerator(static_cast<uint64_t>(seed)), device};
         }
         else
         {
 #ifdef FT_WITH_CUDA
             auto gen = at::cuda::detail::createCUDAGenerator(static_cast<c10::DeviceIndex>(deviceIndex));
             gen.set_current_seed(static_cast<uint64_t>(seed));
-            *out = new FtGenerator{gen};
+            *out = new FtGenerator{gen, device};
 #else
             (void)deviceIndex;
             TORCH_CHECK(false, "this libtorch build has no CUDA generator (device type ", deviceType, ")");

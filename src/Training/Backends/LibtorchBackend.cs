@@ -16,7 +16,7 @@ namespace FineTune.Training.Backends;
 public sealed class LibtorchBackend : ITrainingBackend
 {
     private static readonly string[] s_cpuOptions = ["threads"];
-    private static readonly string[] s_cudaOptions = ["device_index", "dtype"];
+    private static readonly string[] s_cudaOptions = ["device_index", "dtype", "memory_fraction"];
     private readonly bool _cuda;
 
     private LibtorchBackend(bool cuda)
@@ -43,7 +43,14 @@ public sealed class LibtorchBackend : ITrainingBackend
         ? LibtorchOptions.Schema("libtorch-cuda options", new JsonObject
         {
             ["device_index"] = LibtorchOptions.Property("integer", "CUDA device ordinal", 0, minimum: 0),
-            ["dtype"] = LibtorchOptions.Property("string", "dtype of the frozen base weights", "bf16", new JsonArray("bf16", "f16", "f32")),
+            ["dtype"] = LibtorchOptions.Property("string", "dtype of the frozen base weights (LoRA weights and optimizer state are always float32)", "bf16", new JsonArray("bf16", "f16", "f32")),
+            ["memory_fraction"] = new JsonObject
+            {
+                ["type"] = "number",
+                ["description"] = "cap on this job's share of the GPU's memory; past it a step halves its micro-batch and retries",
+                ["exclusiveMinimum"] = 0,
+                ["maximum"] = 1,
+            },
         })
         : LibtorchOptions.Schema("libtorch-cpu options", new JsonObject
         {
@@ -55,6 +62,10 @@ public sealed class LibtorchBackend : ITrainingBackend
 
     private LibtorchOptions ParseOptions(TrainingRequest request) =>
         LibtorchOptions.Parse(request.BackendOptions, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+
+    /// <summary>Parses a job's options for this backend, defaults filled in; throws like <see cref="ValidateOptions"/>.</summary>
+    public LibtorchOptions ParseOptions(JsonObject? options) =>
+        LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
 
     /// <inheritdoc />
     public void ValidateOptions(JsonObject? options) =>
@@ -97,6 +108,11 @@ public sealed class LibtorchBackend : ITrainingBackend
             torch.set_num_threads(threads);
         }
         Device device = _cuda ? Device.CUDA(options.DeviceIndex) : Device.CPU;
+        if (_cuda)
+        {
+            // Set for every job (1 = no cap), so a cap a previous job on this worker chose never carries over.
+            torch.cuda.set_per_process_memory_fraction(options.MemoryFraction ?? 1.0, options.DeviceIndex);
+        }
         Tokenizer tokenizer = Tokenizer.FromFolder(request.ModelFolder);
         var (train, validation) = ReadExamples(request);
         var exampleTokenizer = new ExampleTokenizer(tokenizer, request.Config.MaxSeqLength, request.AllTokens, request.ChatTemplate);

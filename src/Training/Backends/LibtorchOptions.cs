@@ -8,7 +8,8 @@ namespace FineTune.Training.Backends;
 /// <param name="Threads">CPU intra-op threads (libtorch-cpu; null: libtorch's default).</param>
 /// <param name="DeviceIndex">CUDA ordinal (libtorch-cuda).</param>
 /// <param name="DType">Base-weight dtype: f32 on CPU; bf16 (default), f16 or f32 on CUDA.</param>
-public sealed record LibtorchOptions(int? Threads, int DeviceIndex, ScalarType DType)
+/// <param name="MemoryFraction">Cap on the job's share of the GPU's memory (libtorch-cuda; null: no cap).</param>
+public sealed record LibtorchOptions(int? Threads, int DeviceIndex, ScalarType DType, double? MemoryFraction = null)
 {
     /// <summary>Parses options for the named backend; <paramref name="allowed"/> lists the keys it supports.</summary>
     public static LibtorchOptions Parse(JsonObject? json, string backend, IReadOnlyList<string> allowed, ScalarType defaultDType)
@@ -16,6 +17,7 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, ScalarType D
         int? threads = null;
         int deviceIndex = 0;
         ScalarType dtype = defaultDType;
+        double? memoryFraction = null;
         foreach (var (key, value) in json ?? new JsonObject())
         {
             if (!allowed.Contains(key))
@@ -39,6 +41,13 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, ScalarType D
                     case "dtype":
                         dtype = ParseDType(value!.GetValue<string>(), backend);
                         break;
+                    case "memory_fraction":
+                        memoryFraction = value!.GetValue<double>();
+                        if (memoryFraction is not (> 0 and <= 1))
+                        {
+                            throw new BackendOptionsException($"backend {backend}: option 'memory_fraction' must lie in (0, 1]", key);
+                        }
+                        break;
                 }
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
@@ -46,7 +55,7 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, ScalarType D
                 throw new BackendOptionsException($"backend {backend}: option '{key}' has the wrong type ({value?.ToJsonString() ?? "null"})", key);
             }
         }
-        return new LibtorchOptions(threads, deviceIndex, dtype);
+        return new LibtorchOptions(threads, deviceIndex, dtype, memoryFraction);
     }
 
     private static ScalarType ParseDType(string text, string backend)

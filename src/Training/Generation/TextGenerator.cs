@@ -7,7 +7,8 @@ namespace FineTune.Training.Generation;
 /// <summary>
 /// Autoregressive decoding: prefill the prompt, then one token per step through a KV cache (or by recomputing the
 /// whole sequence, which must give the same tokens), choosing each token greedily or by temperature/top-k/top-p
-/// sampling from a seeded generator.
+/// sampling from a seeded generator. Token ids go to the model's device; the last position's logits come back to
+/// the CPU, where a CPU generator samples, so a seed picks the same tokens on every device.
 /// </summary>
 public static class TextGenerator
 {
@@ -33,11 +34,7 @@ public static class TextGenerator
         while (generated.Count < options.MaxNewTokens && sequence.Count < model.Config.MaxPositionEmbeddings)
         {
             using var scope = TensorScope.Begin();
-            // With a cache only the tokens it has not seen go in; without one the whole sequence is recomputed.
-            int fed = cache is null ? 0 : (int)cache.Length;
-            long[] input = sequence.Skip(fed).Select(id => (long)id).ToArray();
-            Tensor logits = model.Forward(torch.tensor(input, [1, input.Length]), cache);   // (1, T, V)
-            Tensor last = logits.select(1, input.Length - 1).select(0, 0).to(ScalarType.Float32); // (V)
+            Tensor last = NextLogits(model, sequence, cache).to(ScalarType.Float32, Device.CPU); // (V)
             int next = Sampler.Next(last, options, generator);
             sequence.Add(next);
             generated.Add(next);
@@ -48,5 +45,21 @@ public static class TextGenerator
             }
         }
         return new GenerationResult(generated, stopped, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Logits (V) of the position after <paramref name="sequence"/>, on the model's device. With a cache only the
+    /// tokens it has not seen go in (and are then cached); without one the whole sequence is recomputed.
+    /// </summary>
+    public static Tensor NextLogits(Transformer model, IReadOnlyList<int> sequence, KvCache? cache)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sequence);
+        using var scope = TensorScope.Begin();
+        int fed = cache is null ? 0 : (int)cache.Length;
+        long[] input = sequence.Skip(fed).Select(id => (long)id).ToArray();
+        Tensor ids = torch.tensor(input, [1, input.Length]).to(model.Device);          // (1, T)
+        Tensor logits = model.Forward(ids, cache);                                     // (1, T, V)
+        return scope.MoveToOuter(logits.select(1, input.Length - 1).select(0, 0));    // (V)
     }
 }

@@ -8,26 +8,39 @@ namespace FineTune.Training.Lora;
 /// Kaiming-uniform like PEFT (bound 1/√in) and B (out, r) zeros, so at step 0 the model equals the base model.
 /// Merge folds s · B A into W for inference; Unmerge takes it back out.
 /// </summary>
+/// <remarks>
+/// Mixed precision as PEFT does it: A and B are float32 (float64 beside a float64 base, for gradient checks) whatever
+/// the base weights' dtype; the branch casts its input to that dtype and its output back to the input's. A is drawn
+/// on the CPU and then moved, so a seed gives the same adapter on every device (the device rule: a generator only
+/// draws into tensors of its own device).
+/// </remarks>
 public sealed class LoraLinear : ILinearAdapter
 {
     private readonly double _dropout;
     private bool _merged;
 
-    /// <summary>Creates A and B for a layer, drawing A from the generator.</summary>
+    /// <summary>Creates A and B for a layer, drawing A from a CPU generator.</summary>
     public LoraLinear(Linear target, LoraConfig config, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(generator);
         Target = target;
         Scaling = config.Scaling;
         _dropout = config.Dropout;
         double bound = 1.0 / Math.Sqrt(target.InFeatures);
+        ScalarType dtype = ParameterDType(target.Weight.dtype);
+        Device device = target.Weight.device;
         using var scope = TensorScope.Begin();
-        Tensor a = torch.empty([config.Rank, target.InFeatures], target.Weight.dtype, target.Weight.device);
-        a.uniform_(-bound, bound, generator).Dispose();
-        A = TensorScope.TakeOwnership(a.requires_grad_());
-        B = TensorScope.TakeOwnership(torch.zeros([target.OutFeatures, config.Rank], target.Weight.dtype, target.Weight.device, requiresGrad: true));
+        Tensor drawn = torch.empty([config.Rank, target.InFeatures], dtype, Device.CPU);
+        drawn.uniform_(-bound, bound, generator).Dispose();
+        A = TensorScope.TakeOwnership(drawn.to(dtype, device, copy: true).requires_grad_());
+        B = TensorScope.TakeOwnership(torch.zeros([target.OutFeatures, config.Rank], dtype, device, requiresGrad: true));
     }
+
+    /// <summary>The dtype of A and B beside base weights of <paramref name="baseDType"/>: float32, or float64.</summary>
+    public static ScalarType ParameterDType(ScalarType baseDType) =>
+        baseDType == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
 
     /// <summary>The layer this adapter modifies.</summary>
     public Linear Target { get; }
@@ -59,11 +72,29 @@ public sealed class LoraLinear : ILinearAdapter
         {
             return scope.MoveToOuter(torch.zeros([1], input.dtype, input.device));
         }
-        Tensor x = !Training || _dropout <= 0 ? input
-            : DropoutGenerator is null ? torch.nn.functional.dropout(input, _dropout)
-            : input.mul(torch.rand(input.shape, input.dtype, input.device, DropoutGenerator).ge(_dropout)).div(1 - _dropout);
+        Tensor x = Dropout(input.to(A.dtype));
         Tensor low = torch.nn.functional.linear(x, A);                  // (…, r)
-        return scope.MoveToOuter(torch.nn.functional.linear(low, B).mul(Scaling)); // (…, out)
+        Tensor delta = torch.nn.functional.linear(low, B).mul(Scaling); // (…, out)
+        return scope.MoveToOuter(delta.to(input.dtype));
+    }
+
+    /// <summary>
+    /// dropout(x) for x already in A's dtype: identity in evaluation; otherwise a mask from
+    /// <see cref="DropoutGenerator"/> (on x's device), or libtorch's default generator when none is set.
+    /// </summary>
+    internal Tensor Dropout(Tensor x)
+    {
+        if (!Training || _dropout <= 0)
+        {
+            return x.alias();
+        }
+        if (DropoutGenerator is null)
+        {
+            return torch.nn.functional.dropout(x, _dropout);
+        }
+        using var scope = TensorScope.Begin();
+        Tensor keep = torch.rand(x.shape, x.dtype, x.device, DropoutGenerator).ge(_dropout);
+        return scope.MoveToOuter(x.mul(keep).div(1 - _dropout));
     }
 
     /// <summary>W += s · B A (no gradient); the adapter then adds nothing.</summary>
@@ -80,7 +111,9 @@ public sealed class LoraLinear : ILinearAdapter
         }
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
-        Target.Weight.add_(B.matmul(A), alpha: sign * Scaling);
+        // The product in A's precision, rounded once to the base weights' dtype (as PEFT merges).
+        Tensor delta = B.matmul(A).mul(sign * Scaling).to(Target.Weight.dtype);
+        Target.Weight.add_(delta).Dispose();
         _merged = merged;
     }
 

@@ -197,6 +197,12 @@ public sealed class Transformer : IDisposable
     /// <summary>The architecture.</summary>
     public ModelConfig Config { get; }
 
+    /// <summary>The device holding the weights; token ids, masks and positions fed to the model must be on it.</summary>
+    public Device Device => _embedding.device;
+
+    /// <summary>The dtype of the base weights (bf16, f16, f32 or f64).</summary>
+    public ScalarType DType => _embedding.dtype;
+
     /// <summary>Every linear layer by its Hugging Face module path (where LoRA adapters attach).</summary>
     public IEnumerable<Linear> Linears => _blocks.SelectMany(b => new[] { b.Attention.Q, b.Attention.K, b.Attention.V, b.Attention.O, b.Mlp.Gate, b.Mlp.Up, b.Mlp.Down });
 

@@ -51,6 +51,7 @@ extern "C"
 /* Device types equal c10::DeviceType values. */
 #define FT_DEVICE_CPU 0
 #define FT_DEVICE_CUDA 1
+#define FT_DEVICE_META 14
 
 /* Cross-entropy reductions, as in at::Reduction. */
 #define FT_REDUCTION_NONE 0
@@ -117,7 +118,7 @@ extern "C"
     FT_EXPORT int32_t FtTensor_IsDefined(const FtTensor* t, uint8_t* out);
     /* Copies the elements (row-major, contiguous) into dst, which must hold exactly numel * element size bytes. */
     FT_EXPORT int32_t FtTensor_CopyToBuffer(const FtTensor* t, void* dst, int64_t byteLength);
-    /* Writes the single element as double / int64. */
+    /* Writes the single element as double / int64 (0 for a meta tensor, which holds no data). */
     FT_EXPORT int32_t FtTensor_ItemDouble(const FtTensor* t, double* out);
     FT_EXPORT int32_t FtTensor_ItemInt64(const FtTensor* t, int64_t* out);
     /* Returns a new tensor converted to dtype and device (an alias when nothing changes and copy=0); caller frees. */
@@ -302,6 +303,11 @@ extern "C"
                                          int64_t* maxAllocated, int64_t* freeBytes, int64_t* totalBytes);
     FT_EXPORT int32_t FtCuda_EmptyCache(void);
     FT_EXPORT int32_t FtCuda_Synchronize(int32_t deviceIndex);
+    /* Caps this process's caching allocator on the device at fraction (0, 1] of its memory; beyond it allocations
+       fail with an out-of-memory error (to share a GPU, or to force the OOM path in checks). */
+    FT_EXPORT int32_t FtCuda_SetMemoryFraction(int32_t deviceIndex, double fraction);
+    /* Resets the peak statistics of FtCuda_MemoryStats on the device (e.g. before a measured phase). */
+    FT_EXPORT int32_t FtCuda_ResetPeakStats(int32_t deviceIndex);
 
 #ifdef __cplusplus
 }

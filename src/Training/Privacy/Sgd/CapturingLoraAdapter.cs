@@ -12,13 +12,11 @@ namespace FineTune.Training.Privacy.Sgd;
 /// </summary>
 internal sealed class CapturingLoraAdapter : ILinearAdapter
 {
-    private readonly double _dropout;
     private readonly List<LoraActivation> _activations = new();
 
-    public CapturingLoraAdapter(LoraLinear lora, double dropout)
+    public CapturingLoraAdapter(LoraLinear lora)
     {
         Lora = lora;
-        _dropout = dropout;
     }
 
     /// <summary>The wrapped adapter, which owns A and B.</summary>
@@ -31,13 +29,11 @@ internal sealed class CapturingLoraAdapter : ILinearAdapter
     {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = TensorScope.Begin();
-        // The same mask expression as LoraLinear.Forward, so a run with this adapter draws the generator's stream
-        // exactly as a run without it would.
-        Tensor dropped = !Lora.Training || _dropout <= 0 ? input.alias()
-            : Lora.DropoutGenerator is null ? F.dropout(input, _dropout)
-            : input.mul(torch.rand(input.shape, input.dtype, input.device, Lora.DropoutGenerator).ge(_dropout)).div(1 - _dropout);
+        // The same casts and dropout as LoraLinear.Forward, so a run with this adapter computes in the same precision
+        // and draws the generator's stream exactly as a run without it would.
+        Tensor dropped = Lora.Dropout(input.to(Lora.A.dtype));
         Tensor low = F.linear(dropped, Lora.A);                      // (…, r)
-        Tensor delta = F.linear(low, Lora.B).mul(Lora.Scaling);    // (…, out)
+        Tensor delta = F.linear(low, Lora.B).mul(Lora.Scaling);    // (…, out), A's dtype
         // Evaluation and generation run without gradients; nothing is differentiated then, so nothing is kept.
         if (torch.is_grad_enabled())
         {
@@ -46,7 +42,7 @@ internal sealed class CapturingLoraAdapter : ILinearAdapter
                 TensorScope.TakeOwnership(low.detach()),
                 TensorScope.TakeOwnership(delta.alias())));
         }
-        return scope.MoveToOuter(delta);
+        return scope.MoveToOuter(delta.to(input.dtype));
     }
 
     /// <summary>Releases the kept activations (the graph they belong to can then be freed).</summary>

@@ -37,7 +37,7 @@ public sealed class DpLoraCapture : IDisposable
                 capture.Dispose();
                 throw new InvalidOperationException($"{adapter.Target.Name} does not run its LoRA adapter (already captured?)");
             }
-            var capturing = new CapturingLoraAdapter(adapter, lora.Config.Dropout);
+            var capturing = new CapturingLoraAdapter(adapter);
             adapter.Target.Adapter = capturing;
             capture._adapters.Add(capturing);
         }
