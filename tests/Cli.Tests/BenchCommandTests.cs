@@ -44,7 +44,7 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
-    public void BenchTrain_TinyModel_PrintsMeasuredThroughputAndUtilisation()
+    public void BenchTrain_CpuBackend_PrintsEveryFigureWithPositiveValues()
     {
         Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
 
@@ -53,11 +53,77 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         using JsonDocument result = JsonDocument.Parse(run.Output);
         JsonElement root = result.RootElement;
-        Assert.True(root.GetProperty("tokens_per_second").GetDouble() > 0);
+        Assert.Equal("libtorch-cpu", root.GetProperty("backend").GetString());
+        Assert.Equal("cpu", root.GetProperty("device").GetString());
+        Assert.Equal("f32", root.GetProperty("dtype").GetString());
+        Assert.Equal(2, root.GetProperty("batch_size").GetInt32());
+        Assert.Equal(32, root.GetProperty("seq_len").GetInt32());
+        Assert.Equal(2, root.GetProperty("steps").GetInt32());
+        Assert.Equal(2, root.GetProperty("micro_batch_size").GetInt32());
+        Assert.Equal(1024, root.GetProperty("gemm_size").GetInt64());
+        Assert.True(root.GetProperty("parameters").GetInt64() > 0);
         Assert.True(root.GetProperty("peak_memory_bytes").GetInt64() > 0);
-        Assert.True(root.GetProperty("gemm_gflops").GetDouble() > 0);
-        double utilisation = root.GetProperty("model_flops_utilization").GetDouble();
-        Assert.InRange(utilisation, 1e-6, 2.0);
+        foreach (string figure in (string[])["tokens_per_second", "step_ms", "model_flops_per_token", "model_gflops", "gemm_gflops"])
+        {
+            Assert.True(root.GetProperty(figure).GetDouble() > 0, figure);
+        }
+        Assert.InRange(root.GetProperty("model_flops_utilization").GetDouble(), 1e-6, 2.0);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("dp_tokens_per_second").ValueKind);
+    }
+
+    [Fact]
+    public void BenchTrain_CpuBackendWithDp_AlsoPrintsDpThroughput()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--backend", "libtorch-cpu", "--model", _folder, "--batch-size", "2", "--seq-len", "16", "--steps", "1", "--dp", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using JsonDocument result = JsonDocument.Parse(run.Output);
+        JsonElement root = result.RootElement;
+        Assert.True(root.GetProperty("dp_tokens_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("dp_peak_memory_bytes").GetInt64() > 0);
+        Assert.True(root.GetProperty("dp_relative_throughput").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void BenchTrain_CudaBackendWithoutGpu_FailsWithOneReadableLine()
+    {
+        if (FineTune.Torch.torch.cuda.is_available())
+        {
+            // On a GPU machine the command would run; this case is about the message without one.
+            return;
+        }
+
+        CliRun run = CliRun.Invoke("bench", "train", "--backend", "libtorch-cuda", "--dtype", "bf16", "--model", _folder, "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Output);
+        string[] lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: --backend libtorch-cuda:", lines[0]);
+        Assert.Contains("no CUDA device", lines[0]);
+    }
+
+    [Fact]
+    public void BenchTrain_UnknownBackend_IsOneLineArgumentError()
+    {
+        CliRun run = CliRun.Invoke("bench", "train", "--backend", "tpu", "--model", _folder);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("libtorch-cuda", run.Error);
+    }
+
+    [Fact]
+    public void BenchTrain_ZeroSteps_IsAClearError()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--steps", "0");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--steps", run.Error);
     }
 
     [Fact]

@@ -47,27 +47,41 @@ internal static class OpsBenchmark
         return best;
     }
 
-    /// <summary>(M, K) x (K, N) in fp32 on the CPU; 2·M·N·K floating-point operations per product.</summary>
-    internal static GemmResult Gemm(long m, long n, long k, int repeats)
+    /// <summary>
+    /// (M, K) x (K, N) in <paramref name="dtype"/> on <paramref name="device"/> (fp32 on the CPU by default); 2·M·N·K
+    /// floating-point operations per product. A repeat times <paramref name="productsPerRepeat"/> back-to-back
+    /// products between two device synchronisations, so a GPU kernel of a millisecond is not drowned by the launch and
+    /// the clock; the best repeat counts.
+    /// </summary>
+    internal static GemmResult Gemm(long m, long n, long k, int repeats, ScalarType dtype = ScalarType.Float32, Device? device = null, int productsPerRepeat = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(productsPerRepeat, 1);
+        Device target = device ?? Device.CPU;
         using var scope = TensorScope.Begin();
+        // Drawn on the CPU in fp32 and then moved, so every device and dtype multiplies the same numbers.
         using var generator = new Generator(0);
-        Tensor left = torch.randn([m, k], generator: generator);
-        Tensor right = torch.randn([k, n], generator: generator);
+        Tensor left = torch.randn([m, k], generator: generator).to(dtype, target);
+        Tensor right = torch.randn([k, n], generator: generator).to(dtype, target);
         left.matmul(right).Dispose();
+        BenchBackend.Synchronize(target);
         double bestSeconds = double.MaxValue;
         for (int r = 0; r < repeats; r++)
         {
             long start = Stopwatch.GetTimestamp();
-            left.matmul(right).Dispose();
-            bestSeconds = Math.Min(bestSeconds, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            for (int p = 0; p < productsPerRepeat; p++)
+            {
+                left.matmul(right).Dispose();
+            }
+            BenchBackend.Synchronize(target);
+            bestSeconds = Math.Min(bestSeconds, Stopwatch.GetElapsedTime(start).TotalSeconds / productsPerRepeat);
         }
-        return new GemmResult(m, n, k, bestSeconds * 1e3, 2.0 * m * n * k / bestSeconds / 1e9);
+        return new GemmResult(m, n, k, BenchBackend.DTypeName(dtype), target.ToString(), bestSeconds * 1e3, 2.0 * m * n * k / bestSeconds / 1e9);
     }
 }
 
 /// <summary>Figures printed by <c>finetune bench ops</c>.</summary>
 internal sealed record OpsBenchmarkResult(string Libtorch, int Threads, double SmallOpMicroseconds, double ShimRoundTripMicroseconds, IReadOnlyList<GemmResult> Gemm);
 
-/// <summary>One timed fp32 matrix product.</summary>
-internal sealed record GemmResult(long M, long N, long K, double Milliseconds, double Gflops);
+/// <summary>One timed matrix product: its shape, dtype (f32, bf16, f16) and device (cpu, cuda:N).</summary>
+internal sealed record GemmResult(long M, long N, long K, string Dtype, string Device, double Milliseconds, double Gflops);

@@ -1,10 +1,15 @@
 using System.CommandLine;
+using System.Text;
 using System.Text.Json;
 using FineTune.Cli.Bench;
+using FineTune.Torch;
 
 namespace FineTune.Cli.Commands;
 
-/// <summary><c>finetune bench ops [--json]</c>: binding overhead and GEMM throughput on this machine.</summary>
+/// <summary>
+/// <c>finetune bench ops|train|tokenize|service</c>: binding overhead and GEMM throughput; LoRA training speed on
+/// libtorch-cpu or libtorch-cuda; tokenizer throughput; the service's latencies.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create(TextWriter output)
@@ -30,7 +35,7 @@ internal static class BenchCommand
             output.WriteLine($"shim round trip (numel):                                 {result.ShimRoundTripMicroseconds:F3} us/call");
             foreach (GemmResult gemm in result.Gemm)
             {
-                output.WriteLine($"fp32 GEMM {gemm.M}x{gemm.K} @ {gemm.K}x{gemm.N}: {gemm.Milliseconds:F1} ms, {gemm.Gflops:F1} GFLOP/s");
+                output.WriteLine($"{gemm.Dtype} GEMM {gemm.M}x{gemm.K} @ {gemm.K}x{gemm.N}: {gemm.Milliseconds:F1} ms, {gemm.Gflops:F1} GFLOP/s");
             }
             return 0;
         });
@@ -40,23 +45,64 @@ internal static class BenchCommand
     private static Command Train(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "Model folder (e.g. from init-model --config llama-30m)", Required = true };
+        var backend = new Option<string>("--backend") { Description = "libtorch-cpu or libtorch-cuda", DefaultValueFactory = _ => BenchBackend.Cpu };
+        // A validator rather than AcceptOnlyFromAmong, whose message spans several lines.
+        backend.Validators.Add(result =>
+        {
+            string? name = result.GetValueOrDefault<string>();
+            if (!BenchBackend.Names.Contains(name))
+            {
+                result.AddError($"--backend '{name}' is not one of {string.Join(", ", BenchBackend.Names)}");
+            }
+        });
+        var dtype = new Option<string?>("--dtype") { Description = "Base weights and reference GEMM: f32, bf16 or f16 (default f32 on libtorch-cpu, bf16 on libtorch-cuda)" };
+        var deviceIndex = new Option<int>("--device-index") { Description = "CUDA device ordinal (libtorch-cuda)", DefaultValueFactory = _ => 0 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4 };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 256 };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps", DefaultValueFactory = _ => 5 };
         var dp = new Option<bool>("--dp") { Description = "Also time DP-SGD steps (per-sample clipping + noise) on the same model and batch" };
         var json = CliOptions.Json();
-        var train = new Command("train", "LoRA training tokens/s, step time, peak memory and model FLOP utilisation") { model, batchSize, seqLen, steps, dp, json };
+        var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
+        {
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, json,
+        };
         train.SetAction(parseResult =>
         {
-            TrainBenchmarkResult r = TrainBenchmark.Run(ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None), parseResult.GetValue(batchSize), parseResult.GetValue(seqLen), parseResult.GetValue(steps), parseResult.GetValue(dp));
-            output.WriteLine(parseResult.GetValue(json)
-                ? JsonSerializer.Serialize(r, CliJson.Options)
-                : $"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20)} MiB\n" +
-                  $"model {r.ModelGflops:F1} GFLOP/s vs fp32 GEMM {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}" +
-                  (r.DpTokensPerSecond is double dpRate ? $"\nDP-SGD {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x)" : ""));
+            string backendName = parseResult.GetValue(backend)!;
+            // The device is checked before the model is resolved or loaded, so a missing GPU is the whole message.
+            Device device = BenchBackend.Resolve(backendName, parseResult.GetValue(deviceIndex));
+            ScalarType weights = parseResult.GetValue(dtype) is { } text ? CliOptions.ParseDType(text) : BenchBackend.DefaultDType(device);
+            var options = new TrainBenchmarkOptions(
+                ModelSource.Resolve(parseResult.GetValue(model)!, CancellationToken.None),
+                backendName,
+                device,
+                weights,
+                parseResult.GetValue(batchSize),
+                parseResult.GetValue(seqLen),
+                parseResult.GetValue(steps),
+                parseResult.GetValue(dp));
+            TrainBenchmarkResult r = TrainBenchmark.Run(options);
+            output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
         });
         return train;
+    }
+
+    private static string Describe(TrainBenchmarkResult r)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"{r.Backend} on {r.Device} ({r.DeviceName}), {r.Dtype} base, libtorch {r.Libtorch}");
+        text.AppendLine($"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20):N0} MiB");
+        if (r.MicroBatchSize < r.BatchSize)
+        {
+            text.AppendLine($"warning: out of memory at batch {r.BatchSize}; the trainer ran micro-batches of {r.MicroBatchSize}");
+        }
+        text.Append($"model {r.ModelGflops:F1} GFLOP/s vs {r.Dtype} GEMM {r.GemmSize}^3 {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}");
+        if (r.DpTokensPerSecond is double dpRate)
+        {
+            text.Append($"\nDP-SGD {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x), peak memory {r.DpPeakMemoryBytes / (1 << 20):N0} MiB");
+        }
+        return text.ToString();
     }
 
     private static Command Tokenize(TextWriter output)

@@ -1,0 +1,22 @@
+using FineTune.Torch;
+
+namespace FineTune.Cli.Bench;
+
+/// <summary>What <c>bench train</c> measures: one model folder, one device and dtype, fixed B × L random rows.</summary>
+/// <param name="ModelFolder">Hugging Face model folder (e.g. from init-model).</param>
+/// <param name="Backend">libtorch-cpu or libtorch-cuda, as printed.</param>
+/// <param name="Device">Where the model, the steps and the reference GEMM run.</param>
+/// <param name="DType">Dtype of the frozen base weights and of the reference GEMM.</param>
+/// <param name="BatchSize">Rows per step, B.</param>
+/// <param name="SequenceLength">Tokens per row, L.</param>
+/// <param name="Steps">Timed steps after the warm-up.</param>
+/// <param name="Dp">Also time DP-SGD steps on the same model and rows.</param>
+internal sealed record TrainBenchmarkOptions(
+    string ModelFolder,
+    string Backend,
+    Device Device,
+    ScalarType DType,
+    int BatchSize,
+    int SequenceLength,
+    int Steps,
+    bool Dp);

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace FineTune.Cli.Bench;
+
+/// <summary>
+/// Figures printed by <c>finetune bench train</c>. The JSON names batch_size, seq_len, steps, tokens_per_second,
+/// step_ms, peak_memory_bytes and device are the ones tools/reference/hf_peft_bench.py prints, so a script can divide
+/// one by the other without a mapping.
+/// </summary>
+internal sealed record TrainBenchmarkResult(
+    string Backend,
+    string Device,
+    string DeviceName,
+    string Dtype,
+    string Libtorch,
+    long Parameters,
+    int BatchSize,
+    [property: JsonPropertyName("seq_len")] int SequenceLength,
+    int Steps,
+    int MicroBatchSize,
+    double TokensPerSecond,
+    [property: JsonPropertyName("step_ms")] double StepMilliseconds,
+    long PeakMemoryBytes,
+    double ModelFlopsPerToken,
+    double ModelGflops,
+    long GemmSize,
+    double GemmGflops,
+    double ModelFlopsUtilization,
+    double? DpTokensPerSecond,
+    long? DpPeakMemoryBytes)
+{
+    /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
+    public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;
+}
