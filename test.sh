@@ -7,7 +7,9 @@ cd "$root"
 export PATH="$PATH:$HOME/.dotnet"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-scripts/install-deps.sh
+# Empty for Debian's CPU libtorch; a CUDA libtorch's CMake folder on a GPU machine that has one.
+torch_dir=$(scripts/torch-dir.sh)
+Torch_DIR="$torch_dir" scripts/install-deps.sh
 
 # Reference implementations the tests compare against (npm packages, pinned by their lock files).
 for reference in tools/reference/*/package-lock.json; do
@@ -28,7 +30,7 @@ fi
 FINETUNE_TEST_PG=$(scripts/postgres.sh start)
 export FINETUNE_TEST_PG
 
-dotnet build FineTune.sln -c Release --nologo -v quiet
+dotnet build FineTune.sln -c Release --nologo -v quiet ${torch_dir:+"-p:Torch_DIR=$torch_dir"}
 log=$(mktemp)
 status=0
 dotnet test FineTune.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?

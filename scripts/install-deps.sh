@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what FineTune needs on Debian 12 and is missing: the .NET 10 SDK, a C++ toolchain with CMake, libtorch
-# (CPU, with OpenBLAS), PostgreSQL, node with npm (reference tests) and numpy (reference scripts).
+# (CPU, with OpenBLAS; skipped when Torch_DIR names another), PostgreSQL, node with npm (reference tests) and numpy
+# (reference scripts).
 # Idempotent and quiet when everything is present. Used by ./finetune and ./test.sh.
 set -euo pipefail
 
@@ -11,7 +12,9 @@ as_root() {
     fi
 }
 
-apt_packages=(libtorch-dev libopenblas0-pthread cmake g++ make postgresql python3-numpy ca-certificates curl)
+apt_packages=(cmake g++ make postgresql python3-numpy ca-certificates curl)
+# A Torch_DIR (from scripts/torch-dir.sh: a CUDA libtorch on a GPU machine) replaces Debian's CPU libtorch.
+[ -n "${Torch_DIR:-}" ] || apt_packages+=(libtorch-dev libopenblas0-pthread)
 command -v node >/dev/null || apt_packages+=(nodejs)
 command -v npm >/dev/null || apt_packages+=(npm)
 

@@ -1,9 +1,15 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
 using System.Text.Json;
+using FineTune.Cli.Doctor;
 
 namespace FineTune.Cli.Tests;
 
 public class DoctorCommandTests
 {
+    private static readonly ToolStatus Installed = new(true, "v1", "/usr/bin/tool");
+    private static readonly ToolStatus Missing = new(false, null, null);
+
     [Fact]
     public void Doctor_Json_ReportsLibtorchDotnetCudaAndPostgres()
     {
@@ -35,6 +41,98 @@ public class DoctorCommandTests
     }
 
     [Fact]
+    [SupportedOSPlatform("linux")]
+    public void Doctor_Json_WithoutNodeAndWithAnNvidiaGpu_ExitsZeroAndWarns()
+    {
+        string bin = Path.Combine(Path.GetTempPath(), "finetune-doctor-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(bin);
+        try
+        {
+            // PATH holds only a fake nvidia-smi: no node, and a GPU that a CPU libtorch cannot use.
+            string smi = Path.Combine(bin, "nvidia-smi");
+            File.WriteAllText(smi, "#!/bin/sh\necho 'GPU 0: NVIDIA H200 (UUID: GPU-00000000-0000-0000-0000-000000000000)'\n");
+            File.SetUnixFileMode(smi, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+            (int exitCode, string output, string error) = RunCliProcess(bin, "doctor", "--json");
+
+            Assert.True(exitCode == 0, output + error);
+            using JsonDocument report = JsonDocument.Parse(output);
+            JsonElement root = report.RootElement;
+            Assert.False(root.GetProperty("node").GetProperty("installed").GetBoolean());
+            Assert.Empty(root.GetProperty("problems").EnumerateArray());
+            string warnings = root.GetProperty("warnings").ToString();
+            Assert.Contains("node is not installed", warnings);
+            // On a machine whose libtorch has CUDA and sees the real GPUs, nvidia-smi is not asked.
+            if (root.GetProperty("cuda_devices").GetArrayLength() == 0 && !root.GetProperty("libtorch").GetProperty("cuda").GetBoolean())
+            {
+                Assert.Contains(root.GetProperty("nvidia_gpus").EnumerateArray(), gpu => gpu.GetString()!.StartsWith("GPU 0: NVIDIA H200", StringComparison.Ordinal));
+                Assert.Contains("pip install torch --index-url https://download.pytorch.org/whl/cu130", warnings);
+            }
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Classify_NodeMissing_IsAWarningNotAProblem()
+    {
+        DoctorReport report = Classify(CpuLibtorch(), nvidiaGpus: [], node: Missing);
+
+        Assert.True(report.Ok);
+        Assert.Empty(report.Problems);
+        Assert.Contains(report.Warnings, warning => warning.StartsWith("node is not installed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Classify_LibtorchNotLoadedOrPostgresMissing_IsAProblem()
+    {
+        LibtorchStatus unloaded = new(false, null, null, null, null, null, null, 2, null, "libtorchshim.so: cannot open");
+
+        DoctorReport noTorch = Classify(unloaded, nvidiaGpus: [], node: Installed);
+        DoctorReport noPostgres = DoctorReport.Classify(".NET 10", CpuLibtorch(), [], [], Missing, Installed);
+
+        Assert.False(noTorch.Ok);
+        Assert.Contains("libtorchshim.so: cannot open", Assert.Single(noTorch.Problems));
+        Assert.False(noPostgres.Ok);
+        Assert.Contains("PostgreSQL", Assert.Single(noPostgres.Problems));
+    }
+
+    [Fact]
+    public void Classify_GpuWithCpuLibtorch_WarnsWhatToInstall()
+    {
+        DoctorReport report = Classify(CpuLibtorch(), nvidiaGpus: ["GPU 0: NVIDIA H200"], node: Installed);
+
+        Assert.True(report.Ok);
+        string warning = Assert.Single(report.Warnings);
+        Assert.Contains("has no CUDA", warning);
+        Assert.Contains(DoctorReport.CudaLibtorchHint, warning);
+    }
+
+    [Fact]
+    public void Classify_CudaLibtorchWithMkl_HasNoWarnings()
+    {
+        LibtorchStatus cuda = CpuLibtorch() with { Cuda = true, Blas = "mkl", BlasLibrary = null };
+
+        DoctorReport report = DoctorReport.Classify(".NET 10", cuda, [new CudaDeviceInfo(0, "NVIDIA H200", 150_000_000_000)], [], Installed, Installed);
+
+        Assert.True(report.Ok);
+        Assert.Empty(report.Warnings);
+    }
+
+    [Fact]
+    public void Classify_ReferenceBlas_IsAWarning()
+    {
+        LibtorchStatus slow = CpuLibtorch() with { BlasLibrary = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0" };
+
+        DoctorReport report = Classify(slow, nvidiaGpus: [], node: Installed);
+
+        Assert.True(report.Ok);
+        Assert.Contains("OpenBLAS", Assert.Single(report.Warnings));
+    }
+
+    [Fact]
     public void UnknownCommand_ExitsNonZeroWithOneReadableLine()
     {
         CliRun run = CliRun.Invoke("frobnicate");
@@ -42,6 +140,34 @@ public class DoctorCommandTests
         Assert.Equal(2, run.ExitCode);
         string line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("frobnicate", line);
+    }
+
+    private static LibtorchStatus CpuLibtorch() =>
+        new(true, "1.13.1", false, "/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13.0", "open", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", 2, 2, false, null);
+
+    private static DoctorReport Classify(LibtorchStatus libtorch, IReadOnlyList<string> nvidiaGpus, ToolStatus node) =>
+        DoctorReport.Classify(".NET 10", libtorch, [], nvidiaGpus, Installed, node);
+
+    /// <summary>Runs the built CLI as its own process with PATH set to <paramref name="path"/> alone.</summary>
+    private static (int ExitCode, string Output, string Error) RunCliProcess(string path, params string[] args)
+    {
+        // The child's PATH no longer finds dotnet, so start the host by its full path.
+        string dotnet = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet"))
+            .Select(dir => Path.Combine(dir, "dotnet"))
+            .First(File.Exists);
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "finetune.dll"));
+        foreach (string argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["PATH"] = path;
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "doctor did not finish");
+        return (process.ExitCode, output, error.Result);
     }
 }
 

@@ -10,7 +10,7 @@ internal static class DoctorCommand
     public static Command Create(TextWriter output)
     {
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var command = new Command("doctor", "Check libtorch, BLAS, threads, CUDA, .NET and PostgreSQL") { json };
+        var command = new Command("doctor", "Check libtorch, BLAS, threads, CUDA and GPUs, .NET, PostgreSQL and node") { json };
         command.SetAction(parseResult =>
         {
             DoctorReport report = DoctorReport.Collect();
@@ -22,6 +22,7 @@ internal static class DoctorCommand
             {
                 DoctorText.Write(report, output);
             }
+            // Only what running needs fails the check (DoctorReport.Classify); warnings keep exit code 0.
             return report.Ok ? 0 : 1;
         });
         return command;

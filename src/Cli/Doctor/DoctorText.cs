@@ -8,21 +8,30 @@ internal static class DoctorText
         LibtorchStatus torch = report.Libtorch;
         output.WriteLine($".NET        {report.DotnetVersion}");
         output.WriteLine(torch.Loaded
-            ? $"libtorch    {torch.Version} (fused attention: {(torch.NativeSdpa == true ? "yes" : "no, composed")})"
+            ? $"libtorch    {torch.Version}, {(torch.Cuda == true ? "with CUDA" : "CPU only")} (fused attention: {(torch.NativeSdpa == true ? "yes" : "no, composed")})"
             : $"libtorch    not loaded: {torch.Error}");
         if (torch.Loaded)
         {
+            output.WriteLine($"library     {torch.Library ?? "not found in /proc/self/maps"}");
             output.WriteLine($"BLAS        {torch.Blas} -> {torch.BlasLibrary ?? "not found"}");
             output.WriteLine($"threads     {torch.Threads} intra-op of {torch.LogicalCores} logical cores");
         }
         output.WriteLine(report.CudaDevices.Count == 0
             ? "CUDA        none"
             : $"CUDA        {string.Join("; ", report.CudaDevices.Select(d => $"cuda:{d.Index} {d.Name} {d.TotalBytes / (1 << 30)} GiB"))}");
+        foreach (string gpu in report.NvidiaGpus)
+        {
+            output.WriteLine($"nvidia-smi  {gpu}");
+        }
         output.WriteLine($"PostgreSQL  {(report.Postgresql.Installed ? report.Postgresql.Version : "not installed")}");
         output.WriteLine($"node        {(report.Node.Installed ? report.Node.Version : "not installed")}");
         foreach (string problem in report.Problems)
         {
             output.WriteLine($"problem: {problem}");
+        }
+        foreach (string warning in report.Warnings)
+        {
+            output.WriteLine($"warning: {warning}");
         }
         output.WriteLine(report.Ok ? "ok" : "not ok: fix the problems above");
     }
