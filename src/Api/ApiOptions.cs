@@ -21,6 +21,13 @@ public sealed class ApiOptions
     /// </summary>
     public TimeSpan WorkerLivenessWindow { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Refuse a job no live worker can claim (none offers its backend, or none has its estimated memory per job) with
+    /// 422 naming <c>backend</c>, instead of queueing it with a warning (default false: workers may start later, e.g.
+    /// an autoscaler that starts GPU workers for queued jobs).
+    /// </summary>
+    public bool StrictPlacement { get; set; }
+
     /// <summary>The models folder in effect: <see cref="ModelsDir"/>, <c>FINETUNE_MODELS_DIR</c>, or <c>models</c>.</summary>
     public string ResolveModelsDir()
     {

@@ -38,6 +38,7 @@ public static class Extensions
         services.AddSingleton<ModelCatalog>();
         services.AddScoped<DatasetUploader>();
         services.AddScoped<JobSubmitter>();
+        services.AddSingleton<JobPlacement>();
         services.AddApiDocumentation();
         builder.AddJobsHub();
         return builder;

@@ -47,14 +47,17 @@ public sealed class JobRunner : BackgroundService
         _registry = registry;
         _listener = listener;
         _options = options.Value;
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Slots, 1, nameof(options));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<JobRunner>.Instance;
-        Capabilities = DescribeCapabilities(backends, _options);
+        (Capabilities, SlotCount) = DescribeCapabilities(backends, _options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SlotCount, 1, nameof(options));
     }
 
     /// <summary>What this worker offers the queue; its <see cref="WorkerCapabilities.WorkerId"/> owns its leases.</summary>
     public WorkerCapabilities Capabilities { get; }
+
+    /// <summary>Claim loops run at once (<see cref="GpuPlacement.SlotCount"/>).</summary>
+    public int SlotCount { get; }
 
     /// <summary>Awaitable signals: appended events and attempt outcomes.</summary>
     public JobSignals Signals { get; } = new();
@@ -64,9 +67,9 @@ public sealed class JobRunner : BackgroundService
     {
         _logger.LogInformation(
             "Worker {WorkerId} starting: {Slots} slot(s), backends {Backends}, {MemoryGiB:F1} GiB per job",
-            Capabilities.WorkerId, _options.Slots, string.Join(", ", Capabilities.Backends), Capabilities.MemoryBytes / (double)(1L << 30));
+            Capabilities.WorkerId, SlotCount, string.Join(", ", Capabilities.Backends), Capabilities.MemoryBytes / (double)(1L << 30));
         await TryAsync(() => _registry.RegisterAsync(Capabilities, stoppingToken), "register the worker");
-        Task[] slots = Enumerable.Range(0, _options.Slots).Select(slot => Task.Run(() => RunSlotAsync(slot, stoppingToken), CancellationToken.None)).ToArray();
+        Task[] slots = Enumerable.Range(0, SlotCount).Select(slot => Task.Run(() => RunSlotAsync(slot, stoppingToken), CancellationToken.None)).ToArray();
         Task registryHeartbeat = BeatRegistryAsync(stoppingToken);
         await Task.WhenAll(slots);
         await registryHeartbeat;
@@ -148,7 +151,7 @@ public sealed class JobRunner : BackgroundService
         }
     }
 
-    private static WorkerCapabilities DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
+    private static (WorkerCapabilities Capabilities, int Slots) DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
     {
         List<ITrainingBackend> offered = options.Backends.Count == 0
             ? catalog.All.Where(backend => backend.IsAvailable).ToList()
@@ -163,15 +166,20 @@ public sealed class JobRunner : BackgroundService
             throw new InvalidOperationException("this worker offers no backend");
         }
         bool cuda = torch.cuda.is_available();
-        long memoryBytes = options.MemoryBytes
-            ?? (cuda ? torch.cuda.get_device_info(0).totalBytes : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        bool offersCuda = offered.Any(backend => backend.Name == LibtorchBackend.Cuda.Name);
         var gpus = new JsonArray();
+        var gpuTotalBytes = new List<long>();
         for (int device = 0; cuda && device < torch.cuda.device_count(); device++)
         {
             (string name, long totalBytes) = torch.cuda.get_device_info(device);
             gpus.Add(new JsonObject { ["name"] = name, ["memory_bytes"] = totalBytes });
+            gpuTotalBytes.Add(totalBytes);
         }
-        var details = new JsonObject { ["slots"] = options.Slots, ["libtorch"] = torch.version, ["gpus"] = gpus };
-        return WorkerCapabilities.ForThisProcess(offered.Select(backend => backend.Name).ToArray(), memoryBytes) with { Details = details.ToJsonString() };
+        int slots = GpuPlacement.SlotCount(options.Slots, offersCuda, gpuTotalBytes.Count);
+        long memoryBytes = GpuPlacement.MemoryPerJob(options.MemoryBytes, offersCuda, gpuTotalBytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        var details = new JsonObject { ["slots"] = slots, ["libtorch"] = torch.version, ["gpus"] = gpus };
+        WorkerCapabilities capabilities = WorkerCapabilities.ForThisProcess(offered.Select(backend => backend.Name).ToArray(), memoryBytes)
+            with { Details = details.ToJsonString() };
+        return (capabilities, slots);
     }
 }

@@ -47,7 +47,7 @@ public static class WorkerExtensions
                     options.ModelsDir = string.IsNullOrWhiteSpace(fromEnvironment) ? "models" : fromEnvironment;
                 }
             })
-            .Validate(options => options.Slots >= 1, "WorkerOptions:Slots must be at least 1");
+            .Validate(options => options.Slots is null or >= 1, "WorkerOptions:Slots must be at least 1");
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
         {
             TimeSpan needed = worker.Value.ShutdownTimeout + TimeSpan.FromSeconds(15);

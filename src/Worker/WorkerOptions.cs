@@ -17,8 +17,11 @@ public sealed class WorkerOptions
     /// download it (default false: a worker trains only on models an operator placed there).</summary>
     public bool AllowHubDownloads { get; set; }
 
-    /// <summary>Jobs run at once (default 1: one job per GPU; on a multi-GPU worker, slot i trains on GPU i).</summary>
-    public int Slots { get; set; } = 1;
+    /// <summary>
+    /// Jobs run at once; null (default): one per CUDA device when the worker offers <c>libtorch-cuda</c>, else 1. Slot
+    /// i trains on GPU i unless the job sets <c>device_index</c> (see <see cref="GpuPlacement"/>).
+    /// </summary>
+    public int? Slots { get; set; }
 
     /// <summary>How often a running job renews its lease; null: a third of <c>JobQueueOptions.LeaseDuration</c>.</summary>
     public TimeSpan? HeartbeatInterval { get; set; }
@@ -26,8 +29,9 @@ public sealed class WorkerOptions
     /// <summary>The backends this worker offers; empty: every backend available on this machine.</summary>
     public IList<string> Backends { get; } = new List<string>();
 
-    /// <summary>Memory one job may use, in bytes; null: the GPU's memory, or the machine's without a GPU. Jobs that
-    /// declare more are left for bigger workers.</summary>
+    /// <summary>Memory one job may use, in bytes; null: the smallest GPU's memory when the worker offers
+    /// <c>libtorch-cuda</c>, else the machine's. Jobs whose <c>required_memory_bytes</c> is larger are left for bigger
+    /// workers.</summary>
     public long? MemoryBytes { get; set; }
 
     /// <summary>Scratch space for datasets, checkpoints and outputs of running jobs; null: a folder in the system

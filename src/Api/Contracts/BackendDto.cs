@@ -8,7 +8,8 @@ namespace FineTune.Api.Contracts;
 /// <param name="Description">One line for humans.</param>
 /// <param name="OptionsSchema">JSON Schema (draft 2020-12) of the job's <c>backend_options</c> for this backend.</param>
 /// <param name="LiveWorkers">Workers offering this backend that heartbeated recently; 0 means jobs would wait.</param>
-public sealed record BackendDto(string Name, string Description, JsonObject OptionsSchema, int LiveWorkers)
+/// <param name="Warning">Why its jobs would wait (no live worker), or null.</param>
+public sealed record BackendDto(string Name, string Description, JsonObject OptionsSchema, int LiveWorkers, string? Warning)
 {
     /// <summary>Always <c>backend</c>.</summary>
     [JsonPropertyOrder(-1)]

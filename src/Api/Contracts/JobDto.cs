@@ -28,6 +28,18 @@ public sealed record JobDto
     /// <summary>The backend that runs it (see <c>GET /v1/backends</c>).</summary>
     public required string Backend { get; init; }
 
+    /// <summary>
+    /// Device memory the job needs per worker, estimated at submit from the model, dtype, batch size and sequence
+    /// length; only a worker with at least this much per job (its smallest GPU) claims it.
+    /// </summary>
+    public long RequiredMemoryBytes { get; init; }
+
+    /// <summary>
+    /// Why the job may wait: no live worker offers its backend, or none has its required memory. Empty once a worker
+    /// could claim it, and while it runs or after it ends.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The backend options as submitted.</summary>
     public JsonObject? BackendOptions { get; init; }
 

@@ -1,9 +1,7 @@
 using FineTune.Api.Contracts;
-using FineTune.Persistence.Entities;
-using FineTune.Persistence.Workers;
+using FineTune.Api.Jobs;
 using FineTune.Training.Backends;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Endpoints;
 
@@ -18,22 +16,23 @@ public static class BackendsEndpoints
             .WithName("ListBackends")
             .WithSummary("List training backends")
             .WithDescription("Each backend's options_schema is the JSON Schema that a job's backend_options must satisfy; "
-                + "live_workers counts workers offering it that heartbeated within ApiOptions:WorkerLivenessWindow.");
+                + "live_workers counts workers offering it that heartbeated within ApiOptions:WorkerLivenessWindow; with none, "
+                + "warning says that its jobs stay queued until one starts.");
         return v1;
     }
 
     private static async Task<Ok<ListResponse<BackendDto>>> ListBackendsAsync(
-        WorkerRegistry registry,
-        IOptions<ApiOptions> options,
+        JobPlacement placement,
         CancellationToken cancellationToken)
     {
-        IReadOnlyList<WorkerRegistration> workers = await registry.ListActiveAsync(options.Value.WorkerLivenessWindow, cancellationToken);
+        LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
         List<BackendDto> data = TrainingBackends.All
             .Select(backend => new BackendDto(
                 backend.Name,
                 backend.Description,
                 backend.OptionsSchema,
-                workers.Count(worker => worker.Backends.Contains(backend.Name))))
+                workers.Count(backend.Name),
+                workers.BackendWarning(backend.Name)))
             .ToList();
         return TypedResults.Ok(new ListResponse<BackendDto>(data, HasMore: false));
     }

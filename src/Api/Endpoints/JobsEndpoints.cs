@@ -36,7 +36,10 @@ public static class JobsEndpoints
                 + "backend does not support, another tenant's or a missing dataset, or an unknown model is 422 naming the "
                 + "field. 'auto' is accepted for hyperparameters.learning_rate, hyperparameters.batch_size and "
                 + "privacy.delta. With an Idempotency-Key header, a retry with the same key and the same body returns the "
-                + "original job with 200 and 'Idempotent-Replayed: true'; the same key with a different body is 422.")
+                + "original job with 200 and 'Idempotent-Replayed: true'; the same key with a different body is 422. "
+                + "required_memory_bytes is estimated from the model, dtype, batch_size and max_seq_len; only a worker with "
+                + "that much memory per job claims the job. When no live worker offers the backend or has that memory, the "
+                + "job is queued with 'warnings' saying so, or refused with 422 naming 'backend' under ApiOptions:StrictPlacement.")
             .Accepts<JobCreateRequest>("application/json");
         group.MapGet("/", ListJobsAsync)
             .WithName("ListJobs")
@@ -56,6 +59,7 @@ public static class JobsEndpoints
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         JobSubmitter submitter,
         ArtifactStore artifacts,
+        JobPlacement placement,
         CancellationToken cancellationToken)
     {
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > JobSubmitter.MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
@@ -77,12 +81,12 @@ public static class JobsEndpoints
             switch (submission.Outcome)
             {
                 case JobSubmissionOutcome.Created:
-                    JobDto created = JobView.ToDto(submission.Job!, []);
+                    JobDto created = JobView.ToDto(submission.Job!, [], submission.Workers!);
                     return TypedResults.Created($"/v1/jobs/{created.Id}", created);
                 case JobSubmissionOutcome.Replayed:
                     request.HttpContext.Response.Headers[ReplayedHeader] = "true";
                     IReadOnlyList<Artifact> files = await artifacts.ListAsync(submission.Job!.TenantId, submission.Job.Id, cancellationToken);
-                    return TypedResults.Ok(JobView.ToDto(submission.Job, files));
+                    return TypedResults.Ok(JobView.ToDto(submission.Job, files, await placement.LiveWorkersAsync(cancellationToken)));
                 case JobSubmissionOutcome.KeyReused:
                     return ApiProblems.Invalid(IdempotencyKeyHeader, "was already used with a different request body; send a new key for a new job");
                 default:
@@ -98,6 +102,7 @@ public static class JobsEndpoints
         [FromQuery] int? limit,
         [FromQuery] string? status,
         FineTuneDbContext db,
+        JobPlacement placement,
         CancellationToken cancellationToken)
     {
         if (!Paging.TryGetLimit(limit, out int take, out ValidationProblem? problem))
@@ -127,7 +132,8 @@ public static class JobsEndpoints
                 .OrderBy(artifact => artifact.Name)
                 .ToListAsync(cancellationToken))
             .ToLookup(artifact => artifact.JobId);
-        List<JobDto> data = page.Take(take).Select(job => JobView.ToDto(job, outputs[job.Id])).ToList();
+        LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
+        List<JobDto> data = page.Take(take).Select(job => JobView.ToDto(job, outputs[job.Id], workers)).ToList();
         return TypedResults.Ok(new ListResponse<JobDto>(data, page.Count > take));
     }
 
@@ -136,6 +142,7 @@ public static class JobsEndpoints
         Guid jobId,
         JobQueue queue,
         ArtifactStore artifacts,
+        JobPlacement placement,
         CancellationToken cancellationToken)
     {
         Guid tenantId = context.TenantId();
@@ -144,7 +151,7 @@ public static class JobsEndpoints
         {
             return NotFound(jobId);
         }
-        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken)));
+        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
     }
 
     private static async Task<Results<Ok<JobDto>, NotFoundProblem, ConflictProblem>> CancelJobAsync(
@@ -152,6 +159,7 @@ public static class JobsEndpoints
         Guid jobId,
         JobQueue queue,
         ArtifactStore artifacts,
+        JobPlacement placement,
         CancellationToken cancellationToken)
     {
         Guid tenantId = context.TenantId();
@@ -166,7 +174,7 @@ public static class JobsEndpoints
         }
         await queue.RequestCancelAsync(tenantId, jobId, cancellationToken);
         job = await queue.GetAsync(tenantId, jobId, cancellationToken) ?? job;
-        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken)));
+        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
     }
 
     internal static NotFoundProblem NotFound(Guid jobId) => ApiProblems.NotFound($"no job {jobId}");

@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using FineTune.Api.Contracts;
 using FineTune.Api.Models;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
+using FineTune.Training.Backends;
 using FineTune.Training.Jobs;
+using FineTune.Training.Model;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -16,14 +19,17 @@ namespace FineTune.Api.Jobs;
 /// Validates and enqueues a job spec (<c>POST /v1/jobs</c>). The spec is checked by <see cref="JobSpecParser"/>, the
 /// parser the worker runs too, so the API refuses exactly what the worker could not run; then its references are
 /// checked against the caller's tenant (datasets) and the model catalog. The original JSON is stored as the job's
-/// spec. With an Idempotency-Key, the key row is inserted in the job's own transaction, so a key exists exactly when
-/// its job does, and two racing requests with one key produce one job.
+/// spec, with the memory it needs (<see cref="MemoryEstimate"/>) as its <c>required_memory_bytes</c>; under
+/// <see cref="ApiOptions.StrictPlacement"/> a job no live worker could claim is refused. With an Idempotency-Key, the
+/// key row is inserted in the job's own transaction, so a key exists exactly when its job does, and two racing
+/// requests with one key produce one job.
 /// </summary>
 /// <param name="db">The request's EF context (the job and its key share its transaction).</param>
 /// <param name="queue">The job queue.</param>
 /// <param name="datasets">Dataset lookups, scoped by tenant.</param>
 /// <param name="models">The model catalog.</param>
-public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models)
+/// <param name="placement">The live workers, and whether placement is strict.</param>
+public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models, JobPlacement placement)
 {
     /// <summary>The job kind of a fine-tuning job (stable; never renamed).</summary>
     public const string TrainLoraKind = "train.lora";
@@ -51,12 +57,33 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         {
             return new JobSubmission(JobSubmissionOutcome.Invalid, null, errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()));
         }
-        var newJob = new NewJob(tenantId, TrainLoraKind, spec.GetRawText(), parsed.Backend) { DatasetId = trainingFile };
-        if (idempotencyKey is null)
+        (ModelDto Model, ModelConfig Config)? found = models.FindWithConfig(parsed.Model);
+        if (found is null)
         {
-            return new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null);
+            // The folder went away since the reference check a moment ago.
+            return Invalid("model", $"no model '{parsed.Model}'; GET /v1/models lists the models workers can load");
         }
-        return await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+        (ModelDto model, ModelConfig modelConfig) = found.Value;
+        long requiredMemoryBytes = MemoryEstimate.ForJob(modelConfig, model.Parameters, parsed.Backend, parsed.BackendOptions, parsed.Config).TotalBytes;
+        LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
+        if (placement.Strict && workers.Warnings(parsed.Backend, requiredMemoryBytes) is [var warning, ..])
+        {
+            return Invalid("backend", warning);
+        }
+        var newJob = new NewJob(tenantId, TrainLoraKind, spec.GetRawText(), parsed.Backend)
+        {
+            DatasetId = trainingFile,
+            RequiredMemoryBytes = requiredMemoryBytes,
+        };
+        JobSubmission submission = idempotencyKey is null
+            ? new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null)
+            : await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+        return submission with { Workers = workers };
+    }
+
+    private static JobSubmission Invalid(string field, string message)
+    {
+        return new JobSubmission(JobSubmissionOutcome.Invalid, null, new Dictionary<string, string[]> { [field] = [message] });
     }
 
     private async Task<JobSubmission> EnqueueWithKeyAsync(NewJob newJob, string idempotencyKey, byte[] requestSha256, CancellationToken cancellationToken)

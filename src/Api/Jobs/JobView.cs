@@ -17,11 +17,15 @@ namespace FineTune.Api.Jobs;
 /// </summary>
 public static class JobView
 {
-    /// <summary>The job object of <paramref name="job"/> with its output <paramref name="artifacts"/>.</summary>
-    public static JobDto ToDto(Job job, IEnumerable<Artifact> artifacts)
+    /// <summary>
+    /// The job object of <paramref name="job"/> with its output <paramref name="artifacts"/> and the placement
+    /// warnings of <paramref name="workers"/> (<see cref="LiveWorkers.Warnings(Job)"/>).
+    /// </summary>
+    public static JobDto ToDto(Job job, IEnumerable<Artifact> artifacts, LiveWorkers workers)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(artifacts);
+        ArgumentNullException.ThrowIfNull(workers);
         using JsonDocument specDocument = JsonDocument.Parse(job.Spec);
         JsonElement raw = specDocument.RootElement;
         JobSpec? spec = JobSpecParser.Parse(raw).Spec;
@@ -37,6 +41,8 @@ public static class JobView
             TrainingFile = spec?.TrainingFile ?? Text(raw, "training_file") ?? "",
             ValidationFile = spec?.ValidationFile ?? Text(raw, "validation_file"),
             Backend = job.Backend,
+            RequiredMemoryBytes = job.RequiredMemoryBytes,
+            Warnings = workers.Warnings(job),
             BackendOptions = spec?.BackendOptions,
             Hyperparameters = spec is null ? null : Hyperparameters(spec.Config),
             Lora = spec is null ? null : new LoraDto(spec.Config.Lora.Rank, spec.Config.Lora.Alpha, spec.Config.Lora.Dropout, spec.Config.Lora.TargetModules, spec.Config.Lora.UseRsLora),

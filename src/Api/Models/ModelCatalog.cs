@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using FineTune.Api.Contracts;
+using FineTune.Training.Backends;
 using FineTune.Training.Model;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ namespace FineTune.Api.Models;
 /// <param name="logger">Reports folders that are skipped, and why.</param>
 public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCatalog> logger)
 {
-    private readonly ConcurrentDictionary<string, (DateTime ConfigWrittenAt, ModelDto? Model)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTime ConfigWrittenAt, ModelDto? Model, ModelConfig? Config)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Every loadable model, by name.</summary>
     public IReadOnlyList<ModelDto> List()
@@ -34,7 +35,13 @@ public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCata
     }
 
     /// <summary>The model called <paramref name="name"/>, or null when there is no such loadable model.</summary>
-    public ModelDto? Find(string name)
+    public ModelDto? Find(string name) => FindWithConfig(name)?.Model;
+
+    /// <summary>
+    /// The model called <paramref name="name"/> with its parsed <c>config.json</c> (for the memory estimate of a job),
+    /// or null when there is no such loadable model.
+    /// </summary>
+    public (ModelDto Model, ModelConfig Config)? FindWithConfig(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         // A name is one folder name: anything that could walk out of the models folder is simply not a model.
@@ -43,10 +50,12 @@ public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCata
             return null;
         }
         string folder = Path.Combine(options.Value.ResolveModelsDir(), name);
-        return Directory.Exists(folder) ? Describe(folder) : null;
+        return Directory.Exists(folder) ? Load(folder) : null;
     }
 
-    private ModelDto? Describe(string folder)
+    private ModelDto? Describe(string folder) => Load(folder)?.Model;
+
+    private (ModelDto Model, ModelConfig Config)? Load(string folder)
     {
         string configPath = Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
@@ -54,39 +63,27 @@ public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCata
             return null;
         }
         DateTime writtenAt = File.GetLastWriteTimeUtc(configPath);
-        if (_cache.TryGetValue(folder, out (DateTime ConfigWrittenAt, ModelDto? Model) cached) && cached.ConfigWrittenAt == writtenAt)
+        if (_cache.TryGetValue(folder, out (DateTime ConfigWrittenAt, ModelDto? Model, ModelConfig? Config) cached) && cached.ConfigWrittenAt == writtenAt)
         {
-            return cached.Model;
+            return cached.Model is null ? null : (cached.Model, cached.Config!);
         }
         ModelDto? model = null;
+        ModelConfig? config = null;
         try
         {
-            ModelConfig config = ModelConfig.FromFile(configPath);
+            config = ModelConfig.FromFile(configPath);
             model = new ModelDto(Path.GetFileName(folder), config.ModelType, CountParameters(folder, config), config.MaxPositionEmbeddings, config.VocabSize);
         }
         catch (Exception exception) when (exception is ModelFormatException or IOException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             logger.LogWarning("Skipping model folder {Folder}: {Reason}", folder, exception.Message);
         }
-        _cache[folder] = (writtenAt, model);
-        return model;
+        _cache[folder] = (writtenAt, model, config);
+        return model is null ? null : (model, config!);
     }
 
     private static long CountParameters(string folder, ModelConfig config)
     {
-        return SafetensorsHeaders.CountParameters(folder) ?? CountFromConfig(config);
-    }
-
-    private static long CountFromConfig(ModelConfig c)
-    {
-        long hidden = c.HiddenSize;
-        long queryWidth = (long)c.NumHeads * c.HeadDim;
-        long keyValueWidth = (long)c.NumKeyValueHeads * c.HeadDim;
-        long attention = (hidden * queryWidth) + (2 * hidden * keyValueWidth) + (queryWidth * hidden)
-            + (c.AttentionBias ? queryWidth + (2 * keyValueWidth) : 0);
-        long mlp = 3 * hidden * c.IntermediateSize;
-        long layer = attention + mlp + (2 * hidden);
-        long embedding = (long)c.VocabSize * hidden;
-        return embedding + (c.NumLayers * layer) + hidden + (c.TieWordEmbeddings ? 0 : embedding);
+        return SafetensorsHeaders.CountParameters(folder) ?? MemoryEstimate.ParameterCount(config);
     }
 }

@@ -142,15 +142,15 @@ public sealed partial class TrainLoraHandler
         await session.AppendAsync(WorkerEventTypes.Log, WorkerEvents.Log(level, message), writesToken);
     }
 
-    /// <summary>On a multi-GPU worker, slot i trains on GPU i unless the job chose a device itself.</summary>
-    private JsonObject? AssignDevice(ITrainingBackend backend, JsonObject? options, int slot)
+    /// <summary>Slot i trains on GPU i unless the job chose a device itself (<see cref="GpuPlacement"/>).</summary>
+    private static JsonObject? AssignDevice(ITrainingBackend backend, JsonObject? options, int slot)
     {
-        if (backend.Name != LibtorchBackend.Cuda.Name || _options.Slots <= 1 || options?.ContainsKey("device_index") == true || !torch.cuda.is_available())
+        if (backend.Name != LibtorchBackend.Cuda.Name || options?.ContainsKey("device_index") == true || !torch.cuda.is_available())
         {
             return options;
         }
         var assigned = options is null ? new JsonObject() : (JsonObject)options.DeepClone();
-        assigned["device_index"] = slot % Math.Max(1, torch.cuda.device_count());
+        assigned["device_index"] = GpuPlacement.DeviceIndex(slot, torch.cuda.device_count());
         return assigned;
     }
 

@@ -15,7 +15,7 @@ namespace FineTune.Api.Tests.Infrastructure;
 /// at the end) and a models folder holding <c>tinystories-656k</c>. Used as a class fixture: test classes never
 /// share rows, and tests inside a class each create their own tenants.
 /// </summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     /// <summary>The upload limit configured for tests, small enough to pass cheaply.</summary>
     public const long MaxDatasetBytes = 256 * 1024;

@@ -33,8 +33,9 @@ internal sealed class WorkerHost : IAsyncDisposable
     /// <param name="backend">The libtorch-cpu backend to run (default: the real one).</param>
     /// <param name="heartbeatInterval">How often leases are renewed (default 1 s).</param>
     /// <param name="slots">Concurrent jobs.</param>
+    /// <param name="memoryBytes">Memory per job it offers the queue (default: the machine's).</param>
     public static async Task<WorkerHost> StartAsync(
-        WorkerTestContext context, string name, ITrainingBackend? backend = null, TimeSpan? heartbeatInterval = null, int slots = 1)
+        WorkerTestContext context, string name, ITrainingBackend? backend = null, TimeSpan? heartbeatInterval = null, int slots = 1, long? memoryBytes = null)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -50,6 +51,10 @@ internal sealed class WorkerHost : IAsyncDisposable
             ["WorkerOptions:HeartbeatInterval"] = (heartbeatInterval ?? TimeSpan.FromSeconds(1)).ToString(),
             ["WorkerOptions:Backends:0"] = "libtorch-cpu",
         });
+        if (memoryBytes is long bytes)
+        {
+            builder.Configuration["WorkerOptions:MemoryBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         builder.Logging.AddProvider(new XunitLoggerProvider(context.Output, name));
         builder.Services.AddSingleton<TimeProvider>(context.Clock);
         builder.Services.AddSingleton(new BackendCatalog([backend ?? LibtorchBackend.Cpu]));

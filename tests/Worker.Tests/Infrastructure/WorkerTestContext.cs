@@ -115,9 +115,15 @@ internal sealed class WorkerTestContext : IAsyncDisposable
         };
     }
 
-    public async Task<Job> EnqueueAsync(JsonObject spec, Guid? datasetId = null)
+    public async Task<Job> EnqueueAsync(JsonObject spec, Guid? datasetId = null, long requiredMemoryBytes = 0, short priority = 2)
     {
-        return await Queue.EnqueueAsync(new NewJob(TenantId, "train.lora", spec.ToJsonString(), "libtorch-cpu") { DatasetId = datasetId }, CancellationToken.None);
+        var job = new NewJob(TenantId, "train.lora", spec.ToJsonString(), "libtorch-cpu")
+        {
+            DatasetId = datasetId,
+            RequiredMemoryBytes = requiredMemoryBytes,
+            Priority = priority,
+        };
+        return await Queue.EnqueueAsync(job, CancellationToken.None);
     }
 
     public async Task<Job> GetJobAsync(Guid jobId)
