@@ -13,7 +13,7 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         double tokensPerSecond = r.ElapsedSeconds > 0 ? r.TokensSeen / r.ElapsedSeconds : 0;
         if (json)
         {
-            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds, epsilon = r.Epsilon });
+            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds, epsilon = r.Epsilon, micro_batch_size = r.MicroBatchSize });
             return;
         }
         double eta = r.Step > 0 ? r.ElapsedSeconds / r.Step * (r.TotalSteps - r.Step) : 0;

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""The GPU check (issue 9): one prepared run that shows the CUDA path works, for anyone with an NVIDIA GPU.
+
+It drives the `finetune` CLI only (what users run) and compares: CPU vs CUDA f32 losses, bf16 vs f32 losses, CPU vs
+CUDA greedy tokens, Hugging Face PEFT's greedy tokens with our adapter, DP-SGD's epsilon vs the accountant's, a
+checkpoint + resume vs an uninterrupted run, a forced CUDA out-of-memory (micro-batch halved, the run goes on), and
+LoRA training throughput against HF + PEFT. It prints one JSON summary (also written to OUT/gpu-check.json) and exits
+non-zero when a check that ran failed.
+
+`--cpu` rehearses the same flow on the CPU (CI runs it, so the script cannot rot): the "device" side is the CPU
+backend, and the checks that need CUDA (OOM) or python torch (PEFT, HF throughput) report "skipped" with the reason.
+
+Environment: FINETUNE = the command that runs the CLI (default: ./finetune in the checkout); GPU_CHECK_ASSETS = a
+folder with models/tinystories-656k, tokenizers/llama3 and datasets/alpaca-en-demo/alpaca_en_demo.json (default
+../shared/assets).
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Tolerances, stated once: f32 on two devices differs only by summation order; bf16 base weights (with f32 LoRA,
+# optimizer state and loss, as PEFT trains) change each loss by rounding, not by drift.
+F32_LOSS_ABS_TOLERANCE = 1e-4
+BF16_LOSS_REL_TOLERANCE = 0.02
+RESUME_LOSS_ABS_TOLERANCE = 1e-6
+EPSILON_REL_TOLERANCE = 1e-9
+
+
+class Check:
+    def __init__(self, name):
+        self.name = name
+        self.result = {"name": name}
+
+    def __enter__(self):
+        self.start = time.time()
+        return self.result
+
+    def __exit__(self, kind, error, trace):
+        self.result["seconds"] = round(time.time() - self.start, 2)
+        if error is not None:
+            self.result["ok"] = False
+            self.result["error"] = f"{kind.__name__}: {error}"[:2000]
+        RESULTS.append(self.result)
+        print(json.dumps(self.result), file=sys.stderr, flush=True)
+        return True
+
+
+RESULTS = []
+
+
+def skip(result, reason):
+    result["ok"] = None
+    result["skipped"] = reason
+
+
+def run(args, timeout=900):
+    """Runs the CLI; returns stdout. A non-zero exit raises with the last lines of stderr."""
+    command = FINETUNE + [str(a) for a in args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
+        raise RuntimeError(f"`{' '.join(shlex.quote(c) for c in command)}` exited {done.returncode}: {tail}")
+    return done.stdout
+
+
+def json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def train(out, backend, dtype, extra, data=None):
+    """Trains the tiny model 'out'; returns (step events, result event). dtype applies to libtorch-cuda only."""
+    args = ["train", "--model", MODEL, "--data", data or DATA, "--out", out, "--backend", backend, "--json",
+            "--lr", "1e-2", "--targets", "all-linear", "--lora-dropout", "0", "--seed", "1",
+            "--max-seq-len", "256", "--batch-size", "4", *extra]
+    if backend == "libtorch-cuda":
+        args += ["--backend-options", json.dumps({"dtype": dtype})]
+    events = json_lines(run(args))
+    steps = [e for e in events if e["type"] == "step"]
+    result = next(e for e in events if e["type"] == "result")
+    return steps, result
+
+
+def losses(steps):
+    return [s["loss"] for s in steps]
+
+
+def python_has(*modules):
+    probe = "import " + ", ".join(modules)
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cpu", action="store_true", help="rehearse the flow on the CPU")
+    parser.add_argument("--out", default="/tmp/finetune-gpu-check")
+    parser.add_argument("--skip-throughput", action="store_true", help="leave out the HF + PEFT throughput comparison")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    cuda = not args.cpu
+    device_backend = "libtorch-cuda" if cuda else "libtorch-cpu"
+    device = "cuda" if cuda else "cpu"
+    work = lambda name: os.path.join(args.out, name)  # noqa: E731
+    started = time.time()
+
+    with Check("doctor") as r:
+        # doctor exits non-zero for what serve needs (PostgreSQL) even where training works, so read its JSON anyway.
+        done = subprocess.run(FINETUNE + ["doctor", "--json"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+        report = json.loads(done.stdout)
+        r["doctor_exit_code"] = done.returncode
+        r["libtorch"] = report.get("libtorch", {}).get("version")
+        r["cuda_devices"] = report.get("cudaDevices") or report.get("cuda_devices")
+        r["ok"] = (len(r["cuda_devices"] or []) > 0) if cuda else True
+
+    with Check("cpu_vs_device_f32_losses") as r:
+        cpu_steps, _ = train(work("cpu-f32"), "libtorch-cpu", "f32", ["--steps", "8"])
+        dev_steps, _ = train(work("dev-f32"), device_backend, "f32", ["--steps", "8"])
+        diff = max(abs(a - b) for a, b in zip(losses(cpu_steps), losses(dev_steps)))
+        r.update(cpu=losses(cpu_steps), device=losses(dev_steps), max_abs_diff=diff, tolerance=F32_LOSS_ABS_TOLERANCE)
+        r["ok"] = len(cpu_steps) == len(dev_steps) == 8 and diff <= F32_LOSS_ABS_TOLERANCE
+
+    with Check("bf16_tracks_f32") as r:
+        bf16_steps, _ = train(work("dev-bf16"), device_backend, "bf16", ["--steps", "8"]) if cuda else (None, None)
+        if bf16_steps is None:
+            skip(r, "bf16 base weights are a libtorch-cuda option")
+        else:
+            f32 = losses(dev_steps)
+            rel = max(abs(a - b) / abs(b) for a, b in zip(losses(bf16_steps), f32))
+            r.update(bf16=losses(bf16_steps), f32=f32, max_rel_diff=rel, tolerance=BF16_LOSS_REL_TOLERANCE)
+            r["ok"] = rel <= BF16_LOSS_REL_TOLERANCE
+
+    adapter = work("dev-f32")
+    prompt = "Once upon a time"
+    with Check("greedy_tokens_cpu_vs_device") as r:
+        gen = lambda d: json.loads(run(["generate", "--model", MODEL, "--adapter", adapter, "--prompt", prompt,  # noqa: E731
+                                        "--greedy", "--max-new-tokens", "40", "--json", "--device", d]))["token_ids"]
+        cpu_tokens, dev_tokens = gen("cpu"), gen(device)
+        r.update(cpu=cpu_tokens, device=dev_tokens)
+        r["ok"] = cpu_tokens == dev_tokens and len(dev_tokens) > 0
+
+    with Check("peft_greedy_tokens") as r:
+        if not python_has("torch", "transformers", "peft"):
+            skip(r, "python torch, transformers and peft are not importable here")
+        else:
+            prompt_ids = json.loads(run(["tokenize", "--tokenizer", MODEL, "--json", prompt]))["ids"]
+            done = subprocess.run([sys.executable, os.path.join(ROOT, "tools/reference/peft_generate.py"), "--model", MODEL,
+                                   "--adapter", adapter, "--prompt-ids", ",".join(map(str, prompt_ids)),
+                                   "--max-new-tokens", "40", "--device", device], capture_output=True, text=True, timeout=600)
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr.strip()[-1500:])
+            peft = json.loads(done.stdout.strip().splitlines()[-1])
+            r.update(peft=peft["token_ids"], ours=dev_tokens, peft_version=peft.get("peft"))
+            r["ok"] = peft["token_ids"] == dev_tokens
+
+    with Check("dp_sgd_epsilon_record_level") as r:
+        steps, result = train(work("dev-dp"), device_backend, "f32",
+                              ["--steps", "6", "--dp", "--target-epsilon", "8", "--expected-batch-size", "8", "--dp-seed", "3"])
+        privacy = result["privacy"]
+        get = lambda k: privacy.get(k, privacy.get(k[0].lower() + "".join(w.title() for w in k.split("_"))[1:]))  # noqa: E731
+        accountant = json.loads(run(["privacy", "epsilon", "--noise-multiplier", get("noise_multiplier"),
+                                     "--sample-rate", get("sample_rate"), "--steps", get("steps"),
+                                     "--delta", get("delta"), "--accountant", get("accountant"), "--json"]))["epsilon"]
+        r.update(epsilon=get("epsilon"), accountant_epsilon=accountant, steps=get("steps"), sigma=get("noise_multiplier"),
+                 step_epsilons=[s["epsilon"] for s in steps])
+        r["ok"] = abs(get("epsilon") - accountant) <= EPSILON_REL_TOLERANCE * accountant and get("epsilon") <= 8
+
+    with Check("dp_sgd_entity_level") as r:
+        tabular = work("entities.jsonl")
+        with open(tabular, "w") as f:
+            for i in range(60):
+                f.write(json.dumps({"user": f"u{i % 12}", "day": i // 12, "note": f"visit {i} went fine"}) + "\n")
+        steps, result = train(work("dev-dp-entity"), device_backend, "f32",
+                              ["--steps", "4", "--dp", "--noise-multiplier", "1.0", "--expected-batch-size", "4",
+                               "--entity-column", "user", "--format", "tabular", "--dp-seed", "5"], data=tabular)
+        privacy = result["privacy"]
+        # 12 people; the validation split (10% of the examples, one per person) may hold a person or two out.
+        r.update(unit=privacy.get("unit"), units=privacy.get("units"), epsilon=privacy.get("epsilon"), losses=losses(steps))
+        r["ok"] = len(steps) == 4 and "entit" in str(privacy.get("unit")) and 9 <= privacy.get("units", 0) <= 12
+
+    with Check("checkpoint_resume_equals_uninterrupted") as r:
+        full, _ = train(work("dev-full"), device_backend, "f32", ["--steps", "8", "--save-every", "4"])
+        resumed, _ = train(work("dev-resumed"), device_backend, "f32",
+                           ["--steps", "8", "--resume", os.path.join(work("dev-full"), "checkpoint-4")])
+        tail = losses(full)[4:]
+        again = [s["loss"] for s in resumed if s["step"] > 4]
+        diff = max(abs(a - b) for a, b in zip(tail, again)) if again else float("inf")
+        r.update(uninterrupted=tail, resumed=again, max_abs_diff=diff, tolerance=RESUME_LOSS_ABS_TOLERANCE)
+        r["ok"] = len(again) == 4 and diff <= RESUME_LOSS_ABS_TOLERANCE
+
+    with Check("forced_oom_halves_micro_batch") as r:
+        if not cuda:
+            skip(r, "a forced out-of-memory needs CUDA (memory_fraction caps the caching allocator)")
+        else:
+            big = work("llama-30m")
+            if not os.path.exists(os.path.join(big, "config.json")):
+                run(["init-model", "--config", "llama-30m", "--out", big, "--tokenizer", MODEL])
+            attempts = []
+            # Logits of 32 packed rows of 512 tokens need a few GiB; these caps leave room for a smaller micro-batch.
+            for fraction in (0.01, 0.005, 0.02):
+                try:
+                    args_ = ["train", "--model", big, "--data", DATA, "--out", work(f"oom-{fraction}"), "--json",
+                             "--backend", "libtorch-cuda", "--backend-options",
+                             json.dumps({"dtype": "bf16", "memory_fraction": fraction}),
+                             "--steps", "3", "--batch-size", "32", "--max-seq-len", "512", "--lr", "1e-3"]
+                    steps = [e for e in json_lines(run(args_)) if e["type"] == "step"]
+                    micro = [s["micro_batch_size"] for s in steps]
+                    attempts.append({"fraction": fraction, "micro_batch_sizes": micro})
+                    if len(steps) == 3 and micro[-1] < 32:
+                        r["ok"] = True
+                        break
+                except RuntimeError as e:
+                    attempts.append({"fraction": fraction, "error": str(e)[-300:]})
+            r["attempts"] = attempts
+            r.setdefault("ok", False)
+
+    with Check("throughput_vs_hf_peft") as r:
+        if args.skip_throughput:
+            skip(r, "--skip-throughput")
+        else:
+            shapes = [(8, 1024), (4, 2048)] if cuda else [(2, 64)]
+            preset = "llama-3.2-1b" if cuda else "tiny"
+            folder = work(preset)
+            if not os.path.exists(os.path.join(folder, "config.json")):
+                tokenizer = os.path.join(ASSETS, "tokenizers", "llama3") if cuda else MODEL
+                run(["init-model", "--config", preset, "--out", folder, "--tokenizer", tokenizer])
+            hf_ok = python_has("torch", "transformers", "peft")
+            rows = []
+            for batch, length in shapes:
+                row = {"batch_size": batch, "seq_len": length}
+                bench = ["bench", "train", "--model", folder, "--batch-size", batch, "--seq-len", length, "--steps", 5, "--json"]
+                if cuda:
+                    bench += ["--backend", "libtorch-cuda", "--dtype", "bf16"]
+                row["finetune"] = json.loads(run(bench))
+                if hf_ok:
+                    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools/reference/hf_peft_bench.py"), "--model", folder,
+                                           "--batch-size", str(batch), "--seq-len", str(length), "--steps", "5", "--device", device],
+                                          capture_output=True, text=True, timeout=900)
+                    if done.returncode != 0:
+                        raise RuntimeError(done.stderr.strip()[-1500:])
+                    row["hf_peft"] = json.loads(done.stdout.strip().splitlines()[-1])
+                    ours = row["finetune"].get("tokens_per_second") or row["finetune"].get("tokensPerSecond")
+                    row["ratio"] = ours / row["hf_peft"]["tokens_per_second"]
+                rows.append(row)
+            r["shapes"] = rows
+            r["ok"] = True
+            if not hf_ok:
+                r["note"] = "HF + PEFT not importable here: only FineTune's figures"
+
+    ran = [c for c in RESULTS if c.get("ok") is not None]
+    summary = {
+        "mode": "cpu rehearsal" if args.cpu else "cuda",
+        "ok": all(c["ok"] for c in ran),
+        "passed": sum(1 for c in ran if c["ok"]),
+        "failed": [c["name"] for c in ran if not c["ok"]],
+        "skipped": [c["name"] for c in RESULTS if c.get("ok") is None],
+        "seconds": round(time.time() - started, 1),
+        "checks": RESULTS,
+    }
+    with open(os.path.join(args.out, "gpu-check.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print(json.dumps(summary))
+    return 0 if summary["ok"] else 1
+
+
+ASSETS = os.environ.get("GPU_CHECK_ASSETS") or os.path.join(os.path.dirname(ROOT), "shared", "assets")
+MODEL = os.path.join(ASSETS, "models", "tinystories-656k")
+DATA = os.path.join(ASSETS, "datasets", "alpaca-en-demo", "alpaca_en_demo.json")
+FINETUNE = shlex.split(os.environ.get("FINETUNE") or os.path.join(ROOT, "finetune"))
+
+if __name__ == "__main__":
+    sys.exit(main())
