@@ -34,6 +34,13 @@ extern "C"
     {
         TORCH_CHECK(status == cudaSuccess, what, " failed: ", cudaGetErrorString(status));
     }
+
+    // libtorch sets up the caching allocator lazily, at the first CUDA tensor; its settings fail before that ("Allocator
+    // not initialized for device"). One small tensor on the device initializes it the same way in every version.
+    void InitializeAllocator(int32_t deviceIndex)
+    {
+        at::empty({1}, at::TensorOptions().device(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(deviceIndex))));
+    }
     } // namespace
 
     int32_t FtCuda_DeviceInfo(int32_t deviceIndex, char* name, int64_t capacity, int64_t* totalBytes)
@@ -97,6 +104,7 @@ extern "C"
     {
         FT_TRY
         TORCH_CHECK(fraction > 0 && fraction <= 1, "memory fraction must lie in (0, 1], got ", fraction);
+        InitializeAllocator(deviceIndex);
         c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(deviceIndex));
         FT_CATCH
     }
@@ -104,6 +112,7 @@ extern "C"
     int32_t FtCuda_ResetPeakStats(int32_t deviceIndex)
     {
         FT_TRY
+        InitializeAllocator(deviceIndex);
         c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(deviceIndex));
         FT_CATCH
     }
