@@ -35,11 +35,13 @@ extern "C"
         TORCH_CHECK(status == cudaSuccess, what, " failed: ", cudaGetErrorString(status));
     }
 
-    // libtorch sets up the caching allocator lazily, at the first CUDA tensor; its settings fail before that ("Allocator
-    // not initialized for device"). One small tensor on the device initializes it the same way in every version.
+    // libtorch sets up the caching allocator lazily, at the first CUDA tensor; its settings fail before that
+    // ("Allocator not initialized for device"). One small tensor on the device initializes it the same way in every
+    // version.
     void InitializeAllocator(int32_t deviceIndex)
     {
-        at::empty({1}, at::TensorOptions().device(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(deviceIndex))));
+        (void)at::empty(
+            {1}, at::TensorOptions().device(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(deviceIndex))));
     }
     } // namespace
 

@@ -85,9 +85,10 @@ inline void RequireNotNull(const void* p, const char* name)
     TORCH_CHECK(p != nullptr, "argument '", name, "' must not be null");
 }
 
-// libtorch 1.13 has no meta kernel for a few ops (index_select, embedding, where, logical_not, isfinite), and the meta device is how CI
-// runs the engine's device paths without a GPU. There, these ops produce an empty meta tensor of the right shape
-// (no autograd history: the tensors they read are frozen or are indices). libtorch 2.x has real meta kernels.
+// libtorch 1.13 has no meta kernel for a few ops (index_select, embedding, where, logical_not, isfinite), and the meta
+// device is how CI runs the engine's device paths without a GPU. There, these ops produce an empty meta tensor of the
+// right shape (no autograd history: the tensors they read are frozen or are indices). libtorch 2.x has real meta
+// kernels.
 inline bool NeedsMetaShapeOnly(const at::Tensor& t)
 {
 #if TORCH_VERSION_MAJOR < 2

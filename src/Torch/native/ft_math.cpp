@@ -181,9 +181,9 @@ extern "C"
         ft::RequireSameDevice(condition->value, a->value, "condition");
         if (ft::NeedsMetaShapeOnly(a->value))
         {
-            *out = ft::Wrap(at::empty(at::infer_size(at::infer_size(condition->value.sizes(), a->value.sizes()),
-                                                     b->value.sizes()),
-                                      a->value.options()));
+            *out = ft::Wrap(
+                at::empty(at::infer_size(at::infer_size(condition->value.sizes(), a->value.sizes()), b->value.sizes()),
+                          a->value.options()));
             return FT_OK;
         }
         *out = ft::Wrap(at::where(condition->value, a->value, b->value));

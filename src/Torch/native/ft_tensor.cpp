@@ -99,7 +99,8 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(probs, "probs");
         ft::RequireNotNull(out, "out");
-        *out = ft::Wrap(at::multinomial(probs->value, n, replacement != 0, ft::OptionalGenerator(gen, probs->value.device())));
+        *out = ft::Wrap(
+            at::multinomial(probs->value, n, replacement != 0, ft::OptionalGenerator(gen, probs->value.device())));
         FT_CATCH
     }
 
