@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Tolerances, stated once: f32 on two devices differs only by summation order; bf16 base weights (with f32 LoRA,
 # optimizer state and loss, as PEFT trains) change each loss by rounding, not by drift.
 F32_LOSS_ABS_TOLERANCE = 1e-4
-BF16_LOSS_REL_TOLERANCE = 0.02
+BF16_LOSS_REL_TOLERANCE = 0.01
 RESUME_LOSS_ABS_TOLERANCE = 1e-6
 EPSILON_REL_TOLERANCE = 1e-9
 
