@@ -21,7 +21,7 @@ extern "C"
 {
 #endif
 
-#define FT_ABI_VERSION 1
+#define FT_ABI_VERSION 2
 #define FT_EXPORT __attribute__((visibility("default")))
 
     typedef struct FtTensor FtTensor;
