@@ -35,11 +35,4 @@ public static class GpuPlacement
         }
         return offersCuda && gpuTotalBytes.Count > 0 ? gpuTotalBytes.Min() : hostBytes;
     }
-
-    /// <summary>The CUDA device slot <paramref name="slot"/> trains on: GPU slot mod count (more slots than GPUs share them).</summary>
-    public static int DeviceIndex(int slot, int cudaDeviceCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(slot);
-        return slot % Math.Max(1, cudaDeviceCount);
-    }
 }

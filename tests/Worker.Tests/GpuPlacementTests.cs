@@ -23,14 +23,4 @@ public sealed class GpuPlacementTests
         Assert.Equal(512L << 30, GpuPlacement.MemoryPerJob(null, offersCuda: true, [], hostBytes: 512L << 30));
         Assert.Equal(10L << 30, GpuPlacement.MemoryPerJob(10L << 30, offersCuda: true, gpus, hostBytes: 512L << 30));
     }
-
-    [Theory]
-    [InlineData(0, 4, 0)]
-    [InlineData(3, 4, 3)]
-    [InlineData(5, 4, 1)]
-    [InlineData(2, 0, 0)]
-    public void DeviceIndex_IsTheSlotsGpu(int slot, int gpus, int expected)
-    {
-        Assert.Equal(expected, GpuPlacement.DeviceIndex(slot, gpus));
-    }
 }

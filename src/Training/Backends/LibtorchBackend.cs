@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FineTune.Torch;
 using FineTune.Training.Data;
@@ -68,6 +69,26 @@ public sealed class LibtorchBackend : ITrainingBackend
         LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
 
     /// <inheritdoc />
+    public JsonObject? AssignDevice(JsonObject? options, int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        if (!_cuda || options?.ContainsKey("device_index") == true || !torch.cuda.is_available())
+        {
+            return options;
+        }
+        var assigned = options is null ? new JsonObject() : (JsonObject)options.DeepClone();
+        assigned["device_index"] = CudaDeviceForSlot(slot, torch.cuda.device_count());
+        return assigned;
+    }
+
+    /// <summary>The GPU a worker slot trains on: slot mod the device count (more slots than GPUs share them).</summary>
+    public static int CudaDeviceForSlot(int slot, int cudaDeviceCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        return slot % Math.Max(1, cudaDeviceCount);
+    }
+
+    /// <inheritdoc />
     public void ValidateOptions(JsonObject? options) =>
         LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
 
@@ -113,13 +134,42 @@ public sealed class LibtorchBackend : ITrainingBackend
             // Set for every job (1 = no cap), so a cap a previous job on this worker chose never carries over.
             torch.cuda.set_per_process_memory_fraction(options.MemoryFraction ?? 1.0, options.DeviceIndex);
         }
+        try
+        {
+            return Run(request, options.DType, device, callbacks, cancellationToken);
+        }
+        finally
+        {
+            // After Run has disposed the model, trainer and adapters, so their blocks go back to the driver too.
+            if (_cuda)
+            {
+                ReleaseCudaCache();
+            }
+        }
+    }
+
+    // A failure to release the cache must not hide how the run ended.
+    private static void ReleaseCudaCache()
+    {
+        try
+        {
+            torch.cuda.empty_cache();
+        }
+        catch (TorchException exception)
+        {
+            Trace.TraceWarning($"could not empty the CUDA cache: {exception.Message}");
+        }
+    }
+
+    private static TrainingResult Run(TrainingRequest request, ScalarType dtype, Device device, ITrainingCallbacks callbacks, CancellationToken cancellationToken)
+    {
         Tokenizer tokenizer = Tokenizer.FromFolder(request.ModelFolder);
         var (train, validation) = ReadExamples(request);
         var exampleTokenizer = new ExampleTokenizer(tokenizer, request.Config.MaxSeqLength, request.AllTokens, request.ChatTemplate);
         List<TokenizedExample> trainTokens = exampleTokenizer.TokenizeAll(train).Examples;
         List<TokenizedExample> validationTokens = validation.Count == 0 ? [] : exampleTokenizer.TokenizeAll(validation).Examples;
 
-        using Transformer model = TransformerLoader.Load(request.ModelFolder, options.DType, device);
+        using Transformer model = TransformerLoader.Load(request.ModelFolder, dtype, device);
         using var generator = new Generator(request.Config.Seed);
         using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
         using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device) { Callbacks = callbacks };
@@ -129,10 +179,6 @@ public sealed class LibtorchBackend : ITrainingBackend
             lora.Merge();
             TransformerWriter.Save(model, request.ModelFolder, Path.Combine(request.OutputDir, "merged"));
             callbacks.OnSave(Path.Combine(request.OutputDir, "merged"));
-        }
-        if (_cuda)
-        {
-            torch.cuda.empty_cache();
         }
         return result;
     }

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
-using FineTune.Torch;
 using FineTune.Training.Backends;
 using FineTune.Training.Jobs;
 using FineTune.Worker.Checkpoints;
@@ -41,7 +39,7 @@ public sealed partial class TrainLoraHandler
             OutputDir = workspace.Output,
             ResumeFrom = resumeFrom,
             Config = spec.Config,
-            BackendOptions = AssignDevice(backend, spec.BackendOptions, slot),
+            BackendOptions = backend.AssignDevice(spec.BackendOptions, slot),
         };
         return (backend, request, resumedArtifact);
     }
@@ -140,18 +138,6 @@ public sealed partial class TrainLoraHandler
     {
         _logger.LogInformation("Job {JobId}: {Message}", session.Lease.JobId, message);
         await session.AppendAsync(WorkerEventTypes.Log, WorkerEvents.Log(level, message), writesToken);
-    }
-
-    /// <summary>Slot i trains on GPU i unless the job chose a device itself (<see cref="GpuPlacement"/>).</summary>
-    private static JsonObject? AssignDevice(ITrainingBackend backend, JsonObject? options, int slot)
-    {
-        if (backend.Name != LibtorchBackend.Cuda.Name || options?.ContainsKey("device_index") == true || !torch.cuda.is_available())
-        {
-            return options;
-        }
-        var assigned = options is null ? new JsonObject() : (JsonObject)options.DeepClone();
-        assigned["device_index"] = GpuPlacement.DeviceIndex(slot, torch.cuda.device_count());
-        return assigned;
     }
 
     /// <summary>

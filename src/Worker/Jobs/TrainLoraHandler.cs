@@ -137,7 +137,6 @@ public sealed partial class TrainLoraHandler
             $"train-{lease.JobId.ToString("N")[..8]}",
             () => backend.Train(request, callbacks, stopToken),
             messages.Writer,
-            emptyCudaCache: backend.Name == LibtorchBackend.Cuda.Name,
             _logger,
             lease.JobId);
         await pump.RunAsync(messages.Reader, writesToken);

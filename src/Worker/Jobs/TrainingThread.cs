@@ -8,7 +8,7 @@ namespace FineTune.Worker.Jobs;
 /// <summary>
 /// Runs one training run on a dedicated thread (STYLE.md section 4): libtorch calls block for seconds, and tensors
 /// must stay on one thread (section 7 rule 5), so training never runs on the thread pool. When the run ends, however
-/// it ends, the message channel is completed, the CUDA cache is emptied where asked, and the live tensor count is
+/// it ends, the message channel is completed (the backend has released its device cache) and the live tensor count is
 /// logged (rule 4), so a leak shows up per job.
 /// </summary>
 internal static class TrainingThread
@@ -17,7 +17,6 @@ internal static class TrainingThread
         string name,
         Func<TrainingResult> train,
         ChannelWriter<TrainingMessage> messages,
-        bool emptyCudaCache,
         ILogger logger,
         Guid jobId)
     {
@@ -35,10 +34,6 @@ internal static class TrainingThread
             }
             finally
             {
-                if (emptyCudaCache)
-                {
-                    EmptyCudaCache(logger);
-                }
                 long after = torch.live_tensor_count;
                 logger.LogInformation("Job {JobId}: live tensors {Before} before training, {After} after", jobId, before, after);
                 messages.TryComplete();
@@ -50,17 +45,5 @@ internal static class TrainingThread
         };
         thread.Start();
         return completion.Task;
-    }
-
-    private static void EmptyCudaCache(ILogger logger)
-    {
-        try
-        {
-            torch.cuda.empty_cache();
-        }
-        catch (TorchException exception)
-        {
-            logger.LogWarning(exception, "Could not empty the CUDA cache");
-        }
     }
 }

@@ -39,6 +39,8 @@ internal sealed class GatedBackend : ITrainingBackend, IDisposable
         _open.Set();
     }
 
+    public JsonObject? AssignDevice(JsonObject? options, int slot) => _inner.AssignDevice(options, slot);
+
     public void ValidateOptions(JsonObject? options)
     {
         _inner.ValidateOptions(options);
