@@ -6,6 +6,7 @@ using FineTune.Api.Hubs;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Api.OpenApi;
+using FineTune.Api.Problems;
 using FineTune.Persistence;
 using Microsoft.AspNetCore.Authentication;
 
@@ -31,7 +32,7 @@ public static class Extensions
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
-        services.AddProblemDetails();
+        services.AddApiProblemDetails();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.SchemeName, configureOptions: null);
         services.AddAuthorization();
@@ -57,6 +58,8 @@ public static class Extensions
             StatusCodeSelector = exception => exception is BadHttpRequestException badRequest
                 ? badRequest.StatusCode
                 : StatusCodes.Status500InternalServerError,
+            // A value that does not bind is the client's mistake, answered with a 400 naming it: not an error to log.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -8,9 +8,10 @@ namespace FineTune.Worker;
 
 /// <summary>
 /// Sorts an attempt's exception into permanent or transient (STYLE.md section 4). Permanent: the job as submitted can
-/// never succeed (spec, data, options, model, divergence). Transient: anything else, which the queue retries with
-/// exponential backoff; a device out-of-memory error is transient and carries a hint, since another worker, or the
-/// same one once other jobs finish, may have room.
+/// never succeed (spec, data, options, model, divergence); the worker's own rejections of a spec are among them, so a
+/// spec the API should have refused fails once instead of burning every attempt. Transient: anything else, which the
+/// queue retries with exponential backoff; a device out-of-memory error is transient and carries a hint, since another
+/// worker, or the same one once other jobs finish, may have room.
 /// </summary>
 public static class JobErrorClassifier
 {
@@ -30,8 +31,10 @@ public static class JobErrorClassifier
                 Limit($"{OutOfMemoryPrefix}: {FirstLine(oom.Message)}. Hint: lower hyperparameters.batch_size or "
                     + "max_seq_len (grad_accum keeps the effective batch), or run it on a worker with more memory"),
                 Permanent: false),
-            PermanentJobException or DatasetValidationException or InvalidDataException or ArgumentException
-                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(FirstLine(exception.Message)), Permanent: true),
+            // A FormatException here comes from reading the job's options or config (a value the spec got wrong),
+            // and an ArgumentException (BackendOptionsException too) from validating them: retrying cannot help.
+            PermanentJobException or DatasetValidationException or InvalidDataException or ArgumentException or FormatException
+                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(WithoutParameterName(FirstLine(exception.Message))), Permanent: true),
             HubException { Kind: HubErrorKind.NotFound or HubErrorKind.AccessDenied } => new JobFailure(Limit(FirstLine(exception.Message)), Permanent: true),
             AggregateException { InnerExceptions.Count: 1 } aggregate => Classify(aggregate.InnerExceptions[0]),
             _ => new JobFailure(Limit($"{exception.GetType().Name}: {FirstLine(exception.Message)}"), Permanent: false),
@@ -42,6 +45,14 @@ public static class JobErrorClassifier
     {
         string line = message.Split('\n', 2)[0].Trim();
         return line.Length == 0 ? "(no message)" : line;
+    }
+
+    // ArgumentException appends " (Parameter 'modelOrPath')": a .NET parameter name means nothing to the user, and
+    // the message already says which value is wrong.
+    private static string WithoutParameterName(string message)
+    {
+        int at = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return at < 0 || !message.EndsWith("')", StringComparison.Ordinal) ? message : message[..at];
     }
 
     private static string Limit(string message)

@@ -15,6 +15,7 @@ public sealed class JobErrorClassifierTests
         new InvalidDataException("bad file"),
         new BackendOptionsException("backend libtorch-cpu does not support option 'dtype'", "dtype"),
         new ArgumentOutOfRangeException("MaxSteps", "steps must be at least 1"),
+        new FormatException("'fast' is not a number"),
         new TrainingDivergedException("the loss became NaN at step 3"),
         new HubException("not found") { Kind = HubErrorKind.NotFound },
     };
@@ -58,5 +59,14 @@ public sealed class JobErrorClassifierTests
         JobFailure failure = JobErrorClassifier.Classify(new PermanentJobException(new string('x', 10_000)));
 
         Assert.Equal(JobErrorClassifier.MaxMessageLength, failure.Message.Length);
+    }
+
+    [Fact]
+    public void Classify_ArgumentException_DropsTheDotNetParameterName()
+    {
+        JobFailure failure = JobErrorClassifier.Classify(new ArgumentException("'x' is neither an existing directory nor a hub repository id of the form org/name.", "modelOrPath"));
+
+        Assert.True(failure.Permanent);
+        Assert.Equal("'x' is neither an existing directory nor a hub repository id of the form org/name.", failure.Message);
     }
 }

@@ -31,6 +31,24 @@ public sealed class JobRunnerFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RunAsync_SpecTheApiWouldRefuse_FailsPermanentlyAfterOneAttempt()
+    {
+        // A row written around the API (or by an older one): the worker's own validation refuses it, once.
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        JsonObject spec = WorkerTestContext.Spec(dataset, steps: 2);
+        spec["hyperparameters"]!["learning_rate"] = 1e300;
+
+        (Job job, JobOutcome outcome) = await RunOneAsync(context, spec);
+
+        Assert.Equal(JobOutcomeKind.Failed, outcome.Kind);
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.Equal(1, job.Attempt);
+        Assert.Contains("hyperparameters.learning_rate", job.Error, StringComparison.Ordinal);
+        Assert.True(Assert.Single(await context.PayloadsAsync(job.Id, "failed")).GetProperty("permanent").GetBoolean());
+    }
+
+    [Fact]
     public async Task RunAsync_BadDatasetRecord_FailsPermanentlyNamingTheLine()
     {
         await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);

@@ -4,7 +4,8 @@ namespace FineTune.Api.Contracts;
 
 /// <summary>
 /// The body of <c>POST /v1/jobs</c>, for documentation: the API reads the JSON itself and validates it strictly
-/// (an unknown field anywhere is a 422 naming it), with the parser the worker uses.
+/// (an unknown field anywhere is a 422 naming it), with the parser the worker uses. Every number must be finite and
+/// within its range in <c>JobSpecBounds</c> (listed in CreateJob's description), e.g. learning_rate in (0, 1].
 /// </summary>
 public sealed record JobCreateRequest
 {
@@ -40,7 +41,7 @@ public sealed record JobCreateRequest
     /// <summary>Free-form string metadata, echoed back on the job.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
-    /// <summary>Dataset record format; default: detected.</summary>
+    /// <summary>Dataset record format (auto, messages, sharegpt, alpaca, prompt_completion, text, tabular); default: detected.</summary>
     public string? Format { get; init; }
 
     /// <summary>Tabular grouping column.</summary>
@@ -49,6 +50,6 @@ public sealed record JobCreateRequest
     /// <summary>Train on every token instead of assistant turns only.</summary>
     public bool? AllTokens { get; init; }
 
-    /// <summary>Chat template name; default: the tokenizer's.</summary>
+    /// <summary>Chat template name (chatml, llama3, llama2, mistral, alpaca); default: the tokenizer's.</summary>
     public string? ChatTemplate { get; init; }
 }

@@ -7,6 +7,9 @@ using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
+using FineTune.Training.Chat;
+using FineTune.Training.Data;
+using FineTune.Training.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -39,7 +42,11 @@ public static class JobsEndpoints
                 + "original job with 200 and 'Idempotent-Replayed: true'; the same key with a different body is 422. "
                 + "required_memory_bytes is estimated from the model, dtype, batch_size and max_seq_len; only a worker with "
                 + "that much memory per job claims the job. When no live worker offers the backend or has that memory, the "
-                + "job is queued with 'warnings' saying so, or refused with 422 naming 'backend' under ApiOptions:StrictPlacement.")
+                + "job is queued with 'warnings' saying so, or refused with 422 naming 'backend' under ApiOptions:StrictPlacement. "
+                + "Every number must be finite and in range (else 422 naming the field): " + JobSpecBounds.Describe()
+                + "; an explicit hyperparameters.max_seq_len is also at most the model's max_position_embeddings. "
+                + "format: auto or one of " + string.Join(", ", DatasetFormats.Names) + " (aliases: openai, chat, conversations, "
+                + "completion); chat_template: one of " + string.Join(", ", ChatTemplates.Names) + ".")
             .Accepts<JobCreateRequest>("application/json");
         group.MapGet("/", ListJobsAsync)
             .WithName("ListJobs")

@@ -64,6 +64,12 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
             return Invalid("model", $"no model '{parsed.Model}'; GET /v1/models lists the models workers can load");
         }
         (ModelDto model, ModelConfig modelConfig) = found.Value;
+        if (parsed.Config.MaxSeqLength > modelConfig.MaxPositionEmbeddings && SetsMaxSeqLength(spec))
+        {
+            // Positions past the model's table were never trained: a length asked for beyond it is refused. The
+            // default is not, since it was no one's choice (sequences are only as long as the data anyway).
+            return Invalid("hyperparameters.max_seq_len", $"must be at most {modelConfig.MaxPositionEmbeddings}, the max_position_embeddings of '{parsed.Model}'");
+        }
         long requiredMemoryBytes = MemoryEstimate.ForJob(modelConfig, model.Parameters, parsed.Backend, parsed.BackendOptions, parsed.Config).TotalBytes;
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
         if (placement.Strict && workers.Warnings(parsed.Backend, requiredMemoryBytes) is [var warning, ..])
@@ -166,6 +172,13 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         return Guid.TryParse(id, out Guid datasetId) && await datasets.GetAsync(tenantId, datasetId, cancellationToken) is not null
             ? datasetId
             : null;
+    }
+
+    private static bool SetsMaxSeqLength(JsonElement spec)
+    {
+        return spec.TryGetProperty("hyperparameters", out JsonElement hyperparameters)
+            && hyperparameters.ValueKind == JsonValueKind.Object
+            && hyperparameters.TryGetProperty("max_seq_len", out _);
     }
 
     private static bool TryGetString(JsonElement spec, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)

@@ -26,9 +26,10 @@ public static class JobView
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(artifacts);
         ArgumentNullException.ThrowIfNull(workers);
-        using JsonDocument specDocument = JsonDocument.Parse(job.Spec);
-        JsonElement raw = specDocument.RootElement;
-        JobSpec? spec = JobSpecParser.Parse(raw).Spec;
+        // A stored spec the parser now refuses (written before a bound existed, or around the API) still renders:
+        // its settings show as null and the raw model and dataset names stay, rather than the job answering 500.
+        JsonElement raw = ParseObject(job.Spec) ?? default;
+        JobSpec? spec = raw.ValueKind == JsonValueKind.Object ? JobSpecParser.Parse(raw).Spec : null;
         JsonElement? progress = ParseObject(job.Progress);
         JsonElement? result = ParseObject(job.Result);
         long? step = Long(progress, "step") ?? Long(result, "steps");
@@ -153,7 +154,10 @@ public static class JobView
 
     private static double? Double(JsonElement? element, string name)
     {
-        return element is { } e && Property(e, name) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : null;
+        // JSON holds 1e400, which reads as infinity and could not be written back out: such a figure shows as null.
+        return element is { } e && Property(e, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetDouble(out double number) && double.IsFinite(number)
+            ? number
+            : null;
     }
 
     private static string? Text(JsonElement element, string name)

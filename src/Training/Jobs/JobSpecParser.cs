@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTune.Training.Backends;
+using FineTune.Training.Chat;
+using FineTune.Training.Data;
 using FineTune.Training.Lora;
 using FineTune.Training.Train;
 
@@ -8,8 +10,9 @@ namespace FineTune.Training.Jobs;
 
 /// <summary>
 /// Parses a job spec strictly: every unknown field, wrong type or invalid value is an error naming its dotted path
-/// (never silently ignored), then the resolved configuration is validated as the trainer would, and the backend
-/// checks its own options. The same parser runs in the API (to answer 422) and in the worker (to run the job).
+/// (never silently ignored); every number must be finite and within <see cref="JobSpecBounds"/>, and format and
+/// chat_template must be known names; then the resolved configuration is validated as the trainer would, and the
+/// backend checks its own options. The same parser runs in the API (to answer 422) and in the worker (to run the job).
 /// </summary>
 public static class JobSpecParser
 {
@@ -53,19 +56,19 @@ public static class JobSpecParser
             config = config with
             {
                 Epochs = read.NumberOrAuto(h, "hyperparameters.", "n_epochs", out _) ?? defaults.Epochs,
-                MaxSteps = (long?)read.Number(h, "hyperparameters.", "steps"),
+                MaxSteps = read.Long(h, "hyperparameters.", "steps"),
                 LearningRate = read.NumberOrAuto(h, "hyperparameters.", "learning_rate", out bool autoLr) ?? defaults.LearningRate,
                 AutoLearningRate = autoLr,
                 MicroBatchSize = (int?)read.NumberOrAuto(h, "hyperparameters.", "batch_size", out bool autoBatch) ?? defaults.MicroBatchSize,
                 AutoMicroBatch = autoBatch,
-                GradientAccumulation = (int?)read.Number(h, "hyperparameters.", "grad_accum") ?? defaults.GradientAccumulation,
-                MaxSeqLength = (int?)read.Number(h, "hyperparameters.", "max_seq_len") ?? defaults.MaxSeqLength,
+                GradientAccumulation = read.Int(h, "hyperparameters.", "grad_accum") ?? defaults.GradientAccumulation,
+                MaxSeqLength = read.Int(h, "hyperparameters.", "max_seq_len") ?? defaults.MaxSeqLength,
                 LrSchedule = read.String(h, "lr_schedule", path: "hyperparameters.") ?? defaults.LrSchedule,
                 WarmupRatio = read.Number(h, "hyperparameters.", "warmup_ratio") ?? defaults.WarmupRatio,
                 WeightDecay = read.Number(h, "hyperparameters.", "weight_decay") ?? defaults.WeightDecay,
                 MaxGradNorm = read.Number(h, "hyperparameters.", "max_grad_norm") ?? defaults.MaxGradNorm,
-                EvalEvery = (int?)read.Number(h, "hyperparameters.", "eval_every") ?? defaults.EvalEvery,
-                SaveEvery = (int?)read.Number(h, "hyperparameters.", "save_every") ?? defaults.SaveEvery,
+                EvalEvery = read.Int(h, "hyperparameters.", "eval_every") ?? defaults.EvalEvery,
+                SaveEvery = read.Int(h, "hyperparameters.", "save_every") ?? defaults.SaveEvery,
                 Packing = read.Bool(h, "hyperparameters.", "packing") ?? defaults.Packing,
             };
         }
@@ -74,7 +77,7 @@ public static class JobSpecParser
             read.RejectUnknown(l, "lora.", s_lora);
             lora = lora with
             {
-                Rank = (int?)read.Number(l, "lora.", "r") ?? lora.Rank,
+                Rank = read.Int(l, "lora.", "r") ?? lora.Rank,
                 Alpha = read.Number(l, "lora.", "alpha") ?? lora.Alpha,
                 Dropout = read.Number(l, "lora.", "dropout") ?? lora.Dropout,
                 TargetModules = read.StringList(l, "lora.", "target_modules") ?? lora.TargetModules,
@@ -99,13 +102,13 @@ public static class JobSpecParser
                     MaxGradNorm = read.Number(p, "privacy.", "max_grad_norm") ?? privacy.MaxGradNorm,
                     NoiseMultiplier = read.Number(p, "privacy.", "noise_multiplier"),
                     Accountant = read.String(p, "accountant", path: "privacy.") ?? privacy.Accountant,
-                    ExpectedBatchSize = (int?)read.Number(p, "privacy.", "expected_batch_size") ?? privacy.ExpectedBatchSize,
-                    Seed = (long?)read.Number(p, "privacy.", "seed"),
+                    ExpectedBatchSize = read.Int(p, "privacy.", "expected_batch_size") ?? privacy.ExpectedBatchSize,
+                    Seed = read.Long(p, "privacy.", "seed"),
                     EntityLevel = entityColumn is not null,
                 },
             };
         }
-        config = config with { Lora = lora, Seed = (long?)read.Number(json, "", "seed") ?? defaults.Seed };
+        config = config with { Lora = lora, Seed = read.Long(json, "", "seed") ?? defaults.Seed };
         var metadata = new Dictionary<string, string>();
         if (json.TryGetProperty("metadata", out JsonElement m) && m.ValueKind != JsonValueKind.Null && read.IsObject(m, "metadata"))
         {
@@ -121,6 +124,10 @@ public static class JobSpecParser
                 }
             }
         }
+        string? format = ReadFormat(json, errors, read);
+        string? chatTemplate = read.Choice(json, "chat_template", ChatTemplates.Names);
+        string? validationFile = read.String(json, "validation_file");
+        bool allTokens = read.Bool(json, "", "all_tokens") ?? false;
         ValidateConfig(config, errors);
         ValidateBackend(backendName, backendOptions, errors);
         if (errors.Count > 0)
@@ -131,16 +138,28 @@ public static class JobSpecParser
         {
             Model = model!,
             TrainingFile = trainingFile!,
-            ValidationFile = read.String(json, "validation_file"),
+            ValidationFile = validationFile,
             Backend = backendName,
             BackendOptions = backendOptions,
             Config = config,
-            Format = read.String(json, "format"),
+            Format = format,
             GroupBy = groupBy,
-            AllTokens = read.Bool(json, "", "all_tokens") ?? false,
-            ChatTemplate = read.String(json, "chat_template"),
+            AllTokens = allTokens,
+            ChatTemplate = chatTemplate,
             Metadata = metadata,
         }, errors);
+    }
+
+    // "auto" and the aliases DatasetFormats accepts (openai, chat, ...) are as good as the canonical names.
+    private static string? ReadFormat(JsonElement json, List<JobSpecError> errors, FieldReader read)
+    {
+        string? format = read.String(json, "format");
+        if (format is null || string.Equals(format, DatasetFormats.Auto, StringComparison.OrdinalIgnoreCase) || DatasetFormats.TryParse(format, out _))
+        {
+            return format;
+        }
+        errors.Add(new JobSpecError("format", $"unknown format '{format}'; use {DatasetFormats.Auto} or one of {string.Join(", ", DatasetFormats.Names)}"));
+        return null;
     }
 
     private static void ValidateConfig(TrainingConfig config, List<JobSpecError> errors)
