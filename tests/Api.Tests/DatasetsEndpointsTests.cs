@@ -82,6 +82,57 @@ public sealed class DatasetsEndpointsTests(ApiFactory factory) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Upload_JsonlWithUnknownKeys_Is422ListingKeysAndFormatsUnlessTabularIsNamed()
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+        string content = "{\"question\":\"1+1?\",\"answer\":\"2\"}\n{\"question\":\"2+2?\",\"answer\":\"4\"}\n";
+
+        using HttpResponseMessage guessed = await tenant.Http.UploadRawAsync(content);
+        using HttpResponseMessage named = await tenant.Http.PostAsync(
+            new Uri("/v1/datasets?name=qa.jsonl&format=tabular", UriKind.Relative), new StringContent(content));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, guessed.StatusCode);
+        Assert.Equal("application/problem+json", guessed.Content.Headers.ContentType?.MediaType);
+        JsonElement error = Assert.Single((await guessed.JsonAsync()).GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("line").GetInt32());
+        Assert.StartsWith("the record's fields (question, answer) match no known format", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("prompt_completion 'prompt' and 'completion'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, named.StatusCode);
+        Assert.Equal("tabular", (await named.JsonAsync()).GetProperty("format").GetString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("&format=tabular")]
+    public async Task Upload_JsonSyntaxErrorOnOneLine_Is422NamingTheLineWhateverTheFormat(string query)
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+        string content = "{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"c\" \"completion\":\"d\"}\n{\"prompt\":\"e\",\"completion\":\"f\"}\n";
+
+        using HttpResponseMessage response = await tenant.Http.PostAsync(
+            new Uri("/v1/datasets?name=broken.jsonl" + query, UriKind.Relative), new StringContent(content));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        JsonElement problem = await response.JsonAsync();
+        JsonElement error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.StartsWith("invalid JSON", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("line 2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_UnknownFormat_Is400NamingTheParameter()
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+
+        using HttpResponseMessage response = await tenant.Http.PostAsync(
+            new Uri("/v1/datasets?name=a.jsonl&format=yaml", UriKind.Relative), new StringContent(ApiTestExtensions.ChatJsonl));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("format: unknown dataset format 'yaml'", (await response.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_ManyBadRecords_ReportsTheFirst100()
     {
         using TenantClient tenant = await factory.CreateTenantClientAsync();

@@ -83,14 +83,35 @@ public sealed class JobArtifactsEndpointsTests(ApiFactory factory) : IClassFixtu
         JsonElement checkpoints = await (await tenant.Http.GetAsync($"/v1/jobs/{job}/checkpoints")).JsonAsync();
         JsonElement done = await (await tenant.Http.GetAsync($"/v1/jobs/{job}")).JsonAsync();
 
-        Assert.Equal(["adapter_config.json", "checkpoint-2.bin"], artifacts.GetProperty("data").EnumerateArray().Select(a => a.GetProperty("name").GetString()).Order());
+        Assert.Equal(["adapter_config.json"], artifacts.GetProperty("data").EnumerateArray().Select(a => a.GetProperty("name").GetString()));
         JsonElement checkpoint = Assert.Single(checkpoints.GetProperty("data").EnumerateArray());
         Assert.Equal(2, checkpoint.GetProperty("step").GetInt64());
-        Assert.Equal("checkpoint-2.bin", checkpoint.GetProperty("artifact").GetProperty("name").GetString());
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         Assert.Equal(96, done.GetProperty("trained_tokens").GetInt64());
         Assert.Equal("adapter_config.json", Assert.Single(done.GetProperty("artifacts").EnumerateArray()).GetProperty("name").GetString());
         Assert.Equal(100, done.GetProperty("progress").GetProperty("percent").GetDouble());
+    }
+
+    [Fact]
+    public async Task CheckpointArchive_IsNeitherListedNorDownloadable()
+    {
+        // Under DP a checkpoint holds the secret sampling seed and noise generator state: serving it would let the
+        // holder regenerate the noise and undo the privacy, so only the worker ever reads it.
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+        Guid job = await tenant.Http.CreateJobAsync(await tenant.Http.UploadDatasetAsync());
+        JobLease lease = await factory.Queue.ClaimAsync(job);
+        Artifact blob = await Artifacts.WriteAsync(lease, "checkpoint-a.tar", ArtifactKind.Checkpoint, "application/x-tar", new MemoryStream("{\"sampler_seed\":1}"u8.ToArray()), CancellationToken.None);
+        await factory.Queue.SaveCheckpointAsync(lease, 4, blob.Id, "{}", CancellationToken.None);
+
+        using HttpResponseMessage download = await tenant.Http.GetAsync($"/v1/jobs/{job}/artifacts/checkpoint-a.tar");
+        JsonElement artifacts = await (await tenant.Http.GetAsync($"/v1/jobs/{job}/artifacts")).JsonAsync();
+        string checkpoints = await (await tenant.Http.GetAsync($"/v1/jobs/{job}/checkpoints")).Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, download.StatusCode);
+        Assert.Equal("application/problem+json", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, artifacts.GetProperty("data").GetArrayLength());
+        Assert.Contains("\"step\":4", checkpoints, StringComparison.Ordinal);
+        Assert.DoesNotContain("checkpoint-a.tar", checkpoints, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -92,6 +92,29 @@ public sealed class TrainCommandTests : IDisposable
         using JsonDocument epsilon = JsonDocument.Parse(CliRun.Invoke(args).Output);
         Assert.Equal(epsilon.RootElement.GetProperty("epsilon").GetDouble(), privacy.GetProperty("epsilon").GetDouble(), 12);
         Assert.True(privacy.GetProperty("epsilon").GetDouble() <= 6);
+        // The fixed --dp-seed may be echoed, marked as fixed; a DP step reports a real norm, never the string "NaN".
+        Assert.Equal(("fixed", 3L), (privacy.GetProperty("seed_source").GetString(), privacy.GetProperty("seed").GetInt64()));
+        Assert.False(privacy.TryGetProperty("noise_seed", out _) || privacy.TryGetProperty("sampler_seed", out _));
+        Assert.All(lines.Where(l => l.GetProperty("type").GetString() == "step"), l =>
+        {
+            Assert.Contains(l.GetProperty("grad_norm").ValueKind, new[] { JsonValueKind.Number, JsonValueKind.Null });
+            Assert.Equal(l.GetProperty("grad_norm").ValueKind, l.GetProperty("clipped_fraction").ValueKind);
+        });
+    }
+
+    [Fact]
+    public void TrainDp_WithOsSeeds_PrintsNoSeed()
+    {
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
+            "--dp", "--noise-multiplier", "1", "--steps", "2", "--expected-batch-size", "4", "--batch-size", "4", "--max-seq-len", "128", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement privacy = JsonLines(run.Output)[^1].GetProperty("privacy");
+        Assert.Equal("os_csprng", privacy.GetProperty("seed_source").GetString());
+        Assert.Equal(JsonValueKind.Null, privacy.GetProperty("seed").ValueKind);
+        Assert.DoesNotContain("noise_seed", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("sampler_seed", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Worker.Tests.Infrastructure;
@@ -54,6 +55,47 @@ public sealed class JobRunnerTrainingTests(ITestOutputHelper output)
         }
         string log = System.Text.Encoding.UTF8.GetString(await context.ReadArtifactAsync(job.Id, "training_log.jsonl"));
         Assert.Equal(4, log.Split('\n').Count(line => line.Contains("\"type\":\"step\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task RunAsync_DpJob_ReportsNormsAndPublishesNoSeed()
+    {
+        await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
+        Guid dataset = await context.UploadAlpacaAsync();
+        JsonObject spec = WorkerTestContext.Spec(dataset, steps: 3, saveEvery: 2);
+        spec["privacy"] = new JsonObject { ["noise_multiplier"] = 1.0, ["expected_batch_size"] = 4, ["delta"] = 1e-5 };
+        Job job = await context.EnqueueAsync(spec, dataset);
+        await using WorkerHost worker = await WorkerHost.StartAsync(context, "A");
+
+        JobOutcome outcome = await worker.Signals.WaitForOutcomeAsync(job.Id, WorkerTestContext.Timeout());
+
+        Assert.Equal(JobOutcomeKind.Succeeded, outcome.Kind);
+        List<JsonElement> steps = await context.PayloadsAsync(job.Id, "step");
+        Assert.Equal(3, steps.Count);
+        Assert.All(steps, s =>
+        {
+            // A real figure (or null for an empty Poisson batch), never the string "NaN".
+            JsonValueKind norm = s.GetProperty("grad_norm").ValueKind;
+            Assert.Contains(norm, new[] { JsonValueKind.Number, JsonValueKind.Null });
+            Assert.Equal(norm, s.GetProperty("clipped_fraction").ValueKind);
+        });
+        Assert.Contains(steps, s => s.GetProperty("grad_norm").ValueKind == JsonValueKind.Number && s.GetProperty("grad_norm").GetDouble() > 0);
+        // The seeds came from the OS CSPRNG: no event, no job field and no downloadable output may carry them.
+        JsonElement privacy = Assert.Single(await context.PayloadsAsync(job.Id, "completed")).GetProperty("result").GetProperty("privacy");
+        Assert.Equal("os_csprng", privacy.GetProperty("seed_source").GetString());
+        Assert.Equal(JsonValueKind.Null, privacy.GetProperty("seed").ValueKind);
+        Job finished = await context.GetJobAsync(job.Id);
+        var published = new List<string> { finished.Result!, finished.Progress ?? "" };
+        published.AddRange((await context.EventsAsync(job.Id)).Select(e => e.Payload));
+        foreach (string name in new[] { "adapter_config.json", "result.json", "privacy.json", "training_log.jsonl" })
+        {
+            published.Add(System.Text.Encoding.UTF8.GetString(await context.ReadArtifactAsync(job.Id, name)));
+        }
+        Assert.All(published, text =>
+        {
+            Assert.DoesNotContain("noise_seed", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("sampler_seed", text, StringComparison.OrdinalIgnoreCase);
+        });
     }
 
     [Fact]

@@ -20,13 +20,17 @@ public sealed class DatasetUploader(DatasetStore store, IOptions<ApiOptions> opt
     /// <summary>The largest upload in bytes.</summary>
     public long MaxBytes => options.Value.MaxDatasetBytes;
 
-    /// <summary>Streams <paramref name="content"/> into a new dataset of <paramref name="tenantId"/>.</summary>
-    public async Task<DatasetUploadResult> UploadAsync(Guid tenantId, string fileName, Stream content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams <paramref name="content"/> into a new dataset of <paramref name="tenantId"/>, validated as
+    /// <paramref name="format"/> (null: detected from the first record). The format it was validated as is stored with
+    /// it, and a job that names no format trains it as that.
+    /// </summary>
+    public async Task<DatasetUploadResult> UploadAsync(Guid tenantId, string fileName, DatasetFormat? format, Stream content, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         ArgumentNullException.ThrowIfNull(content);
         // Examples are not kept: validation needs only counts and errors, so memory stays flat whatever the size.
-        var reader = new DatasetReader(new DatasetReadOptions { KeepExamples = false, MaxErrors = MaxReportedErrors });
+        var reader = new DatasetReader(new DatasetReadOptions { Format = format, KeepExamples = false, MaxErrors = MaxReportedErrors });
         var validating = new ValidatingUploadStream(content, reader, MaxBytes, MaxReportedErrors);
         try
         {

@@ -31,9 +31,12 @@ public static class DatasetsEndpoints
             .WithName(DatasetUploadOperationFilter.OperationId)
             .WithSummary("Upload a training file")
             .WithDescription("Send the file as multipart/form-data (the first part with a filename) or as the raw body "
-                + "(name it with ?name=). JSON Lines, a JSON array or CSV; the record format is detected. Every record is "
-                + "validated while the file streams into the database; a bad file is 422 with the first 100 errors "
-                + "(line and reason) and nothing is stored. Over ApiOptions:MaxDatasetBytes is 413.");
+                + "(name it with ?name=). JSON Lines, a JSON array or CSV; the record format is detected from the first "
+                + "record's keys, or named with ?format= (messages, sharegpt, alpaca, prompt_completion, text, tabular). "
+                + "Tabular is detected only for CSV: JSON records whose keys match no format are refused, so send "
+                + "?format=tabular to train on whole JSON records. Every record is validated while the file streams into "
+                + "the database; a bad file (a JSON syntax error, an unknown record shape) is 422 with the first 100 "
+                + "errors (line and reason) and nothing is stored. Over ApiOptions:MaxDatasetBytes is 413.");
         group.MapGet("/", ListDatasetsAsync).WithName("ListDatasets").WithSummary("List datasets, newest first");
         group.MapGet("/{datasetId:guid}", GetDatasetAsync).WithName("GetDataset").WithSummary("Get a dataset");
         group.MapDelete("/{datasetId:guid}", DeleteDatasetAsync)
@@ -46,9 +49,23 @@ public static class DatasetsEndpoints
     private static async Task<Results<Created<DatasetDto>, UnprocessableProblem, BadRequestProblem, PayloadTooLargeProblem>> UploadDatasetAsync(
         HttpRequest request,
         [FromQuery] string? name,
+        [FromQuery] string? format,
         DatasetUploader uploader,
         CancellationToken cancellationToken)
     {
+        DatasetFormat? namedFormat = null;
+        if (!string.IsNullOrWhiteSpace(format) && !string.Equals(format.Trim(), DatasetFormats.Auto, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!DatasetFormats.TryParse(format, out DatasetFormat parsed))
+            {
+                return new BadRequestProblem(new ProblemDetails
+                {
+                    Title = "Bad Request",
+                    Detail = $"format: unknown dataset format '{format}'; accepted: {DatasetFormats.Auto}, {string.Join(", ", DatasetFormats.Names)}",
+                });
+            }
+            namedFormat = parsed;
+        }
         long maxBytes = uploader.MaxBytes;
         bool multipart = MultipartFile.IsMultipart(request, out string boundary);
         // The file is counted as it streams; a declared length already over the limit is refused before reading.
@@ -74,11 +91,11 @@ public static class DatasetsEndpoints
                 });
             }
             string fileName = string.IsNullOrWhiteSpace(name) ? file.FileName : name;
-            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(fileName, request), file.Content, cancellationToken);
+            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(fileName, request), namedFormat, file.Content, cancellationToken);
         }
         else
         {
-            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(name, request), request.Body, cancellationToken);
+            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(name, request), namedFormat, request.Body, cancellationToken);
         }
         if (result.TooLarge)
         {

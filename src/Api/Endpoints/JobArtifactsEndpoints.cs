@@ -15,6 +15,9 @@ namespace FineTune.Api.Endpoints;
 /// <summary>
 /// A job's files: <c>/v1/jobs/{jobId}/checkpoints</c>, <c>/v1/jobs/{jobId}/artifacts</c> and the download
 /// <c>/v1/jobs/{jobId}/artifacts/{name}</c>, streamed from the chunk store with Range support and the SHA-256 as ETag.
+/// Only outputs are served. Checkpoint archives stay inside the service: under DP they hold the sampling seed and the
+/// noise generator's state (drawn from the OS CSPRNG, needed to resume), and whoever holds those can regenerate the
+/// noise and subtract it. So checkpoints are listed by step only and their archives answer 404 like a missing file.
 /// </summary>
 public static class JobArtifactsEndpoints
 {
@@ -23,7 +26,7 @@ public static class JobArtifactsEndpoints
     {
         RouteGroupBuilder group = v1.MapGroup("/jobs/{jobId:guid}").WithTags("Jobs");
         group.MapGet("/checkpoints", ListCheckpointsAsync).WithName("ListJobCheckpoints").WithSummary("List a job's resume points, by step");
-        group.MapGet("/artifacts", ListArtifactsAsync).WithName("ListJobArtifacts").WithSummary("List a job's files (outputs and checkpoint blobs)");
+        group.MapGet("/artifacts", ListArtifactsAsync).WithName("ListJobArtifacts").WithSummary("List a job's output files");
         group.MapGet("/artifacts/{*name}", DownloadArtifactAsync)
             .WithName("DownloadJobArtifact")
             .WithSummary("Download a job's file")
@@ -50,19 +53,9 @@ public static class JobArtifactsEndpoints
         var rows = await db.Checkpoints.AsNoTracking()
             .Where(checkpoint => checkpoint.JobId == jobId)
             .OrderBy(checkpoint => checkpoint.Step)
-            .Select(checkpoint => new
-            {
-                Checkpoint = checkpoint,
-                Artifact = db.Artifacts.FirstOrDefault(artifact => artifact.Id == checkpoint.ArtifactId),
-            })
             .ToListAsync(cancellationToken);
         List<CheckpointDto> data = rows
-            .Select(row => new CheckpointDto(
-                row.Checkpoint.Id,
-                row.Checkpoint.Step,
-                row.Checkpoint.Attempt,
-                row.Artifact is null ? null : JobView.ToDto(row.Artifact),
-                row.Checkpoint.CreatedAt.ToUnixTimeSeconds()))
+            .Select(row => new CheckpointDto(row.Id, row.Step, row.Attempt, row.CreatedAt.ToUnixTimeSeconds()))
             .ToList();
         return TypedResults.Ok(new ListResponse<CheckpointDto>(data, HasMore: false));
     }
@@ -80,7 +73,8 @@ public static class JobArtifactsEndpoints
             return JobsEndpoints.NotFound(jobId);
         }
         IReadOnlyList<Artifact> files = await artifacts.ListAsync(tenantId, jobId, cancellationToken);
-        return TypedResults.Ok(new ListResponse<ArtifactDto>(files.Select(JobView.ToDto).ToList(), HasMore: false));
+        List<ArtifactDto> outputs = files.Where(file => file.Kind == ArtifactKind.Output).Select(JobView.ToDto).ToList();
+        return TypedResults.Ok(new ListResponse<ArtifactDto>(outputs, HasMore: false));
     }
 
     private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> DownloadArtifactAsync(
@@ -91,7 +85,7 @@ public static class JobArtifactsEndpoints
         CancellationToken cancellationToken)
     {
         Artifact? artifact = await artifacts.GetAsync(context.TenantId(), jobId, name, cancellationToken);
-        if (artifact is null)
+        if (artifact is null || artifact.Kind != ArtifactKind.Output)
         {
             return ApiProblems.NotFound($"job {jobId} has no artifact '{name}'");
         }

@@ -30,7 +30,7 @@ internal static class ApiExamples
             nameof(BackendDto) => new BackendDto(LibtorchBackend.Cuda.Name, LibtorchBackend.Cuda.Description, LibtorchBackend.Cuda.OptionsSchema, 2, null),
             nameof(WorkerDto) => new WorkerDto("gpu-01:4121:9f2c1a0b", "gpu-01", ["libtorch-cuda", "libtorch-cpu"], 84_987_740_160, Busy: true, s_jobId, CreatedAt, CreatedAt + 3600),
             nameof(ArtifactDto) => Artifact(),
-            nameof(CheckpointDto) => new CheckpointDto(Guid.Parse("0197a3c6-1111-7222-8333-944455566677"), 200, 1, Artifact("checkpoint-200.bin", "checkpoint"), CreatedAt + 600),
+            nameof(CheckpointDto) => new CheckpointDto(Guid.Parse("0197a3c6-1111-7222-8333-944455566677"), 200, 1, CreatedAt + 600),
             nameof(JobEventDto) => new JobEventDto(42, "step", JsonNode.Parse("""{"step":42,"total_steps":300,"loss":1.873,"lr":0.0002,"grad_norm":0.91,"epsilon":1.27,"tokens_per_second":5120.0}"""), 1, CreatedAt + 120),
             nameof(JobDto) => Job(),
             nameof(HyperparametersDto) => Job().Hyperparameters,

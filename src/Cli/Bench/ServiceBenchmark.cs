@@ -120,7 +120,7 @@ internal static class ServiceBenchmark
             IEnumerable<string> lines = Enumerable.Range(0, 16)
                 .Select(i => new JsonObject { ["text"] = $"Once upon a time there was a little robot number {i}. It liked to count." }.ToJsonString());
             await File.WriteAllLinesAsync(path, lines, cancellationToken);
-            return (await client.UploadDatasetAsync(path, cancellationToken))["id"]!.GetValue<string>();
+            return (await client.UploadDatasetAsync(path, format: null, cancellationToken))["id"]!.GetValue<string>();
         }
         finally
         {

@@ -28,12 +28,13 @@ internal sealed class FineTuneClient : IDisposable
         return new FineTuneClient(baseUrl, apiKey);
     }
 
-    public async Task<JsonObject> UploadDatasetAsync(string path, CancellationToken cancellationToken)
+    public async Task<JsonObject> UploadDatasetAsync(string path, string? format, CancellationToken cancellationToken)
     {
         await using FileStream file = File.OpenRead(path);
         using var content = new StreamContent(file);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return await SendAsync(HttpMethod.Post, $"v1/datasets?name={Uri.EscapeDataString(Path.GetFileName(path))}", content, cancellationToken);
+        string query = $"name={Uri.EscapeDataString(Path.GetFileName(path))}" + (format is null ? "" : $"&format={Uri.EscapeDataString(format)}");
+        return await SendAsync(HttpMethod.Post, $"v1/datasets?{query}", content, cancellationToken);
     }
 
     public Task<JsonObject> CreateJobAsync(JsonObject spec, CancellationToken cancellationToken) =>

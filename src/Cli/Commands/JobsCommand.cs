@@ -28,6 +28,7 @@ internal static class JobsCommand
     {
         var data = new Option<string>("--data") { Description = "Training data file to upload", Required = true };
         var model = new Option<string>("--model") { Description = "Model name (a folder in the service's models dir)", Required = true };
+        var format = new Option<string?>("--format") { Description = "messages|sharegpt|alpaca|prompt_completion|text|tabular (default: detect; tabular is never guessed for JSON)" };
         var backend = new Option<string?>("--backend");
         var steps = new Option<long?>("--steps");
         var epochs = new Option<double?>("--epochs");
@@ -36,11 +37,11 @@ internal static class JobsCommand
         var maxSeqLen = new Option<int?>("--max-seq-len");
         var targetEpsilon = new Option<double?>("--target-epsilon") { Description = "Train with DP-SGD to this epsilon" };
         var watch = new Option<bool>("--watch") { Description = "Follow the job's progress until it ends" };
-        var command = new Command("submit", "Upload data and create a job") { data, model, backend, steps, epochs, lr, batchSize, maxSeqLen, targetEpsilon, watch, s_url, s_key };
+        var command = new Command("submit", "Upload data and create a job") { data, model, format, backend, steps, epochs, lr, batchSize, maxSeqLen, targetEpsilon, watch, s_url, s_key };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
-            JsonObject dataset = await client.UploadDatasetAsync(parseResult.GetValue(data)!, cancellationToken);
+            JsonObject dataset = await client.UploadDatasetAsync(parseResult.GetValue(data)!, parseResult.GetValue(format), cancellationToken);
             var hyper = new JsonObject();
             AddIfSet(hyper, "steps", parseResult.GetValue(steps));
             AddIfSet(hyper, "n_epochs", parseResult.GetValue(epochs));
@@ -49,6 +50,7 @@ internal static class JobsCommand
             AddIfSet(hyper, "max_seq_len", parseResult.GetValue(maxSeqLen));
             var spec = new JsonObject { ["model"] = parseResult.GetValue(model), ["training_file"] = dataset["id"]!.DeepClone(), ["hyperparameters"] = hyper };
             AddIfSet(spec, "backend", parseResult.GetValue(backend));
+            AddIfSet(spec, "format", parseResult.GetValue(format));
             if (parseResult.GetValue(targetEpsilon) is double epsilon)
             {
                 spec["privacy"] = new JsonObject { ["target_epsilon"] = epsilon };

@@ -13,7 +13,8 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         double tokensPerSecond = r.ElapsedSeconds > 0 ? r.TokensSeen / r.ElapsedSeconds : 0;
         if (json)
         {
-            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = r.GradNorm, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds, epsilon = r.Epsilon, micro_batch_size = r.MicroBatchSize });
+            // An empty Poisson batch has no gradient: its norm and clipped fraction are null rather than "NaN".
+            Write(new { type = "step", step = r.Step, total_steps = r.TotalSteps, loss = r.Loss, lr = r.LearningRate, grad_norm = Finite(r.GradNorm), clipped_fraction = r.ClippedFraction is double clipped ? Finite(clipped) : null, tokens_per_second = tokensPerSecond, elapsed_seconds = r.ElapsedSeconds, epsilon = r.Epsilon, micro_batch_size = r.MicroBatchSize });
             return;
         }
         double eta = r.Step > 0 ? r.ElapsedSeconds / r.Step * (r.TotalSteps - r.Step) : 0;
@@ -58,6 +59,8 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         }
         output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
     }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private void Write(object value) => output.WriteLine(JsonSerializer.Serialize(value, CliJson.Compact));
 }

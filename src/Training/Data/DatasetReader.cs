@@ -215,6 +215,7 @@ public sealed class DatasetReader
             (byte)'{' => DatasetContainer.JsonLines,
             _ => DatasetContainer.Csv,
         };
+        _processor.TabularAllowed = Container == DatasetContainer.Csv;
         _splitter = Container switch
         {
             DatasetContainer.JsonArray => new JsonArraySplitter(_processor),

@@ -4,12 +4,22 @@ namespace FineTune.Training.Data;
 
 /// <summary>
 /// Decides a record's format from its keys. A format's marker keys win over everything else (extra keys such as an
-/// <c>id</c> are fine); a lone <c>text</c> key is text; any other flat object is tabular. Nested values with no marker
-/// keys are refused rather than guessed, since they usually mean a misspelled or unsupported format.
+/// <c>id</c> are fine); a lone <c>text</c> key is text. Tabular is guessed only for CSV rows, whose columns are flat
+/// by nature: a JSON record whose keys match no format is refused with its keys and the formats' keys, since it
+/// usually means misspelled keys (<c>question</c>/<c>answer</c>), and training on it as tabular would succeed silently
+/// on the wrong text. <c>format: tabular</c> chooses tabular for JSON explicitly. Nested values with no marker keys are
+/// refused too.
 /// </summary>
 internal static class FormatDetector
 {
-    public static DatasetFormat? Detect(JsonElement record, out string? problem)
+    private const string Expected = "messages needs 'messages', sharegpt 'conversations', alpaca 'instruction' and "
+        + "'output', prompt_completion 'prompt' and 'completion', text a lone 'text'";
+
+    /// <summary>The record's format, or null with the reason in <paramref name="problem"/>.</summary>
+    /// <param name="record">A JSON object.</param>
+    /// <param name="tabularAllowed">Whether a flat record with no marker keys is tabular (CSV) or refused (JSON).</param>
+    /// <param name="problem">Why no format was detected.</param>
+    public static DatasetFormat? Detect(JsonElement record, bool tabularAllowed, out string? problem)
     {
         problem = null;
         bool isMessages = Has(record, "messages");
@@ -39,7 +49,10 @@ internal static class FormatDetector
             }
 
             bool onlyText = properties.Current.NameEquals("text") && !properties.MoveNext();
-            return onlyText ? DatasetFormat.Text : DatasetFormat.Tabular;
+            if (onlyText || tabularAllowed)
+            {
+                return onlyText ? DatasetFormat.Text : DatasetFormat.Tabular;
+            }
         }
 
         string keys = string.Join(", ", record.EnumerateObject().Select(property => property.Name));
@@ -53,13 +66,20 @@ internal static class FormatDetector
             return null;
         }
 
-        JsonFields.IsFlat(record, out string? nested);
         var hints = new List<string>();
         AddPairHint(hints, record, "instruction", "output", "alpaca");
         AddPairHint(hints, record, "prompt", "completion", "prompt_completion");
-        string kind = JsonFields.KindName(record.GetProperty(nested!).ValueKind);
-        hints.Add($"'{nested}' holds {kind}, so it is not a flat tabular row");
-        problem = $"cannot detect the format from the record's fields ({keys}): {string.Join("; ", hints)}; {accepted}";
+        if (!JsonFields.IsFlat(record, out string? nested))
+        {
+            string kind = JsonFields.KindName(record.GetProperty(nested!).ValueKind);
+            hints.Add($"'{nested}' holds {kind}, so it is not a flat tabular row");
+            problem = $"cannot detect the format from the record's fields ({keys}): {string.Join("; ", hints)}; {accepted}";
+            return null;
+        }
+
+        hints.Add(Expected);
+        problem = $"the record's fields ({keys}) match no known format: {string.Join("; ", hints)}; rename the fields, "
+            + "or set format to tabular to train on each whole record as one line of JSON text";
         return null;
     }
 

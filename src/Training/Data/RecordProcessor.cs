@@ -34,6 +34,9 @@ internal sealed class RecordProcessor
 
     public DatasetFormat? Format { get; private set; }
 
+    /// <summary>Whether detection may guess tabular: only for CSV rows (set by the reader once it sniffs the file).</summary>
+    public bool TabularAllowed { get; set; }
+
     public int RecordCount { get; private set; }
 
     public int ExampleCount => _ungroupedExampleCount + (_groups?.Count ?? 0);
@@ -140,7 +143,7 @@ internal sealed class RecordProcessor
 
     private bool DetectFormat(JsonElement record, int line, int index)
     {
-        if (FormatDetector.Detect(record, out string? problem) is not { } format)
+        if (FormatDetector.Detect(record, TabularAllowed, out string? problem) is not { } format)
         {
             _errors.AddFileLevel(new DatasetError(line, index, null, problem!));
             _stopped = true;
@@ -167,7 +170,7 @@ internal sealed class RecordProcessor
     // is left to the conversion, whose missing-field error says more.
     private bool CheckSameFormat(JsonElement record)
     {
-        DatasetFormat? own = FormatDetector.Detect(record, out _);
+        DatasetFormat? own = FormatDetector.Detect(record, tabularAllowed: true, out _);
         if (own is not { } other || other == Format || other is DatasetFormat.Text or DatasetFormat.Tabular)
         {
             return true;

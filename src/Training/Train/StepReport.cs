@@ -5,13 +5,20 @@ namespace FineTune.Training.Train;
 /// <param name="TotalSteps">Planned steps.</param>
 /// <param name="Loss">Mean cross entropy per target token of this step's batch.</param>
 /// <param name="LearningRate">Rate used for this update.</param>
-/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="GradNorm">
+/// Global gradient norm before clipping; under DP the mean per-sample gradient norm before clipping to C. NaN when
+/// nothing was sampled (an empty Poisson batch).
+/// </param>
 /// <param name="Tokens">Real tokens processed this step.</param>
 /// <param name="TokensSeen">Real tokens processed since the run began.</param>
 /// <param name="ElapsedSeconds">Wall time since the run began.</param>
 /// <param name="MicroBatchSize">Rows per forward pass (smaller after an out-of-memory retry).</param>
 /// <param name="Epsilon">Privacy spent after this step (DP runs), at the run's δ; null without DP.</param>
-public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize, double? Epsilon = null);
+/// <param name="ClippedFraction">
+/// DP runs: the share of this step's samples whose gradient norm exceeded C, NaN when nothing was sampled; null
+/// without DP.
+/// </param>
+public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize, double? Epsilon = null, double? ClippedFraction = null);
 
 /// <summary>Mean validation loss at a step.</summary>
 /// <param name="Step">The step after which evaluation ran.</param>

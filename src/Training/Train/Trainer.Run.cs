@@ -46,7 +46,7 @@ public sealed partial class Trainer
                         break;
                     }
                     StepReport report = Step();
-                    log.WriteLine(JsonSerializer.Serialize(new { type = "step", report.Step, report.Loss, report.LearningRate, report.GradNorm, report.Tokens, report.TokensSeen, report.ElapsedSeconds, report.Epsilon }, s_jsonLine));
+                    log.WriteLine(JsonSerializer.Serialize(new { type = "step", report.Step, report.Loss, report.LearningRate, report.GradNorm, report.ClippedFraction, report.Tokens, report.TokensSeen, report.ElapsedSeconds, report.Epsilon }, s_jsonLine));
                     if (_config.EvalEvery > 0 && StepsDone % _config.EvalEvery == 0 && _validation.Count > 0)
                     {
                         RecordEval(log);
@@ -77,7 +77,7 @@ public sealed partial class Trainer
                 TokensSeen = _tokensSeen,
                 ElapsedSeconds = ElapsedSeconds,
                 TrainableParameters = _lora.TrainableParameterCount,
-                Privacy = PrivacyReport(),
+                Privacy = ReportPrivacy(),
             };
             WriteJsonAtomically(Path.Combine(outputDir, "result.json"), ResultJson(result));
             if (result.Privacy is { } privacy)
@@ -118,7 +118,7 @@ public sealed partial class Trainer
         r.Privacy,
     };
 
-    private PrivacyReport? PrivacyReport()
+    private PrivacyReport? ReportPrivacy()
     {
         if (_dp is null)
         {
@@ -135,8 +135,8 @@ public sealed partial class Trainer
             privacy.MaxGradNorm,
             privacy.EntityLevel ? "entity" : "record",
             _dp.Units.Count,
-            _dp.Optimizer.NoiseSeed,
-            _dp.Sampler.Seed,
+            privacy.Seed is null ? PrivacyReport.OsCsprngSeedSource : PrivacyReport.FixedSeedSource,
+            privacy.Seed,
             privacy.TargetEpsilon);
     }
 

@@ -108,7 +108,9 @@ public sealed partial class Trainer : IDisposable
         }
 
         // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
-        double gradNorm = _dp is null ? ClipGradients(_config.MaxGradNorm) : double.NaN;
+        //    Under DP the figure reported is the mean per-sample norm before clipping (NaN for an empty batch).
+        double gradNorm = _dp is null ? ClipGradients(_config.MaxGradNorm) : _dp.Optimizer.MeanSampleNorm;
+        double? clippedFraction = _dp?.Optimizer.ClippedFraction;
 
         // 5) optimizer step, and 6) under DP the accountant is charged by the DP optimizer's step hook, once.
         if (_dp is null)
@@ -127,7 +129,7 @@ public sealed partial class Trainer : IDisposable
         _lossHistory.Add(loss);
         double? epsilon = _dp?.Epsilon;
         _clock.Stop();
-        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize, epsilon);
+        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize, epsilon, clippedFraction);
         Callbacks.OnStep(report);
         return report;
     }

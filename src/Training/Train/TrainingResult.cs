@@ -47,7 +47,21 @@ public sealed record TrainingResult
 /// <param name="MaxGradNorm">Per-sample clipping norm C.</param>
 /// <param name="Unit">record or entity.</param>
 /// <param name="Units">Number of records or entities (n).</param>
-/// <param name="NoiseSeed">Seed of the noise generator (drawn from the OS CSPRNG unless fixed).</param>
-/// <param name="SamplerSeed">Seed of Poisson sampling.</param>
+/// <param name="SeedSource">
+/// Where the sampling and noise seeds came from: <see cref="OsCsprngSeedSource"/> (production) or
+/// <see cref="FixedSeedSource"/> (a seed given for tests or replays).
+/// </param>
+/// <param name="Seed">
+/// The fixed seed when <paramref name="SeedSource"/> is <see cref="FixedSeedSource"/>, otherwise null. Seeds drawn from
+/// the OS CSPRNG are never reported: with them anyone could regenerate the batches and the noise and subtract it,
+/// undoing the privacy the run paid for. Only a checkpoint (worker-internal, never served) keeps them, to resume.
+/// </param>
 /// <param name="TargetEpsilon">The budget, if one was set.</param>
-public sealed record PrivacyReport(double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long Steps, string Accountant, double MaxGradNorm, string Unit, int Units, long NoiseSeed, long SamplerSeed, double? TargetEpsilon);
+public sealed record PrivacyReport(double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long Steps, string Accountant, double MaxGradNorm, string Unit, int Units, string SeedSource, long? Seed, double? TargetEpsilon)
+{
+    /// <summary>The seeds were drawn from the operating system's CSPRNG and stay secret.</summary>
+    public const string OsCsprngSeedSource = "os_csprng";
+
+    /// <summary>The seeds derive from a seed the caller fixed (tests, replays), which is echoed.</summary>
+    public const string FixedSeedSource = "fixed";
+}

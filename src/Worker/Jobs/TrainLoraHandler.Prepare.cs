@@ -20,10 +20,10 @@ public sealed partial class TrainLoraHandler
 
         string modelFolder = await _models.ResolveAsync(spec.Model, cancellationToken);
         await session.AppendAsync(WorkerEventTypes.Log, WorkerEvents.Log("info", $"model {spec.Model} resolved to {Path.GetFileName(modelFolder)}"), writesToken);
-        string trainingFile = await CopyDatasetAsync(lease, spec.TrainingFile, "training_file", workspace, cancellationToken);
+        (string trainingFile, string? uploadFormat) = await CopyDatasetAsync(lease, spec.TrainingFile, "training_file", workspace, cancellationToken);
         string? validationFile = spec.ValidationFile is null
             ? null
-            : await CopyDatasetAsync(lease, spec.ValidationFile, "validation_file", workspace, cancellationToken);
+            : (await CopyDatasetAsync(lease, spec.ValidationFile, "validation_file", workspace, cancellationToken)).Path;
         (string? resumeFrom, string? resumedArtifact) = await RestoreCheckpointAsync(session, workspace, cancellationToken, writesToken);
 
         var request = new TrainingRequest
@@ -32,7 +32,9 @@ public sealed partial class TrainLoraHandler
             BaseModelName = spec.Model,
             DataFile = trainingFile,
             ValidationFile = validationFile,
-            Format = spec.Format,
+            // A spec without a format trains the file as the format its upload was validated as (detected, or named
+            // with ?format=), so a JSON file uploaded as tabular trains as tabular and nothing else is ever guessed.
+            Format = spec.Format ?? uploadFormat,
             GroupBy = spec.GroupBy,
             ChatTemplate = spec.ChatTemplate,
             AllTokens = spec.AllTokens,
@@ -73,8 +75,8 @@ public sealed partial class TrainLoraHandler
         return spec;
     }
 
-    /// <summary>Copies a dataset out of Postgres into the attempt's data folder; returns the file.</summary>
-    private async Task<string> CopyDatasetAsync(JobLease lease, string reference, string field, JobWorkspace workspace, CancellationToken cancellationToken)
+    /// <summary>Copies a dataset out of Postgres into the attempt's data folder; returns the file and its upload format.</summary>
+    private async Task<(string Path, string? Format)> CopyDatasetAsync(JobLease lease, string reference, string field, JobWorkspace workspace, CancellationToken cancellationToken)
     {
         if (!TryParseDatasetId(reference, out Guid datasetId))
         {
@@ -88,7 +90,7 @@ public sealed partial class TrainLoraHandler
         {
             await content.CopyToAsync(file, cancellationToken);
         }
-        return path;
+        return (path, dataset.Format);
     }
 
     /// <summary>

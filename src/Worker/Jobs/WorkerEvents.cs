@@ -6,8 +6,8 @@ namespace FineTune.Worker.Jobs;
 
 /// <summary>
 /// Builds the payloads of <see cref="WorkerEventTypes"/>, all in one place so docs/worker.md can be checked against a
-/// single file. Names are snake_case; numbers that are not finite (the loss of an empty Poisson batch, the gradient
-/// norm under DP) become null, since JSON has no NaN.
+/// single file. Names are snake_case; numbers that are not finite (the loss, gradient norm and clipped fraction of an
+/// empty Poisson batch) become null, since JSON has no NaN.
 /// </summary>
 internal static class WorkerEvents
 {
@@ -46,6 +46,7 @@ internal static class WorkerEvents
             ["lr"] = Finite(report.LearningRate),
             ["grad_norm"] = Finite(report.GradNorm),
             ["epsilon"] = report.Epsilon is double epsilon ? Finite(epsilon) : null,
+            ["clipped_fraction"] = report.ClippedFraction is double clipped ? Finite(clipped) : null,
             ["tokens"] = report.Tokens,
             ["tokens_per_second"] = report.ElapsedSeconds > 0 ? Finite(report.TokensSeen / report.ElapsedSeconds) : null,
             ["elapsed_seconds"] = Finite(report.ElapsedSeconds),

@@ -118,9 +118,9 @@ public sealed class DatasetValidationTests
         string text = DatasetText.Lines("{\"text\": \"ok\"}", "{\"text\": \"bad \\ud800 half\"}");
         string tabular = DatasetText.Lines("{\"a\": \"ok\"}", "{\"a\": \"bad \\udc00 half\"}");
 
-        foreach (string content in new[] { text, tabular })
+        foreach ((string content, DatasetFormat? format) in new[] { (text, (DatasetFormat?)null), (tabular, DatasetFormat.Tabular) })
         {
-            DatasetReadResult result = DatasetText.Read(content);
+            DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { Format = format });
 
             DatasetError error = DatasetText.SingleError(result);
             Assert.Equal((2, 1), (error.Line, error.RecordIndex));

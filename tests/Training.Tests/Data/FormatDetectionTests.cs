@@ -10,8 +10,6 @@ public sealed class FormatDetectionTests
     [InlineData("{\"id\": 7, \"instruction\": \"Add\", \"input\": \"1+1\", \"output\": \"2\"}", DatasetContainer.JsonLines, DatasetFormat.Alpaca)]
     [InlineData("[{\"prompt\": \"1+1=\", \"completion\": \"2\"}]", DatasetContainer.JsonArray, DatasetFormat.PromptCompletion)]
     [InlineData("{\"text\": \"<|im_start|>user\\nhi<|im_end|>\"}", DatasetContainer.JsonLines, DatasetFormat.Text)]
-    [InlineData("{\"text\": \"hi\", \"label\": 1}", DatasetContainer.JsonLines, DatasetFormat.Tabular)]
-    [InlineData("{\"city\": \"Oslo\", \"temp\": -3.5, \"rain\": true, \"note\": null}", DatasetContainer.JsonLines, DatasetFormat.Tabular)]
     [InlineData("instruction,input,output\nAdd,1+1,2\n", DatasetContainer.Csv, DatasetFormat.Alpaca)]
     [InlineData("prompt,completion\n1+1=,2\n", DatasetContainer.Csv, DatasetFormat.PromptCompletion)]
     [InlineData("city,temp\nOslo,-3\n", DatasetContainer.Csv, DatasetFormat.Tabular)]
@@ -23,6 +21,64 @@ public sealed class FormatDetectionTests
         Assert.Equal(container, result.Container);
         Assert.Equal(format, result.Format);
         Assert.Equal(1, result.ExampleCount);
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"hi\", \"label\": 1}")]
+    [InlineData("{\"city\": \"Oslo\", \"temp\": -3.5, \"rain\": true, \"note\": null}")]
+    public void Read_FlatJsonRecordWithExplicitTabular_IsTabular(string content)
+    {
+        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { Format = DatasetFormat.Tabular });
+
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        Assert.Equal(DatasetContainer.JsonLines, result.Container);
+        Assert.Equal(DatasetFormat.Tabular, result.Format);
+        Assert.Equal(1, result.ExampleCount);
+    }
+
+    [Theory]
+    [InlineData("{\"question\": \"1+1?\", \"answer\": \"2\"}\n{\"question\": \"2+2?\", \"answer\": \"4\"}\n", "question, answer")]
+    [InlineData("[{\"text\": \"hi\", \"label\": 1}]", "text, label")]
+    [InlineData("{\"prompt\": \"1+1=\", \"answer\": \"2\"}\n", "prompt, answer")]
+    public void Read_JsonRecordMatchingNoFormat_IsRefusedNotGuessedTabular(string content, string keys)
+    {
+        DatasetReadResult result = DatasetText.Read(content);
+
+        DatasetError error = DatasetText.SingleError(result);
+        Assert.Null(result.Format);
+        Assert.Equal(1, error.Line);
+        Assert.StartsWith($"the record's fields ({keys}) match no known format", error.Message, StringComparison.Ordinal);
+        Assert.Contains("alpaca 'instruction' and 'output', prompt_completion 'prompt' and 'completion'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set format to tabular", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(DatasetFormat.Tabular)]
+    [InlineData(DatasetFormat.PromptCompletion)]
+    public void Read_JsonLinesSyntaxErrorOnOneLine_IsRefusedNamingTheLineWhateverTheFormat(DatasetFormat? format)
+    {
+        string content = DatasetText.Lines(
+            "{\"prompt\": \"a\", \"completion\": \"b\"}",
+            "{\"prompt\": \"c\", \"completion\": \"d\"}",
+            "{\"prompt\": \"e\" \"completion\": \"f\"}",
+            "{\"prompt\": \"g\", \"completion\": \"h\"}");
+
+        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { Format = format });
+
+        DatasetError error = DatasetText.SingleError(result);
+        Assert.Equal(3, error.Line);
+        Assert.StartsWith("invalid JSON", error.Message, StringComparison.Ordinal);
+        Assert.Throws<DatasetValidationException>(() => result.EnsureValid());
+    }
+
+    [Fact]
+    public void Read_JsonLinesSyntaxErrorOnTheFirstLine_IsRefusedNamingIt()
+    {
+        DatasetReadResult result = DatasetText.Read(DatasetText.Lines("{\"question\": \"a\",", "{\"prompt\": \"c\", \"completion\": \"d\"}"));
+
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Errors, e => e.Line == 1 && e.Message.StartsWith("invalid JSON", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class TabularFormatTests
         string content = DatasetText.Lines(
             "{\"zeta\": 1.50, \"alpha\": \"caf\u00e9 <b>&\", \"ok\": true, \"none\": null, \"big\": 12345678901234567890}");
 
-        DatasetReadResult result = DatasetText.Read(content);
+        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { Format = DatasetFormat.Tabular });
 
         TrainingExample example = Assert.Single(result.Examples);
         Assert.True(example.IsText);
@@ -115,7 +115,7 @@ public sealed class TabularFormatTests
             "{\"user\": \"u1\", \"t\": 9, \"event\": \"b\"}",
             "{\"user\": \"u1\", \"t\": \"later\", \"event\": \"d\"}",
             "{\"user\": \"u1\", \"t\": -1.5, \"event\": \"a\"}");
-        var options = new DatasetReadOptions { GroupBy = "user", OrderBy = "t" };
+        var options = new DatasetReadOptions { Format = DatasetFormat.Tabular, GroupBy = "user", OrderBy = "t" };
 
         DatasetReadResult result = DatasetText.Read(content, options);
 
@@ -169,7 +169,7 @@ public sealed class TabularFormatTests
     {
         string content = DatasetText.Lines("{\"user\": 1, \"v\": 1}", "{\"v\": 2}", "{\"user\": [1], \"v\": 3}");
 
-        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { GroupBy = "user" });
+        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { Format = DatasetFormat.Tabular, GroupBy = "user" });
 
         Assert.Equal(
             [

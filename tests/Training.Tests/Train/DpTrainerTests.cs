@@ -53,10 +53,58 @@ public sealed class DpTrainerTests : IDisposable
         Assert.Equal(0.5, report.SampleRate);
         Assert.Equal(8, report.Steps);
         Assert.Equal(accountant.GetEpsilon(1e-3), report.Epsilon, 12);
-        Assert.Equal(5, report.SamplerSeed);
+        Assert.Equal((PrivacyReport.FixedSeedSource, (long?)5), (report.SeedSource, report.Seed));
         Assert.Equal("record", report.Unit);
         Assert.Contains("\"epsilon\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
         Assert.Contains("\"noise_multiplier\": 1.1", File.ReadAllText(Path.Combine(_folder, "privacy.json")));
+    }
+
+    [Fact]
+    public void DpRun_WithOsSeeds_PublishesNoSeedInAnyOutputFile()
+    {
+        // Whoever holds the sampling and noise seeds can regenerate the batches and the noise and subtract it.
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.1, ExpectedBatchSize = 3, Delta = 1e-3 };
+
+        TrainingResult result = Train(Config(4, privacy) with { SaveEvery = 2 }, _folder);
+
+        Assert.Equal((PrivacyReport.OsCsprngSeedSource, (long?)null), (result.Privacy!.SeedSource, result.Privacy.Seed));
+        string privacyJson = File.ReadAllText(Path.Combine(_folder, "privacy.json"));
+        Assert.Contains("\"seed_source\": \"os_csprng\"", privacyJson, StringComparison.Ordinal);
+        Assert.Contains("\"seed\": null", privacyJson, StringComparison.Ordinal);
+        foreach (string file in Directory.EnumerateFiles(_folder))
+        {
+            string text = File.ReadAllText(file);
+            Assert.DoesNotContain("noise_seed", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("sampler_seed", text, StringComparison.OrdinalIgnoreCase);
+        }
+        // Only the checkpoint, which the service never serves, keeps the state a resumed run needs.
+        Assert.Contains("sampler_seed", File.ReadAllText(Path.Combine(_folder, "checkpoint-2", "trainer_state.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DpSteps_ReportTheMeanSampleNormAndTheClippedFraction()
+    {
+        // C is tiny, so every sampled row's gradient exceeds it; empty Poisson batches report NaN, never a fake 0.
+        var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = 3, Delta = 1e-3, MaxGradNorm = 1e-6, Seed = 9 };
+        var steps = new List<StepReport>();
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        TrainingConfig config = Config(6, privacy);
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        using var trainer = new Trainer(model, lora, TinyStoriesFixture.Examples(), [], config, Device.CPU);
+
+        for (int i = 0; i < 6; i++)
+        {
+            steps.Add(trainer.Step());
+        }
+
+        Assert.Contains(steps, s => !double.IsNaN(s.Loss));
+        Assert.All(steps, s =>
+        {
+            bool sampled = !double.IsNaN(s.Loss);
+            Assert.Equal(sampled, double.IsFinite(s.GradNorm) && s.GradNorm > 1e-6);
+            Assert.Equal(sampled ? 1.0 : double.NaN, s.ClippedFraction);
+        });
     }
 
     [Fact]

@@ -14,7 +14,8 @@ namespace FineTune.Training.Privacy.Sgd;
 /// sampling. An empty logical batch is a real step: the sum is zero, noise is still added, and the accountant is
 /// still charged. The step hooks are the only place an accountant is advanced, so each noised step is charged once.
 /// Sums are float32 whatever the parameters' dtype. The noise generator is seeded from the OS CSPRNG unless a seed
-/// is given; <see cref="NoiseSeed"/> is recorded with the run. Owns its sums and generator; parameters are borrowed.
+/// is given; <see cref="NoiseSeed"/> is kept with the run's checkpoints only, never published (it would let anyone
+/// regenerate and subtract the noise). Owns its sums and generator; parameters are borrowed.
 /// </remarks>
 public sealed class DpOptimizer : IDisposable
 {
@@ -27,6 +28,8 @@ public sealed class DpOptimizer : IDisposable
     private readonly List<Action<DpOptimizer>> _stepHooks = new();
     private bool _noised;
     private bool _scaled;
+    private double _normSum;
+    private long _clippedCount;
 
     /// <summary>Creates the pipeline over named parameters (e.g. <c>LoraModel.NamedParameters</c>).</summary>
     /// <param name="parameters">Trainable tensors by name; per-sample gradients are matched to them by name.</param>
@@ -71,11 +74,20 @@ public sealed class DpOptimizer : IDisposable
     /// <summary>The divisor of the noised sum: the sampler's mean batch size.</summary>
     public double ExpectedBatchSize { get; }
 
-    /// <summary>Seed of the noise generator; record it with the run.</summary>
+    /// <summary>Seed of the noise generator; secret unless it was fixed (a checkpoint keeps the generator's state).</summary>
     public long NoiseSeed { get; }
 
     /// <summary>Samples clipped into the current logical step so far (its realised batch size).</summary>
     public long SampleCount { get; private set; }
+
+    /// <summary>
+    /// Mean L2 norm of the current step's per-sample gradients before clipping; NaN while no sample was clipped in.
+    /// A diagnostic only: it is not noised, so it is a (weak) function of the data; it is reported as opacus does.
+    /// </summary>
+    public double MeanSampleNorm => SampleCount == 0 ? double.NaN : _normSum / SampleCount;
+
+    /// <summary>Share of the current step's samples whose norm exceeded C (and so were scaled down); NaN when none.</summary>
+    public double ClippedFraction => SampleCount == 0 ? double.NaN : (double)_clippedCount / SampleCount;
 
     /// <summary>Noised logical steps completed.</summary>
     public long StepCount { get; private set; }
@@ -105,7 +117,12 @@ public sealed class DpOptimizer : IDisposable
         using var noGrad = torch.no_grad();
         var flat = perSampleGradients.Select(p => p.Value.to(ScalarType.Float32).reshape(rows, -1)).ToList(); // (B, numel) each
         Tensor squaredNorms = torch.stack(flat.Select(g => g.square().sum(1)).ToList()).sum(0);           // (B)
-        Tensor factors = squaredNorms.sqrt().add_(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1); // (B)
+        Tensor norms = squaredNorms.sqrt();                                                                // (B)
+        Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);           // (B)
+        // CPU-GPU sync point, once per micro-batch: the step's diagnostics [Σ_b ‖g_b‖, #{b : ‖g_b‖ > C}] in one copy.
+        double[] stats = torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]).to(ScalarType.Float64, Device.CPU).ToArray<double>();
+        _normSum += stats[0];
+        _clippedCount += (long)stats[1];
         Tensor rowFactors = factors.unsqueeze(0);                                                          // (1, B)
         for (int i = 0; i < flat.Count; i++)
         {
@@ -232,6 +249,8 @@ public sealed class DpOptimizer : IDisposable
             sum.zero_().Dispose();
         }
         SampleCount = 0;
+        _normSum = 0;
+        _clippedCount = 0;
         _noised = false;
         _scaled = false;
     }

@@ -77,6 +77,27 @@ public sealed class DpOptimizerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ClipAndAccumulate_OverMicroBatches_ReportsTheMeanNormBeforeClippingAndTheClippedFraction()
+    {
+        using var optimizer = new DpOptimizer(Parameters, noiseMultiplier: 0, maxGradNorm: 1.5, expectedBatchSize: 3, noiseSeed: 1);
+        float[] large = Row(1);
+        float[] small = Row(0.05f);
+        float[] medium = Row(0.2f);
+        double emptyNorm = optimizer.MeanSampleNorm;
+
+        optimizer.ClipAndAccumulate(Samples(large, small));
+        optimizer.ClipAndAccumulate(Samples(medium));
+        double meanNorm = optimizer.MeanSampleNorm;
+        double clipped = optimizer.ClippedFraction;
+        optimizer.Step();
+
+        Assert.True(double.IsNaN(emptyNorm));
+        Assert.Equal((Norm(large) + Norm(small) + Norm(medium)) / 3, meanNorm, 1e-5);
+        Assert.Equal(2.0 / 3, clipped, 12);
+        Assert.True(double.IsNaN(optimizer.MeanSampleNorm) && double.IsNaN(optimizer.ClippedFraction), "the next step starts afresh");
+    }
+
+    [Fact]
     public void ClipAndAccumulate_MicroBatches_AddUpToTheWholeBatch()
     {
         float[][] rows = [Row(1), Row(0.02f), Row(-0.5f)];
