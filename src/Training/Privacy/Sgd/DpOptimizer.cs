@@ -30,6 +30,7 @@ public sealed class DpOptimizer : IDisposable
     private bool _scaled;
     private double _normSum;
     private long _clippedCount;
+    private long _measuredCount;
 
     /// <summary>Creates the pipeline over named parameters (e.g. <c>LoraModel.NamedParameters</c>).</summary>
     /// <param name="parameters">Trainable tensors by name; per-sample gradients are matched to them by name.</param>
@@ -84,10 +85,10 @@ public sealed class DpOptimizer : IDisposable
     /// Mean L2 norm of the current step's per-sample gradients before clipping; NaN while no sample was clipped in.
     /// A diagnostic only: it is not noised, so it is a (weak) function of the data; it is reported as opacus does.
     /// </summary>
-    public double MeanSampleNorm => SampleCount == 0 ? double.NaN : _normSum / SampleCount;
+    public double MeanSampleNorm => _measuredCount == 0 ? double.NaN : _normSum / _measuredCount;
 
     /// <summary>Share of the current step's samples whose norm exceeded C (and so were scaled down); NaN when none.</summary>
-    public double ClippedFraction => SampleCount == 0 ? double.NaN : (double)_clippedCount / SampleCount;
+    public double ClippedFraction => _measuredCount == 0 ? double.NaN : (double)_clippedCount / _measuredCount;
 
     /// <summary>Noised logical steps completed.</summary>
     public long StepCount { get; private set; }
@@ -120,9 +121,14 @@ public sealed class DpOptimizer : IDisposable
         Tensor norms = squaredNorms.sqrt();                                                                // (B)
         Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);           // (B)
         // CPU-GPU sync point, once per micro-batch: the step's diagnostics [Σ_b ‖g_b‖, #{b : ‖g_b‖ > C}] in one copy.
-        double[] stats = torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]).to(ScalarType.Float64, Device.CPU).ToArray<double>();
-        _normSum += stats[0];
-        _clippedCount += (long)stats[1];
+        // Meta tensors (shape-only dry runs) hold no values, so there the diagnostics stay NaN.
+        if (norms.device.Type != DeviceType.Meta)
+        {
+            double[] stats = torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]).to(ScalarType.Float64, Device.CPU).ToArray<double>();
+            _normSum += stats[0];
+            _clippedCount += (long)stats[1];
+            _measuredCount += rows;
+        }
         Tensor rowFactors = factors.unsqueeze(0);                                                          // (1, B)
         for (int i = 0; i < flat.Count; i++)
         {
@@ -251,6 +257,7 @@ public sealed class DpOptimizer : IDisposable
         SampleCount = 0;
         _normSum = 0;
         _clippedCount = 0;
+        _measuredCount = 0;
         _noised = false;
         _scaled = false;
     }
