@@ -7,8 +7,8 @@ using FineTune.Torch;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// <c>finetune bench ops|train|tokenize|service</c>: binding overhead and GEMM throughput; LoRA training speed on
-/// libtorch-cpu or libtorch-cuda; tokenizer throughput; the service's latencies.
+/// <c>finetune bench ops|train|tokenize|service|privacy</c>: binding overhead and GEMM throughput; LoRA training speed
+/// on libtorch-cpu or libtorch-cuda; tokenizer throughput; the service's latencies; privacy accounting times.
 /// </summary>
 internal static class BenchCommand
 {
@@ -39,7 +39,7 @@ internal static class BenchCommand
             }
             return 0;
         });
-        return new Command("bench", "Benchmarks that print measured figures") { ops, Train(output), Tokenize(output), BenchServiceCommand.Create(output) };
+        return new Command("bench", "Benchmarks that print measured figures") { ops, Train(output), Tokenize(output), BenchServiceCommand.Create(output), Privacy(output) };
     }
 
     private static Command Train(TextWriter output)
@@ -118,6 +118,29 @@ internal static class BenchCommand
             output.WriteLine(parseResult.GetValue(json)
                 ? JsonSerializer.Serialize(r, CliJson.Options)
                 : $"{r.Bytes:N0} bytes -> {r.Tokens:N0} tokens: {r.ColdMegabytesPerSecond:F2} MB/s cold, {r.WarmMegabytesPerSecond:F2} MB/s warm (one thread)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Privacy(TextWriter output)
+    {
+        var json = CliOptions.Json();
+        var command = new Command("privacy", "Seconds per privacy epsilon (target <= 1 s) and privacy noise (target <= 10 s), RDP and PRV") { json };
+        command.SetAction(parseResult =>
+        {
+            IReadOnlyList<PrivacyBenchmarkRow> rows = PrivacyBenchmark.Run();
+            if (parseResult.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(rows, CliJson.Options));
+                return 0;
+            }
+            foreach (PrivacyBenchmarkRow r in rows)
+            {
+                string input = r.Command == "epsilon" ? $"sigma={r.Input:G4}" : $"eps={r.Input:G4}";
+                string result = r.Error is null ? $"{(r.Command == "epsilon" ? "eps" : "sigma")}={r.Result:G6}" : $"error: {r.Error}";
+                output.WriteLine($"{r.Command,-7} {r.Accountant} {input,-11} q={r.SampleRate:G4} T={r.Steps} delta={r.Delta:G2}: {r.Seconds,7:F3} s  {result}");
+            }
             return 0;
         });
         return command;

@@ -12,6 +12,9 @@ public static class NoiseCalibration
     // The bisection halves a bracket of width <= 20; this many halvings reach double precision.
     private const int MaxBisections = 200;
 
+    // Secant steps that seed a PRV search; each is one PRV run.
+    private const int MaxSeeds = 4;
+
     /// <summary>
     /// The noise multiplier sigma for which <paramref name="steps"/> Poisson-sampled steps spend at most
     /// <paramref name="targetEpsilon"/> at <paramref name="delta"/>, and within <paramref name="epsilonTolerance"/>
@@ -48,13 +51,24 @@ public static class NoiseCalibration
         PrivacyArguments.Positive(epsilonTolerance);
         PrivacyAccountants.ThrowIfUnknown(accountant);
 
+        var curve = new EpsilonCurve(accountant, sampleRate, steps, delta);
+        if (accountant == PrivacyAccountants.PrvMechanism)
+        {
+            SeedFromRdp(curve, targetEpsilon, delta, sampleRate, steps, epsilonTolerance);
+        }
+
+        return Bisect(curve, targetEpsilon, epsilonTolerance);
+    }
+
+    // Opacus's search, step for step. Every comparison goes through the curve, which runs the accountant only when
+    // the evaluations so far do not settle it by monotonicity, so the result is Opacus's whatever was seeded.
+    private static double Bisect(EpsilonCurve curve, double targetEpsilon, double epsilonTolerance)
+    {
         double sigmaLow = 0.0;
         double sigmaHigh = 10.0;
-        double epsilonHigh = double.PositiveInfinity;
-        while (epsilonHigh > targetEpsilon)
+        do
         {
             sigmaHigh *= 2;
-            epsilonHigh = Epsilon(accountant, sigmaHigh, sampleRate, steps, delta);
             if (sigmaHigh > MaxNoiseMultiplier)
             {
                 throw new ArgumentException(
@@ -62,16 +76,15 @@ public static class NoiseCalibration
                     nameof(targetEpsilon));
             }
         }
+        while (!curve.IsBelow(sigmaHigh, Math.BitIncrement(targetEpsilon)));
 
         int bisections = 0;
-        while (targetEpsilon - epsilonHigh > epsilonTolerance && bisections++ < MaxBisections)
+        while (curve.IsBelow(sigmaHigh, targetEpsilon - epsilonTolerance) && bisections++ < MaxBisections)
         {
             double sigma = (sigmaLow + sigmaHigh) / 2;
-            double epsilon = Epsilon(accountant, sigma, sampleRate, steps, delta);
-            if (epsilon < targetEpsilon)
+            if (curve.IsBelow(sigma, targetEpsilon))
             {
                 sigmaHigh = sigma;
-                epsilonHigh = epsilon;
             }
             else
             {
@@ -82,10 +95,69 @@ public static class NoiseCalibration
         return sigmaHigh;
     }
 
-    private static double Epsilon(string mechanism, double noiseMultiplier, double sampleRate, int steps, double delta)
+    // A PRV run costs up to seconds, an RDP run microseconds. RDP's epsilon bounds PRV's from above (up to PRV's own
+    // error of about eps_error), so RDP's noise multiplier for the same budget lies at or just above PRV's. Starting
+    // there, a few secant steps on log epsilon against log sigma, aimed at the middle of the accepted band
+    // [target - tolerance, target], leave evaluations on both sides of that band close to it; the bisection then
+    // settles nearly all of its comparisons from them. Seeds only save runs: they never change the answer.
+    private static void SeedFromRdp(
+        EpsilonCurve curve,
+        double targetEpsilon,
+        double delta,
+        double sampleRate,
+        int steps,
+        double epsilonTolerance)
     {
-        IPrivacyAccountant accountant = PrivacyAccountants.Create(mechanism);
-        accountant.Step(noiseMultiplier, sampleRate, steps);
-        return accountant.GetEpsilon(delta);
+        var rdp = new EpsilonCurve(PrivacyAccountants.RdpMechanism, sampleRate, steps, delta);
+        double sigmaRdp;
+        try
+        {
+            sigmaRdp = Bisect(rdp, targetEpsilon, epsilonTolerance);
+        }
+        catch (ArgumentException)
+        {
+            // RDP cannot meet the budget below the cap; let the plain search decide for PRV.
+            return;
+        }
+
+        double aim = Math.Log(targetEpsilon - epsilonTolerance / 2);
+        double previousLogSigma = Math.Log(sigmaRdp);
+        double previousLogEpsilon = Math.Log(curve.Evaluate(sigmaRdp));
+        // First guess: epsilon roughly inversely proportional to sigma.
+        double slope = -1.0;
+        for (int iteration = 0; iteration < MaxSeeds; iteration++)
+        {
+            double logSigma = previousLogSigma + (aim - previousLogEpsilon) / slope;
+            double sigma = Math.Exp(logSigma);
+            if (!double.IsFinite(sigma) || sigma <= 0 || sigma > MaxNoiseMultiplier)
+            {
+                return;
+            }
+
+            double epsilon = curve.Evaluate(sigma);
+            if (!double.IsFinite(epsilon) || epsilon <= 0)
+            {
+                return;
+            }
+
+            double logEpsilon = Math.Log(epsilon);
+            if (Math.Abs(epsilon - (targetEpsilon - epsilonTolerance / 2)) <= epsilonTolerance / 2)
+            {
+                // Inside the band: a neighbour on each side, about a band's width away, brackets the answer.
+                double bandWidth = Math.Abs(epsilonTolerance / epsilon / slope) * sigma;
+                curve.Evaluate(sigma - bandWidth);
+                curve.Evaluate(sigma + bandWidth);
+                return;
+            }
+
+            double newSlope = (logEpsilon - previousLogEpsilon) / (logSigma - previousLogSigma);
+            if (double.IsFinite(newSlope) && newSlope < 0)
+            {
+                slope = newSlope;
+            }
+
+            previousLogSigma = logSigma;
+            previousLogEpsilon = logEpsilon;
+        }
     }
 }

@@ -34,6 +34,9 @@ internal sealed class PoissonSubsampledGaussianPrv
     /// <summary>Noise multiplier sigma.</summary>
     public double NoiseMultiplier => _sigma;
 
+    /// <summary>log(1 - q): the loss exceeds it almost surely, so the CDF is 0 up to it (-infinity for q = 1).</summary>
+    public double LowerLimit => _lowerLimit;
+
     /// <summary>P(loss &lt;= t).</summary>
     public double Cdf(double t)
     {

@@ -49,13 +49,17 @@ internal sealed class TruncatedPrv
     /// </summary>
     public double Mean()
     {
-        var points = new double[s_innerBreakpoints.Length + 2];
-        points[0] = TMin;
-        s_innerBreakpoints.CopyTo(points, 1);
-        points[^1] = TMax;
+        // Below the PRV's support the CDF is 0, and just above its lower limit log(1 - q) it rises steeply over a
+        // sliver of width about q dt; starting the integral at that limit keeps the rise from falling between the
+        // quadrature nodes of a long flat piece (for q = 0.1 the limit lies left of -0.1, and a piece from TMin
+        // to -0.1 would otherwise be taken for zero, putting the mean off by more than dt/2).
+        double start = Math.Max(TMin, _prv.LowerLimit);
+        var points = new List<double>(s_innerBreakpoints.Length + 2) { start };
+        points.AddRange(s_innerBreakpoints.Where(point => point > start && point < TMax));
+        points.Add(TMax);
 
         double mean = 0.0;
-        for (int k = 0; k + 1 < points.Length; k++)
+        for (int k = 0; k + 1 < points.Count; k++)
         {
             double left = points[k];
             double right = points[k + 1];

@@ -74,4 +74,20 @@ public sealed class NoiseCalibrationTests
             parameter,
             () => NoiseCalibration.GetNoiseMultiplier(epsilon, delta, q, steps, "rdp"));
     }
+
+    // The PRV search is seeded from RDP's answer so it runs PRV only near the solution, yet it must return what the
+    // unseeded Opacus bisection returns: its epsilon within the tolerance below the target.
+    [Theory]
+    [InlineData(3.0, 0.02, 500)]
+    [InlineData(1.0, 0.001, 2000)]
+    public void GetNoiseMultiplier_Prv_MeetsBudgetWithinTolerance(double targetEpsilon, double sampleRate, int steps)
+    {
+        double sigma = NoiseCalibration.GetNoiseMultiplier(targetEpsilon, 1e-5, sampleRate, steps, "prv");
+        var accountant = new PrvAccountant();
+        accountant.Step(sigma, sampleRate, steps);
+
+        double epsilon = accountant.GetEpsilon(1e-5);
+
+        Assert.InRange(epsilon, targetEpsilon - NoiseCalibration.DefaultEpsilonTolerance, targetEpsilon);
+    }
 }

@@ -145,4 +145,19 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
     {
         Assert.Equal("prv", new PrvAccountant().Mechanism);
     }
+
+    // Issue 15: small sigma, few steps and a tiny delta. The PRV's support starts at log(1 - q) = -0.105, left of
+    // the first inner breakpoint of the mean integral; the rise of the CDF there fell between quadrature nodes and
+    // the mean came out 8.7e-4 too high, over dt/2, so the accountant refused. Opacus 1.5.4 answers 14.49.
+    [Fact]
+    public void GetEpsilon_SmallSigmaFewStepsTinyDelta_MatchesOpacusWithin2Percent()
+    {
+        var accountant = new PrvAccountant();
+        accountant.Step(0.5, 0.1, 10);
+
+        double epsilon = accountant.GetEpsilon(1e-6);
+
+        output.WriteLine($"PRV epsilon {epsilon:R} vs Opacus 14.49");
+        Assert.InRange(epsilon, 14.49 * 0.98, 14.49 * 1.02);
+    }
 }

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using FineTune.Training.Privacy;
+
+namespace FineTune.Cli.Bench;
+
+/// <summary>
+/// Wall time and result of <c>privacy epsilon</c> and <c>privacy noise</c> on the cases of issue 15, for the RDP and
+/// PRV accountants, each run once in this process after a small warm-up (so JIT compilation is not counted).
+/// </summary>
+internal static class PrivacyBenchmark
+{
+    // (sigma, q, T, delta): the case PRV used to refuse, the Opacus test cases, and corners of the supported range.
+    private static readonly (double Sigma, double SampleRate, int Steps, double Delta)[] s_epsilonCases =
+    [
+        (0.5, 0.1, 10, 1e-6),
+        (1.5, 0.04, 2249, 1e-5),
+        (0.8, 0.00512, 5859, 1e-5),
+        (1.5, 0.05, 50000, 1e-6),
+        (0.3, 0.01, 1000, 1e-10),
+        (1.0, 1e-5, 1_000_000, 1e-5),
+        (10.0, 1.0, 1_000_000, 1e-10),
+    ];
+
+    // (target epsilon, q, T, delta): the two calibrations that ran past 300 s with PRV, and Opacus's test case.
+    private static readonly (double Epsilon, double SampleRate, int Steps, double Delta)[] s_noiseCases =
+    [
+        (8.0, 0.00512, 5859, 1e-5),
+        (50.0, 0.05, 1000, 1e-5),
+        (8.0, 0.04, 2250, 1e-5),
+    ];
+
+    private static readonly string[] s_accountants = [PrivacyAccountants.RdpMechanism, PrivacyAccountants.PrvMechanism];
+
+    public static IReadOnlyList<PrivacyBenchmarkRow> Run()
+    {
+        Epsilon(PrivacyAccountants.PrvMechanism, 1.0, 0.01, 10, 1e-5);
+        NoiseCalibration.GetNoiseMultiplier(1.0, 1e-5, 0.01, 10, PrivacyAccountants.RdpMechanism);
+
+        var rows = new List<PrivacyBenchmarkRow>();
+        foreach ((double sigma, double q, int steps, double delta) in s_epsilonCases)
+        {
+            foreach (string accountant in s_accountants)
+            {
+                rows.Add(Time("epsilon", accountant, sigma, q, steps, delta, () => Epsilon(accountant, sigma, q, steps, delta)));
+            }
+        }
+
+        foreach ((double epsilon, double q, int steps, double delta) in s_noiseCases)
+        {
+            foreach (string accountant in s_accountants)
+            {
+                rows.Add(Time("noise", accountant, epsilon, q, steps, delta, () =>
+                    NoiseCalibration.GetNoiseMultiplier(epsilon, delta, q, steps, accountant)));
+            }
+        }
+
+        return rows;
+    }
+
+    private static double Epsilon(string mechanism, double sigma, double q, int steps, double delta)
+    {
+        IPrivacyAccountant accountant = PrivacyAccountants.Create(mechanism);
+        accountant.Step(sigma, q, steps);
+        return accountant.GetEpsilon(delta);
+    }
+
+    // A case that fails is reported with its error rather than ending the benchmark.
+    private static PrivacyBenchmarkRow Time(
+        string command,
+        string accountant,
+        double input,
+        double q,
+        int steps,
+        double delta,
+        Func<double> run)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            double result = run();
+            return new PrivacyBenchmarkRow(command, accountant, input, q, steps, delta, result, Stopwatch.GetElapsedTime(start).TotalSeconds, null);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return new PrivacyBenchmarkRow(command, accountant, input, q, steps, delta, double.NaN, Stopwatch.GetElapsedTime(start).TotalSeconds, e.Message);
+        }
+    }
+}
+
+/// <summary>
+/// One timed call of <c>finetune bench privacy</c>: for <c>epsilon</c>, Input is sigma and Result epsilon; for
+/// <c>noise</c>, Input is the target epsilon and Result sigma.
+/// </summary>
+internal sealed record PrivacyBenchmarkRow(
+    string Command,
+    string Accountant,
+    double Input,
+    double SampleRate,
+    int Steps,
+    double Delta,
+    double Result,
+    double Seconds,
+    string? Error);
