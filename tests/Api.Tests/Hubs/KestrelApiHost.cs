@@ -18,6 +18,7 @@ namespace FineTune.Api.Tests.Hubs;
 /// </summary>
 public sealed class KestrelApiHost : IAsyncLifetime, IAsyncDisposable
 {
+    private int _disposed;
     private readonly HubTestDatabase _database = new();
     private readonly string _modelsDir = Path.Combine(Path.GetTempPath(), "ft-hubs-models-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly List<Instance> _instances = [];
@@ -59,6 +60,12 @@ public sealed class KestrelApiHost : IAsyncLifetime, IAsyncDisposable
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
+        // xUnit may dispose a class fixture through both IAsyncLifetime and IAsyncDisposable; the second is a no-op,
+        // so a disposed database or host is never disposed again (an ObjectDisposedException in class cleanup).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         foreach (Instance instance in _instances)
         {
             await instance.Factory.DisposeAsync();
