@@ -3,7 +3,12 @@
 # (CPU, with OpenBLAS; skipped when Torch_DIR names another), PostgreSQL, node with npm (reference tests) and numpy
 # (reference scripts).
 # Idempotent and quiet when everything is present. Used by ./finetune and ./test.sh.
+# `install-deps.sh --runtime` installs only what a running worker needs (libtorch's shared libraries and OpenBLAS, no
+# toolchain, headers, Postgres, node or SDK): the worker stage of the Dockerfile uses it.
 set -euo pipefail
+
+runtime_only=false
+[ "${1:-}" != "--runtime" ] || runtime_only=true
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -12,11 +17,20 @@ as_root() {
     fi
 }
 
-apt_packages=(cmake g++ make postgresql python3-numpy ca-certificates curl)
-# A Torch_DIR (from scripts/torch-dir.sh: a CUDA libtorch on a GPU machine) replaces Debian's CPU libtorch.
-[ -n "${Torch_DIR:-}" ] || apt_packages+=(libtorch-dev libopenblas0-pthread)
-command -v node >/dev/null || apt_packages+=(nodejs)
-command -v npm >/dev/null || apt_packages+=(npm)
+if [ "$runtime_only" = true ]; then
+    # The shared-library package that libtorch-dev depends on (libtorch1.13 on Debian 12, libtorch2.x on Ubuntu 24.04),
+    # asked of apt so that its versioned name follows the distribution.
+    as_root apt-get update -qq
+    libtorch_runtime=$(apt-cache depends libtorch-dev | sed -n 's/^ *Depends: \(libtorch[0-9][0-9.]*\)$/\1/p' | head -n 1)
+    [ -n "$libtorch_runtime" ] || { echo "install-deps: no libtorch shared-library package found beside libtorch-dev" >&2; exit 1; }
+    apt_packages=("$libtorch_runtime" libopenblas0-pthread ca-certificates)
+else
+    apt_packages=(cmake g++ make postgresql python3-numpy ca-certificates curl)
+    # A Torch_DIR (from scripts/torch-dir.sh: a CUDA libtorch on a GPU machine) replaces Debian's CPU libtorch.
+    [ -n "${Torch_DIR:-}" ] || apt_packages+=(libtorch-dev libopenblas0-pthread)
+    command -v node >/dev/null || apt_packages+=(nodejs)
+    command -v npm >/dev/null || apt_packages+=(npm)
+fi
 
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -40,7 +54,7 @@ case "$blas_target" in
         ;;
 esac
 
-if ! command -v dotnet >/dev/null && [ ! -x "$HOME/.dotnet/dotnet" ]; then
+if [ "$runtime_only" = false ] && ! command -v dotnet >/dev/null && [ ! -x "$HOME/.dotnet/dotnet" ]; then
     echo "install-deps: installing the .NET 10 SDK into ~/.dotnet"
     curl -fsSL https://dot.net/v1/dotnet-install.sh -o /tmp/dotnet-install.sh
     bash /tmp/dotnet-install.sh --channel 10.0 --install-dir "$HOME/.dotnet" >/dev/null

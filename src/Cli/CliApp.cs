@@ -12,21 +12,7 @@ public static class CliApp
     /// <summary>Runs the command line with the given output writers and returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("FineTune: LoRA and DP-SGD fine-tuning of open LLMs on libtorch")
-        {
-            DoctorCommand.Create(output),
-            BenchCommand.Create(output),
-            TokenizeCommand.Create(output),
-            GenerateCommand.Create(output),
-            InitModelCommand.Create(output),
-            TrainCommand.Create(output),
-            PrivacyCommand.Create(output),
-            MigrateCommand.Create(output),
-            KeysCommand.Create(output),
-            JobsCommand.Create(output),
-            WorkerCommand.Create(output),
-            ServeCommand.Create(output),
-        };
+        RootCommand root = CreateRoot(output);
         try
         {
             ParseResult parsed = root.Parse(args);
@@ -42,6 +28,26 @@ public static class CliApp
             error.WriteLine($"error: {FirstLine(e.Message)}");
             return 1;
         }
+    }
+
+    /// <summary>The command tree (also read by the test that checks the commands the READMEs show).</summary>
+    internal static RootCommand CreateRoot(TextWriter output)
+    {
+        return new RootCommand("FineTune: LoRA and DP-SGD fine-tuning of open LLMs on libtorch")
+        {
+            DoctorCommand.Create(output),
+            BenchCommand.Create(output),
+            TokenizeCommand.Create(output),
+            GenerateCommand.Create(output),
+            InitModelCommand.Create(output),
+            TrainCommand.Create(output),
+            PrivacyCommand.Create(output),
+            MigrateCommand.Create(output),
+            KeysCommand.Create(output),
+            JobsCommand.Create(output),
+            WorkerCommand.Create(output),
+            ServeCommand.Create(output),
+        };
     }
 
     private static string FirstLine(string message)
