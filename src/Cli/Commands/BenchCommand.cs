@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using FineTune.Cli.Bench;
+using FineTune.Benchmarks;
 using FineTune.Torch;
 
 namespace FineTune.Cli.Commands;

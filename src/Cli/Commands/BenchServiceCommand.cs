@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using FineTune.Cli.Bench;
+using FineTune.Benchmarks;
 
 namespace FineTune.Cli.Commands;
 

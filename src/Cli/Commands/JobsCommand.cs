@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using FineTune.Cli.Client;
+using FineTune.Client;
 
 namespace FineTune.Cli.Commands;
 
@@ -58,7 +58,7 @@ internal static class JobsCommand
             JsonObject job = await client.CreateJobAsync(spec, cancellationToken);
             string id = job["id"]!.ToString();
             output.WriteLine(id);
-            return parseResult.GetValue(watch) ? await WatchAsync(client, id, output, cancellationToken) : 0;
+            return parseResult.GetValue(watch) ? await JobWatcher.WatchAsync(client, id, output, cancellationToken) : 0;
         });
         return command;
     }
@@ -70,7 +70,7 @@ internal static class JobsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
-            return await WatchAsync(client, parseResult.GetValue(id)!, output, cancellationToken);
+            return await JobWatcher.WatchAsync(client, parseResult.GetValue(id)!, output, cancellationToken);
         });
         return command;
     }
@@ -114,34 +114,6 @@ internal static class JobsCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Follows the event log until the job ends; exit code 0 only when it succeeded.</summary>
-    private static async Task<int> WatchAsync(FineTuneClient client, string id, TextWriter output, CancellationToken cancellationToken)
-    {
-        long after = 0;
-        var progress = new JobProgressView(output);
-        while (true)
-        {
-            JsonObject page = await client.EventsAsync(id, after, cancellationToken);
-            var events = page["data"] as JsonArray ?? [];
-            foreach (JsonNode? item in events)
-            {
-                after = Math.Max(after, item!["seq"]!.GetValue<long>());
-                progress.Show(item!.AsObject());
-            }
-            if (events.Count == 0)
-            {
-                JsonObject job = await client.GetJobAsync(id, cancellationToken);
-                string status = job["status"]?.GetValue<string>() ?? "";
-                if (status is "succeeded" or "failed" or "cancelled")
-                {
-                    progress.Finish(job);
-                    return status == "succeeded" ? 0 : 1;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            }
-        }
     }
 
     private static JsonValue? NumberOrAuto(string? text) =>

@@ -1,25 +1,40 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace FineTune.Cli.Client;
+namespace FineTune.Client;
 
 /// <summary>
-/// A small client of the REST API (the jobs commands and the service benchmark). Non-success answers become an
-/// exception carrying the problem+json title and detail, so the CLI prints one readable line.
+/// A small client of the REST API (the CLI's jobs commands and the service benchmark). Non-success answers become an
+/// <see cref="HttpRequestException"/> carrying the problem+json title, detail and field errors, so a caller can print
+/// one readable line. <see cref="JobEventFeed"/> follows a job's events over the hub.
 /// </summary>
-internal sealed class FineTuneClient : IDisposable
+public sealed class FineTuneClient : IDisposable
 {
     private readonly HttpClient _http;
 
+    /// <summary>A client of the service at <paramref name="baseUrl"/> that sends <paramref name="apiKey"/> as its bearer token.</summary>
+    /// <param name="baseUrl">The service's base URL, e.g. <c>http://127.0.0.1:8080</c>.</param>
+    /// <param name="apiKey">An API key (<c>ft_...</c>).</param>
     public FineTuneClient(string baseUrl, string apiKey)
     {
+        BaseUrl = baseUrl;
+        ApiKey = apiKey;
         _http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(30) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
     }
 
+    /// <summary>The service's base URL.</summary>
+    public string BaseUrl { get; }
+
+    /// <summary>The API key sent with every request (also the hub's access token).</summary>
+    public string ApiKey { get; }
+
     /// <summary>The base URL and key from options or <c>FINETUNE_URL</c> / <c>FINETUNE_API_KEY</c>.</summary>
+    /// <param name="url">The base URL, or null for <c>FINETUNE_URL</c>, else <c>http://127.0.0.1:8080</c>.</param>
+    /// <param name="key">The API key, or null for <c>FINETUNE_API_KEY</c> (required).</param>
     public static FineTuneClient FromOptions(string? url, string? key)
     {
         string baseUrl = url ?? Environment.GetEnvironmentVariable("FINETUNE_URL") ?? "http://127.0.0.1:8080";
@@ -28,51 +43,79 @@ internal sealed class FineTuneClient : IDisposable
         return new FineTuneClient(baseUrl, apiKey);
     }
 
+    /// <summary>Uploads a dataset file (<c>POST /v1/datasets</c>); returns the dataset object.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="format">The data format, or null to let the service detect it.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
     public async Task<JsonObject> UploadDatasetAsync(string path, string? format, CancellationToken cancellationToken)
     {
-        await using FileStream file = File.OpenRead(path);
+        FileStream file = File.OpenRead(path);
+        await using ConfiguredAsyncDisposable closeFile = file.ConfigureAwait(false);
         using var content = new StreamContent(file);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         string query = $"name={Uri.EscapeDataString(Path.GetFileName(path))}" + (format is null ? "" : $"&format={Uri.EscapeDataString(format)}");
-        return await SendAsync(HttpMethod.Post, $"v1/datasets?{query}", content, cancellationToken);
+        return await SendAsync(HttpMethod.Post, $"v1/datasets?{query}", content, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Creates a job (<c>POST /v1/jobs</c>); returns the job object.</summary>
+    /// <param name="spec">The job spec.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> CreateJobAsync(JsonObject spec, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "v1/jobs", new StringContent(spec.ToJsonString(), Encoding.UTF8, "application/json"), cancellationToken);
 
+    /// <summary>A job (<c>GET /v1/jobs/{id}</c>).</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> GetJobAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, $"v1/jobs/{id}", null, cancellationToken);
 
+    /// <summary>Cancels a job (<c>POST /v1/jobs/{id}/cancel</c>); returns the job object.</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> CancelJobAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, $"v1/jobs/{id}/cancel", null, cancellationToken);
 
+    /// <summary>The newest 100 jobs (<c>GET /v1/jobs</c>).</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> ListJobsAsync(CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, "v1/jobs?limit=100", null, cancellationToken);
 
+    /// <summary>Up to 1,000 of a job's events after seq <paramref name="after"/> (<c>GET /v1/jobs/{id}/events</c>).</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="after">The last seq already seen; 0 for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> EventsAsync(string id, long after, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"v1/jobs/{id}/events?after={after}&limit=1000", null, cancellationToken);
 
+    /// <summary>A job's artifacts (<c>GET /v1/jobs/{id}/artifacts</c>).</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> ArtifactsAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, $"v1/jobs/{id}/artifacts", null, cancellationToken);
 
     /// <summary>Streams an artifact into a file; returns the ETag the server sent (the sha256).</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="name">The artifact's name.</param>
+    /// <param name="destination">The file to write (through a <c>.partial</c> file, renamed when complete).</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
     public async Task<string?> DownloadArtifactAsync(string id, string name, string destination, CancellationToken cancellationToken)
     {
-        using HttpResponseMessage response = await _http.GetAsync($"v1/jobs/{id}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        await EnsureSuccessAsync(response, cancellationToken);
-        await using (FileStream file = File.Create(destination + ".partial"))
+        using HttpResponseMessage response = await _http.GetAsync($"v1/jobs/{id}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        FileStream file = File.Create(destination + ".partial");
+        await using (file.ConfigureAwait(false))
         {
-            await response.Content.CopyToAsync(file, cancellationToken);
+            await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
         }
         File.Move(destination + ".partial", destination, overwrite: true);
         return response.Headers.ETag?.Tag.Trim('"');
     }
 
-    /// <summary>Sends a request and parses the JSON answer; raw access for the benchmark.</summary>
+    /// <summary>The underlying HTTP client (base address and key set): raw access for the benchmark.</summary>
     public HttpClient Http => _http;
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken);
-        await EnsureSuccessAsync(response, cancellationToken);
-        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) as JsonObject ?? new JsonObject();
     }
 
@@ -82,7 +125,7 @@ internal sealed class FineTuneClient : IDisposable
         {
             return;
         }
-        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         string message = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         try
         {
@@ -103,5 +146,6 @@ internal sealed class FineTuneClient : IDisposable
         throw new HttpRequestException(message, null, response.StatusCode);
     }
 
+    /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 }

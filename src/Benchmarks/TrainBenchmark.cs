@@ -4,7 +4,7 @@ using FineTune.Training.Lora;
 using FineTune.Training.Model;
 using FineTune.Training.Train;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Times LoRA training steps (r=16, alpha=32, all linear layers, no dropout) on random token rows (B × L, no packing)

@@ -1,22 +1,26 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FineTune.Cli.Client;
+using FineTune.Client;
 using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Events;
 using FineTune.Persistence.Tenancy;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Fan-out of one event to N SignalR subscribers. N clients connect to <c>/hubs/jobs</c> and subscribe to one job with
 /// afterSeq = its last seq; once every subscription is acknowledged and the server's catch-up reads have had a second
 /// to finish, the benchmark plays the worker and appends one <c>log</c> event through <see cref="JobEventLog"/>
 /// (autocommit: the statement's commit sends the NOTIFY that wakes the hub). The clock starts just before that
-/// statement is sent and stops, per client, when the frame carrying the event has been read; the figure is the last
-/// client's time. An earlier warm-up append to the same job keeps connection opening and first-use costs out of it.
+/// statement is sent and stops, per client, when the official .NET SignalR client (WebSockets, no negotiate round trip)
+/// hands the event to its handler; the figure is the last client's time. An earlier warm-up append to the same job keeps connection opening and first-use costs out of it.
 /// </summary>
 internal static class FanOutProbe
 {
@@ -39,13 +43,16 @@ internal static class FanOutProbe
         long[] receivedAt = new long[subscribers];
         int received = 0;
         var everyone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var clients = new SignalRJsonClient[subscribers];
+        var hub = new Uri(baseUrl, "hubs/jobs");
+        var clients = new HubConnection[subscribers];
         for (int i = 0; i < subscribers; i++)
         {
             int index = i;
-            clients[i] = new SignalRJsonClient((target, arguments, at) =>
+            clients[i] = Connection(hub, apiKey);
+            clients[i].On<string, JsonElement>("event", (_, jobEvent) =>
             {
-                if (target == "event" && IsProbe(arguments, probe) && Interlocked.CompareExchange(ref receivedAt[index], at, 0) == 0
+                long at = Stopwatch.GetTimestamp();
+                if (IsProbe(jobEvent, probe) && Interlocked.CompareExchange(ref receivedAt[index], at, 0) == 0
                     && Interlocked.Increment(ref received) == subscribers)
                 {
                     everyone.TrySetResult();
@@ -54,7 +61,6 @@ internal static class FanOutProbe
         }
         try
         {
-            var hub = new Uri(baseUrl, "hubs/jobs");
             int connected = 0;
             string? firstError = null;
             long connectStart = Stopwatch.GetTimestamp();
@@ -62,11 +68,11 @@ internal static class FanOutProbe
             {
                 try
                 {
-                    await subscriber.ConnectAsync(hub, apiKey, token);
-                    await subscriber.InvokeAsync("Subscribe", [jobId, afterSeq], token);
+                    await subscriber.StartAsync(token);
+                    await subscriber.InvokeAsync("Subscribe", job, afterSeq, token);
                     Interlocked.Increment(ref connected);
                 }
-                catch (Exception exception) when (exception is System.Net.WebSockets.WebSocketException or InvalidOperationException)
+                catch (Exception exception) when (exception is WebSocketException or HttpRequestException or HubException or InvalidOperationException)
                 {
                     // A refused client is a finding, not a reason to stop: it shows as connected < subscribers.
                     Interlocked.CompareExchange(ref firstError, exception.Message, null);
@@ -129,26 +135,38 @@ internal static class FanOutProbe
 
     private static string Payload(string message) => new JsonObject { ["level"] = "info", ["message"] = message }.ToJsonString();
 
-    // arguments = [jobId, event]; the event is a JobEventDto, its payload what was appended.
-    private static bool IsProbe(JsonElement arguments, string probe)
+    /// <summary>A hub connection over WebSockets straight away: the browser-style negotiate round trip would only add
+    /// a request per client to the connect phase.</summary>
+    private static HubConnection Connection(Uri hub, string apiKey) =>
+        new HubConnectionBuilder()
+            .WithUrl(hub, options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult<string?>(apiKey);
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+            })
+            .Build();
+
+    // The event is a JobEventDto; its payload is what was appended.
+    private static bool IsProbe(JsonElement jobEvent, string probe)
     {
-        return arguments.GetArrayLength() == 2
-            && arguments[1].TryGetProperty("payload", out JsonElement payload)
+        return jobEvent.ValueKind == JsonValueKind.Object
+            && jobEvent.TryGetProperty("payload", out JsonElement payload)
             && payload.ValueKind == JsonValueKind.Object
             && payload.TryGetProperty("message", out JsonElement message)
             && message.ValueEquals(probe);
     }
 
-    private static async Task CloseAllAsync(SignalRJsonClient[] clients)
+    private static async Task CloseAllAsync(HubConnection[] clients)
     {
         using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallelism }, async (subscriber, _) =>
         {
             try
             {
-                await subscriber.CloseAsync(closing.Token);
+                await subscriber.StopAsync(closing.Token);
             }
-            catch (Exception exception) when (exception is System.Net.WebSockets.WebSocketException or OperationCanceledException or InvalidOperationException)
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or InvalidOperationException)
             {
                 // Never connected, or the server went first; disposing below aborts whatever is left.
             }

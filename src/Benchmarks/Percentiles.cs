@@ -1,4 +1,4 @@
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>Nearest-rank percentiles of latency samples (no interpolation: every figure is a measured sample).</summary>
 internal static class Percentiles

@@ -1,4 +1,4 @@
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>Figures printed by <c>finetune bench service</c>; every one was measured by this run.</summary>
 internal sealed record ServiceBenchmarkResult(

@@ -1,4 +1,4 @@
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>What <c>finetune bench service</c> runs against and how hard.</summary>
 /// <param name="Url">The service's base URL.</param>

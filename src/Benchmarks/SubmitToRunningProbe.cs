@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using FineTune.Cli.Client;
+using FineTune.Client;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Submit-to-running with an idle worker: a small real job is timed from just before its POST to the end of the first

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using FineTune.Training.Tokenization;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Encoding throughput of a tokenizer on English text on one thread: the best of several passes over the text, after

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Figures printed by <c>finetune bench train</c>. The JSON names batch_size, seq_len, steps, tokens_per_second,

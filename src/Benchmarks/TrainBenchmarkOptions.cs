@@ -1,6 +1,6 @@
 using FineTune.Torch;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>What <c>bench train</c> measures: one model folder, one device and dtype, fixed B × L random rows.</summary>
 /// <param name="ModelFolder">Hugging Face model folder (e.g. from init-model).</param>

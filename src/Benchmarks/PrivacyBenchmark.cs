@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FineTune.Training.Privacy;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Wall time and result of <c>privacy epsilon</c> and <c>privacy noise</c> on the cases of issue 15, for the RDP and

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using FineTune.Cli.Client;
+using FineTune.Client;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// <c>finetune bench service</c>: three latencies of a running instance, each measured here, never estimated.

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FineTune.Torch;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Measures what the binding adds on top of libtorch: the per-call cost of a small op (a 1-element add including

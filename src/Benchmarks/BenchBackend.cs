@@ -1,6 +1,6 @@
 using FineTune.Torch;
 
-namespace FineTune.Cli.Bench;
+namespace FineTune.Benchmarks;
 
 /// <summary>
 /// The backends <c>bench train</c> runs on and the device and default dtype each stands for. libtorch-cpu defaults
