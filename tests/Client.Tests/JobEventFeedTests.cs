@@ -35,6 +35,24 @@ public sealed class JobEventFeedTests(KestrelApiHost host) : IClassFixture<Kestr
     }
 
     [Fact]
+    public async Task ConnectionDropped_ReconnectsAndResubscribesFromTheLastSeq_MissingAndRepeatingNothing()
+    {
+        (Guid tenantId, string key) = await host.CreateTenantAsync();
+        SimulatedWorker worker = await SimulatedWorker.StartAsync(host.WorkerQueue, tenantId);
+        using var relay = new TcpRelay(host.BaseAddress);
+        await using JobEventFeed feed = await JobEventFeed.SubscribeAsync(relay.Address.ToString(), key, worker.JobId, afterSeq: 0, CancellationToken.None);
+        await worker.AppendStepsAsync(3);
+        List<long> seqs = await ReadSeqsAsync(feed, 3);
+
+        relay.DropAll();
+        await worker.AppendStepsAsync(4);
+        seqs.AddRange(await ReadSeqsAsync(feed, 4));
+
+        Assert.Equal(Enumerable.Range(1, 7).Select(seq => (long)seq), seqs);
+        Assert.Null(await feed.NextAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Subscribe_AnotherTenantsJob_IsRefusedNamingTheJob()
     {
         (Guid ownerId, _) = await host.CreateTenantAsync();
@@ -45,6 +63,17 @@ public sealed class JobEventFeedTests(KestrelApiHost host) : IClassFixture<Kestr
             () => JobEventFeed.SubscribeAsync(host.BaseAddress.ToString(), otherKey, worker.JobId, afterSeq: 0, CancellationToken.None));
 
         Assert.Contains($"job {worker.JobId} not found", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<long>> ReadSeqsAsync(JobEventFeed feed, int count)
+    {
+        var seqs = new List<long>();
+        while (seqs.Count < count)
+        {
+            JsonObject jobEvent = await feed.NextAsync(s_wait, CancellationToken.None) ?? throw new TimeoutException($"{seqs.Count} of {count} events in {s_wait}");
+            seqs.Add(jobEvent["seq"]!.GetValue<long>());
+        }
+        return seqs;
     }
 
     [Fact]
