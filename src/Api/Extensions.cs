@@ -5,6 +5,7 @@ using FineTune.Api.Endpoints;
 using FineTune.Api.Hubs;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
+using FineTune.Api.OpenAi;
 using FineTune.Api.OpenApi;
 using FineTune.Api.Problems;
 using FineTune.Persistence;
@@ -32,6 +33,8 @@ public static class Extensions
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
+        // Asked before the default writer: the OpenAI-compatible routes answer errors in OpenAI's shape.
+        services.AddSingleton<IProblemDetailsWriter, OpenAiProblemWriter>();
         services.AddApiProblemDetails();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.SchemeName, configureOptions: null);
@@ -62,6 +65,9 @@ public static class Extensions
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        // Native routes take OpenAI's prefixed ids (ftjob-..., file-...) too: rewritten before routing matches them.
+        app.UsePrefixedIdRewriting();
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseApiDocumentation();
@@ -84,6 +90,9 @@ public static class Extensions
         v1.MapJobEventsEndpoints();
         v1.MapJobArtifactsEndpoints();
         v1.MapWorkersEndpoints();
+        v1.MapOpenAiFilesEndpoints();
+        v1.MapOpenAiJobsEndpoints();
+        v1.MapOpenAiEventsEndpoints();
         app.MapJobsHub();
         return app;
     }

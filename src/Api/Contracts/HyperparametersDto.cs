@@ -3,10 +3,11 @@ using System.Text.Json.Nodes;
 namespace FineTune.Api.Contracts;
 
 /// <summary>Resolved training settings of a job.</summary>
-/// <param name="NEpochs">Passes over the training set (used when <c>steps</c> is null).</param>
+/// <param name="NEpochs">Passes over the training set (used when <c>steps</c> is null): a number, or <c>"auto"</c> (from the
+/// dataset size) until the job runs.</param>
 /// <param name="Steps">Optimizer steps to run, or null to derive them from the epochs.</param>
-/// <param name="BatchSize">Sequences per forward pass: a number, or <c>"auto"</c> (from free device memory).</param>
-/// <param name="LearningRate">Peak learning rate: a number, or <c>"auto"</c> (from the model size).</param>
+/// <param name="BatchSize">Sequences per forward pass: a number, or <c>"auto"</c> (from the device) until the job runs.</param>
+/// <param name="LearningRate">Peak learning rate: a number, or <c>"auto"</c> (from the model size) until the job runs.</param>
 /// <param name="GradAccum">Micro-batches per optimizer step.</param>
 /// <param name="MaxSeqLen">Longest sequence in tokens.</param>
 /// <param name="LrSchedule">constant, linear or cosine.</param>
@@ -17,7 +18,7 @@ namespace FineTune.Api.Contracts;
 /// <param name="SaveEvery">Checkpoint every N steps (0: at the end).</param>
 /// <param name="Packing">Whether several examples share one sequence.</param>
 public sealed record HyperparametersDto(
-    double NEpochs,
+    JsonNode NEpochs,
     long? Steps,
     JsonNode BatchSize,
     JsonNode LearningRate,

@@ -55,6 +55,16 @@ public sealed record JobDto
     /// <summary>The seed of LoRA initialisation, data order and dropout.</summary>
     public long? Seed { get; init; }
 
+    /// <summary>The suffix as submitted (part of <see cref="FineTunedModel"/>).</summary>
+    public string? Suffix { get; init; }
+
+    /// <summary>The adapter's name once the job succeeded (<c>ft:BASE:SUFFIX:JOBHEX</c>, as OpenAI names fine-tuned
+    /// models); null before.</summary>
+    public string? FineTunedModel { get; init; }
+
+    /// <summary>While running: when it should finish, in Unix seconds, from its pace so far.</summary>
+    public long? EstimatedFinish { get; init; }
+
     /// <summary>Free-form metadata as submitted.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 

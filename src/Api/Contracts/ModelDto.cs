@@ -13,4 +13,14 @@ public sealed record ModelDto(string Name, string Family, long Parameters, int C
     /// <summary>Always <c>model</c>.</summary>
     [JsonPropertyOrder(-1)]
     public string Object => "model";
+
+    /// <summary>The model's id as OpenAI's API names it: the same as <see cref="Name"/>.</summary>
+    [JsonPropertyOrder(-2)]
+    public string Id => Name;
+
+    /// <summary>When the model folder was written (its config.json), in Unix seconds.</summary>
+    public long Created { get; init; }
+
+    /// <summary>Who provides it: <c>finetune</c> for the base models of the models folder.</summary>
+    public string OwnedBy { get; init; } = "finetune";
 }

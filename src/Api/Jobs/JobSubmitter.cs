@@ -40,6 +40,7 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
     /// <summary>Validates <paramref name="spec"/> and enqueues it for <paramref name="tenantId"/>.</summary>
     public async Task<JobSubmission> SubmitAsync(Guid tenantId, JsonElement spec, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        spec = WithDatasetIds(spec);
         // Hashing the re-serialized element ignores whitespace, so a client that re-indents its retry still matches.
         byte[] requestSha256 = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(spec));
         if (idempotencyKey is not null && await FindKeyAsync(tenantId, idempotencyKey, cancellationToken) is { } existing)
@@ -172,6 +173,26 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         return Guid.TryParse(id, out Guid datasetId) && await datasets.GetAsync(tenantId, datasetId, cancellationToken) is not null
             ? datasetId
             : null;
+    }
+
+    // training_file and validation_file may be OpenAI's file ids (file-<hex>): stored as the dataset UUID the worker reads.
+    private static JsonElement WithDatasetIds(JsonElement spec)
+    {
+        if (spec.ValueKind != JsonValueKind.Object)
+        {
+            return spec;
+        }
+        System.Text.Json.Nodes.JsonObject? copy = null;
+        foreach (string field in (string[])["training_file", "validation_file"])
+        {
+            if (TryGetString(spec, field, out string? value) && value.StartsWith(OpenAi.OpenAiIds.File, StringComparison.Ordinal)
+                && OpenAi.OpenAiIds.TryParse(value, OpenAi.OpenAiIds.File, out Guid id))
+            {
+                copy ??= System.Text.Json.Nodes.JsonNode.Parse(spec.GetRawText())!.AsObject();
+                copy[field] = id.ToString();
+            }
+        }
+        return copy is null ? spec : JsonSerializer.SerializeToElement(copy);
     }
 
     private static bool SetsMaxSeqLength(JsonElement spec)

@@ -13,7 +13,9 @@ namespace FineTune.Api.Jobs;
 /// <see cref="JobSpecParser"/> (so defaults show resolved, as the worker will use them); progress and results come
 /// from the JSON the worker writes (<c>job.progress</c>, <c>job.result</c>), read by key name in snake_case,
 /// camelCase or PascalCase alike: <c>step</c>, <c>total_steps</c>, <c>tokens_seen</c> (or <c>trained_tokens</c>),
-/// <c>epsilon</c>; and in the result <c>steps</c>, <c>tokens_seen</c>, <c>privacy.{epsilon, delta, noise_multiplier}</c>.
+/// <c>epsilon</c>, <c>hyperparameters.{learning_rate, batch_size, n_epochs}</c> (the values an <c>auto</c> resolved
+/// to, which replace <c>auto</c> once the job runs); and in the result <c>steps</c>, <c>tokens_seen</c>,
+/// <c>privacy.{epsilon, delta, noise_multiplier}</c>.
 /// </summary>
 public static class JobView
 {
@@ -45,7 +47,10 @@ public static class JobView
             RequiredMemoryBytes = job.RequiredMemoryBytes,
             Warnings = workers.Warnings(job),
             BackendOptions = spec?.BackendOptions,
-            Hyperparameters = spec is null ? null : Hyperparameters(spec.Config),
+            Hyperparameters = spec is null ? null : Hyperparameters(spec.Config, progress is { } p ? Property(p, "hyperparameters") : null),
+            Suffix = spec?.Suffix,
+            FineTunedModel = job.State == JobState.Succeeded && spec is not null ? FineTunedModelName(spec.Model, spec.Suffix, job.Id) : null,
+            EstimatedFinish = job.State is JobState.Running or JobState.Cancelling ? EstimatedFinish(job, step, totalSteps) : null,
             Lora = spec is null ? null : new LoraDto(spec.Config.Lora.Rank, spec.Config.Lora.Alpha, spec.Config.Lora.Dropout, spec.Config.Lora.TargetModules, spec.Config.Lora.UseRsLora),
             Privacy = spec?.Config.Privacy is { } privacy ? Privacy(privacy, progress, result) : null,
             Seed = spec?.Config.Seed,
@@ -68,13 +73,33 @@ public static class JobView
         return new ArtifactDto(artifact.Name, artifact.Kind, artifact.ContentType, artifact.SizeBytes, Convert.ToHexStringLower(artifact.Sha256), artifact.CreatedAt.ToUnixTimeSeconds());
     }
 
-    private static HyperparametersDto Hyperparameters(TrainingConfig config)
+    /// <summary>
+    /// The name of a succeeded job's adapter, shaped like OpenAI's fine-tuned model names:
+    /// <c>ft:BASE:SUFFIX:JOBHEX</c> (the suffix part is empty when none was given).
+    /// </summary>
+    public static string FineTunedModelName(string baseModel, string? suffix, Guid jobId) => $"ft:{baseModel}:{suffix}:{jobId:N}";
+
+    // From the pace of the attempt so far (its start includes loading the model, so this errs late).
+    private static long? EstimatedFinish(Job job, long? step, long? totalSteps)
     {
+        if (job.AttemptedAt is not { } started || step is not > 0 || totalSteps is not long total || total < step)
+        {
+            return null;
+        }
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        double secondsPerStep = Math.Max(0, (now - started).TotalSeconds) / step.Value;
+        return now.AddSeconds(secondsPerStep * (total - step.Value)).ToUnixTimeSeconds();
+    }
+
+    // "auto" shows until the worker reports what it resolved to (in its progress), then the value used.
+    private static HyperparametersDto Hyperparameters(TrainingConfig config, JsonElement? resolved)
+    {
+        double? epochs = Double(resolved, "n_epochs");
         return new HyperparametersDto(
-            config.Epochs,
+            epochs is double e ? JsonValue.Create(e) : config.AutoEpochs ? JsonValue.Create("auto") : JsonValue.Create(config.Epochs),
             config.MaxSteps,
-            config.AutoMicroBatch ? JsonValue.Create("auto") : JsonValue.Create(config.MicroBatchSize),
-            config.AutoLearningRate ? JsonValue.Create("auto") : JsonValue.Create(config.LearningRate),
+            Long(resolved, "batch_size") is long batch ? JsonValue.Create(batch) : config.AutoMicroBatch ? JsonValue.Create("auto") : JsonValue.Create(config.MicroBatchSize),
+            Double(resolved, "learning_rate") is double rate ? JsonValue.Create(rate) : config.AutoLearningRate ? JsonValue.Create("auto") : JsonValue.Create(config.LearningRate),
             config.GradientAccumulation,
             config.MaxSeqLength,
             config.LrSchedule,

@@ -72,7 +72,10 @@ public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCata
         try
         {
             config = ModelConfig.FromFile(configPath);
-            model = new ModelDto(Path.GetFileName(folder), config.ModelType, CountParameters(folder, config), config.MaxPositionEmbeddings, config.VocabSize);
+            model = new ModelDto(Path.GetFileName(folder), config.ModelType, CountParameters(folder, config), config.MaxPositionEmbeddings, config.VocabSize)
+            {
+                Created = new DateTimeOffset(writtenAt, TimeSpan.Zero).ToUnixTimeSeconds(),
+            };
         }
         catch (Exception exception) when (exception is ModelFormatException or IOException or JsonException or KeyNotFoundException or InvalidOperationException)
         {

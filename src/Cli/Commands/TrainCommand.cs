@@ -24,8 +24,8 @@ internal static class TrainCommand
         var backend = new Option<string>("--backend") { DefaultValueFactory = _ => "libtorch-cpu" };
         var backendOptions = new Option<string?>("--backend-options") { Description = "Backend options as a JSON object, e.g. {\"threads\":2}" };
         var steps = new Option<long?>("--steps") { Description = "Optimizer steps (default: from --epochs)" };
-        var epochs = new Option<double?>("--epochs") { Description = "Passes over the data (default 1)" };
-        var lr = new Option<string?>("--lr") { Description = "Peak learning rate, or auto (by model size; default 2e-4)" };
+        var epochs = new Option<string?>("--epochs") { Description = "Passes over the data, or auto (by dataset size: 3, more for small sets; default 1)" };
+        var lr = new Option<string?>("--lr") { Description = "Peak learning rate, or auto (the default: 2e-4 x sqrt(7e9 / parameters), within [5e-5, 2e-2])" };
         var schedule = new Option<string?>("--lr-schedule") { Description = "constant|linear|cosine (default cosine)" };
         var batchSize = new Option<string?>("--batch-size") { Description = "Sequences per micro-batch, or auto (from free memory; default 4)" };
         var gradAccum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)" };
@@ -66,9 +66,11 @@ internal static class TrainCommand
             var config = defaults with
             {
                 MaxSteps = parseResult.GetValue(steps),
-                Epochs = parseResult.GetValue(epochs) ?? defaults.Epochs,
+                Epochs = AutoOr(parseResult.GetValue(epochs), "--epochs", defaults.Epochs),
+                AutoEpochs = parseResult.GetValue(epochs) == "auto",
                 LearningRate = AutoOr(parseResult.GetValue(lr), "--lr", defaults.LearningRate),
-                AutoLearningRate = parseResult.GetValue(lr) == "auto",
+                // No --lr means auto: a fixed 2e-4 barely moves a small model.
+                AutoLearningRate = parseResult.GetValue(lr) is null or "auto",
                 LrSchedule = parseResult.GetValue(schedule) ?? defaults.LrSchedule,
                 MicroBatchSize = (int)AutoOr(parseResult.GetValue(batchSize), "--batch-size", defaults.MicroBatchSize),
                 AutoMicroBatch = parseResult.GetValue(batchSize) == "auto",

@@ -38,7 +38,16 @@ public sealed partial class JobQueue
     }
 
     /// <summary>Finishes the job successfully with <paramref name="result"/> (JSON, may be null).</summary>
-    public async Task CompleteAsync(JobLease lease, string? result, CancellationToken cancellationToken)
+    public Task CompleteAsync(JobLease lease, string? result, CancellationToken cancellationToken)
+    {
+        return CompleteAsync(lease, result, progress: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finishes the job successfully with <paramref name="result"/> (JSON, may be null) and its last
+    /// <paramref name="progress"/> (null keeps the one the last heartbeat sent; a job shorter than a heartbeat sent none).
+    /// </summary>
+    public async Task CompleteAsync(JobLease lease, string? result, string? progress, CancellationToken cancellationToken)
     {
         await FinishAsync(
             lease,
@@ -46,7 +55,7 @@ public sealed partial class JobQueue
             command =>
             {
                 QueueSql.AddJson(command, "result", result);
-                QueueSql.AddJson(command, "progress", null);
+                QueueSql.AddJson(command, "progress", progress);
             },
             state => state == JobState.Succeeded,
             cancellationToken);

@@ -41,4 +41,10 @@ public sealed record JobSpec
 
     /// <summary>Free-form string metadata echoed back on the job.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The longest suffix accepted.</summary>
+    public const int MaxSuffixLength = 64;
+
+    /// <summary>A name part for the adapter (<c>ft:BASE:SUFFIX:JOB</c>), as OpenAI's <c>suffix</c>; null for none.</summary>
+    public string? Suffix { get; init; }
 }

@@ -16,7 +16,7 @@ namespace FineTune.Training.Jobs;
 /// </summary>
 public static class JobSpecParser
 {
-    private static readonly string[] s_top = ["model", "training_file", "validation_file", "backend", "backend_options", "hyperparameters", "lora", "privacy", "seed", "metadata", "format", "group_by", "all_tokens", "chat_template"];
+    private static readonly string[] s_top = ["model", "training_file", "validation_file", "backend", "backend_options", "hyperparameters", "lora", "privacy", "seed", "metadata", "format", "group_by", "all_tokens", "chat_template", "suffix"];
     private static readonly string[] s_hyper = ["n_epochs", "steps", "batch_size", "learning_rate", "grad_accum", "max_seq_len", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "packing"];
     private static readonly string[] s_lora = ["r", "alpha", "dropout", "target_modules", "use_rslora"];
     private static readonly string[] s_privacy = ["target_epsilon", "delta", "max_grad_norm", "noise_multiplier", "accountant", "expected_batch_size", "entity_column", "seed"];
@@ -47,7 +47,8 @@ public static class JobSpecParser
         string? trainingFile = read.String(json, "training_file", required: true);
         string backendName = read.String(json, "backend") ?? LibtorchBackend.Cpu.Name;
         JsonObject? backendOptions = read.Object(json, "backend_options");
-        var defaults = new TrainingConfig();
+        // With no learning_rate given the rate is chosen by model size (auto), as OpenAI's API defaults to auto.
+        var defaults = new TrainingConfig { AutoLearningRate = true };
         var lora = new LoraConfig();
         TrainingConfig config = defaults;
         if (json.TryGetProperty("hyperparameters", out JsonElement h) && read.IsObject(h, "hyperparameters"))
@@ -55,10 +56,11 @@ public static class JobSpecParser
             read.RejectUnknown(h, "hyperparameters.", s_hyper);
             config = config with
             {
-                Epochs = read.NumberOrAuto(h, "hyperparameters.", "n_epochs", out _) ?? defaults.Epochs,
+                Epochs = read.NumberOrAuto(h, "hyperparameters.", "n_epochs", out bool autoEpochs) ?? defaults.Epochs,
+                AutoEpochs = autoEpochs,
                 MaxSteps = read.Long(h, "hyperparameters.", "steps"),
                 LearningRate = read.NumberOrAuto(h, "hyperparameters.", "learning_rate", out bool autoLr) ?? defaults.LearningRate,
-                AutoLearningRate = autoLr,
+                AutoLearningRate = autoLr || !h.TryGetProperty("learning_rate", out _),
                 MicroBatchSize = (int?)read.NumberOrAuto(h, "hyperparameters.", "batch_size", out bool autoBatch) ?? defaults.MicroBatchSize,
                 AutoMicroBatch = autoBatch,
                 GradientAccumulation = read.Int(h, "hyperparameters.", "grad_accum") ?? defaults.GradientAccumulation,
@@ -127,6 +129,7 @@ public static class JobSpecParser
         string? format = ReadFormat(json, errors, read);
         string? chatTemplate = read.Choice(json, "chat_template", ChatTemplates.Names);
         string? validationFile = read.String(json, "validation_file");
+        string? suffix = ReadSuffix(json, errors, read);
         bool allTokens = read.Bool(json, "", "all_tokens") ?? false;
         ValidateConfig(config, errors);
         ValidateBackend(backendName, backendOptions, errors);
@@ -147,7 +150,20 @@ public static class JobSpecParser
             AllTokens = allTokens,
             ChatTemplate = chatTemplate,
             Metadata = metadata,
+            Suffix = suffix,
         }, errors);
+    }
+
+    // Part of the adapter's name (ft:BASE:SUFFIX:JOB), so it keeps to characters safe in names and paths, as OpenAI's.
+    private static string? ReadSuffix(JsonElement json, List<JobSpecError> errors, FieldReader read)
+    {
+        string? suffix = read.String(json, "suffix");
+        if (suffix is not null && (suffix.Length > JobSpec.MaxSuffixLength || !suffix.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            errors.Add(new JobSpecError("suffix", $"must be 1 to {JobSpec.MaxSuffixLength} characters of letters, digits, '-', '_' and '.'"));
+            return null;
+        }
+        return suffix;
     }
 
     // "auto" and the aliases DatasetFormats accepts (openai, chat, ...) are as good as the canonical names.

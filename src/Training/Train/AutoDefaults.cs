@@ -4,50 +4,98 @@ using FineTune.Training.Model;
 namespace FineTune.Training.Train;
 
 /// <summary>
-/// Values for hyperparameters given as <c>auto</c>: the learning rate by model size (the LoRA rates common recipes
-/// use: 2e-4 up to ~3B parameters, 1e-4 up to ~15B, 5e-5 above) and the micro-batch from the memory the device has
-/// free, using the activation estimate of Korthikanti et al. 2022 (per layer and sequence ≈ T·C·(34 + 5·nh·T/C)
-/// bytes at 16 bits, doubled for fp32) with a 30% margin.
+/// Values for hyperparameters given as <c>auto</c> (the default of the learning rate, and of all three on the
+/// OpenAI-compatible API). docs/api.md states the rules:
+/// <list type="bullet">
+/// <item>learning rate by model size: 2e-4 × √(7·10⁹ / parameters), within [5e-5, 2e-2] — the common LoRA rate of
+/// 2e-4 at 7B, less for larger models, more for small ones, whose LoRA updates are tiny at 2e-4;</item>
+/// <item>epochs by dataset size, as OpenAI decides them: 3, raised to reach 100 examples seen (at most 25 epochs) for
+/// small sets, lowered to stay near 25,000 examples (at least 1) for large ones;</item>
+/// <item>micro-batch on a GPU from the free memory, using the activation estimate of Korthikanti et al. 2022 (per layer
+/// and sequence ≈ T·C·(34 + 5·nh·T/C) bytes at 16 bits) with a 30% margin; on a CPU from the time a step takes, so a
+/// micro-batch stays near <see cref="CpuTargetStepSeconds"/> (at ≈ 6·T·P + 12·L·T²·C FLOPs per sequence of T tokens
+/// and <see cref="CpuFlopsPerCore"/> per core) within the memory bound.</item>
+/// </list>
 /// </summary>
 public static class AutoDefaults
 {
     /// <summary>Largest micro-batch chosen automatically (beyond it, accumulation is as fast).</summary>
     public const int MaxMicroBatch = 32;
 
-    /// <summary>The config with its auto fields resolved for this model and device.</summary>
-    public static TrainingConfig Resolve(TrainingConfig config, Transformer model, Device device)
+    /// <summary>The step time an automatic CPU micro-batch aims at, in seconds.</summary>
+    public const double CpuTargetStepSeconds = 3.0;
+
+    /// <summary>
+    /// FLOP/s one CPU core sustains in LoRA training steps (forward, backward, optimizer, small matrices included):
+    /// measured with tinystories-656k at T=512 on a 2-core machine, well below GEMM peak.
+    /// </summary>
+    public const double CpuFlopsPerCore = 1.5e9;
+
+    /// <summary>The config with its auto fields resolved for this model, device and number of training examples.</summary>
+    public static TrainingConfig Resolve(TrainingConfig config, Transformer model, Device device, int trainingExamples)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
         return config with
         {
             LearningRate = config.AutoLearningRate ? LearningRateFor(model.ParameterCount) : config.LearningRate,
-            MicroBatchSize = config.AutoMicroBatch ? MicroBatchFor(model.Config, config.MaxSeqLength, device) : config.MicroBatchSize,
+            MicroBatchSize = config.AutoMicroBatch ? MicroBatchFor(model.Config, model.ParameterCount, config.MaxSeqLength, device) : config.MicroBatchSize,
+            Epochs = config.AutoEpochs ? EpochsFor(trainingExamples) : config.Epochs,
             AutoLearningRate = false,
             AutoMicroBatch = false,
+            AutoEpochs = false,
         };
     }
 
     /// <summary>LoRA learning rate for a base model of this many parameters.</summary>
-    public static double LearningRateFor(long parameters) => parameters switch
+    public static double LearningRateFor(long parameters)
     {
-        <= 3_000_000_000 => 2e-4,
-        <= 15_000_000_000 => 1e-4,
-        _ => 5e-5,
-    };
+        double rate = 2e-4 * Math.Sqrt(7e9 / Math.Max(1, parameters));
+        return Math.Round(Math.Clamp(rate, 5e-5, 2e-2), 7);
+    }
 
-    /// <summary>Sequences per micro-batch that fit in the device's free memory (at least 1).</summary>
-    public static int MicroBatchFor(ModelConfig config, int sequenceLength, Device device)
+    /// <summary>Epochs for a training set of <paramref name="examples"/> examples (OpenAI's rule).</summary>
+    public static int EpochsFor(int examples)
+    {
+        const int target = 3, minExamplesSeen = 100, maxExamplesSeen = 25_000, maxEpochs = 25;
+        int n = Math.Max(1, examples);
+        if ((long)n * target < minExamplesSeen)
+        {
+            return Math.Min(maxEpochs, (minExamplesSeen + n - 1) / n);
+        }
+        if ((long)n * target > maxExamplesSeen)
+        {
+            return Math.Max(1, maxExamplesSeen / n);
+        }
+        return target;
+    }
+
+    /// <summary>Sequences per micro-batch for this device (at least 1): by free memory, and on a CPU by step time too.</summary>
+    public static int MicroBatchFor(ModelConfig config, long parameters, int sequenceLength, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
-        long free = device.Type == DeviceType.CUDA ? torch.cuda.memory_stats(device.Index).FreeBytes : AvailableHostMemory();
-        double bytesPerElement = device.Type == DeviceType.CUDA ? 1 : 2;
+        bool cuda = device.Type == DeviceType.CUDA;
+        long free = cuda ? torch.cuda.memory_stats(device.Index).FreeBytes : AvailableHostMemory();
+        double bytesPerElement = cuda ? 1 : 2;
         double perSequence = config.NumLayers * (double)sequenceLength * config.HiddenSize
             * (34 + (5.0 * config.NumHeads * sequenceLength / config.HiddenSize)) * bytesPerElement;
         // The logits (T × V in fp32, plus their gradient) are often the largest single tensor for small models.
         perSequence += 2.0 * sequenceLength * config.VocabSize * 4;
         long fitting = (long)(free * 0.7 / perSequence);
+        if (!cuda)
+        {
+            fitting = Math.Min(fitting, CpuSequencesPerStep(config, parameters, sequenceLength, Environment.ProcessorCount));
+        }
         return (int)Math.Clamp(fitting, 1, MaxMicroBatch);
+    }
+
+    /// <summary>How many sequences of <paramref name="sequenceLength"/> tokens a CPU step of the target time holds.</summary>
+    public static long CpuSequencesPerStep(ModelConfig config, long parameters, int sequenceLength, int cores)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double t = sequenceLength;
+        double flopsPerSequence = (6 * t * parameters) + (12.0 * config.NumLayers * t * t * config.HiddenSize);
+        return (long)(CpuTargetStepSeconds * CpuFlopsPerCore * Math.Max(1, cores) / flopsPerSequence);
     }
 
     private static long AvailableHostMemory()

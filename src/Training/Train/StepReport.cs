@@ -18,7 +18,14 @@ namespace FineTune.Training.Train;
 /// DP runs: the share of this step's samples whose gradient norm exceeded C, NaN when nothing was sampled; null
 /// without DP.
 /// </param>
-public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize, double? Epsilon = null, double? ClippedFraction = null);
+public sealed record StepReport(long Step, long TotalSteps, double Loss, double LearningRate, double GradNorm, long Tokens, long TokensSeen, double ElapsedSeconds, int MicroBatchSize, double? Epsilon = null, double? ClippedFraction = null)
+{
+    /// <summary>The run's peak learning rate (what an <c>auto</c> learning rate resolved to); null when not reported.</summary>
+    public double? PeakLearningRate { get; init; }
+
+    /// <summary>The run's epochs (what an <c>auto</c> n_epochs resolved to); null when the run counts steps.</summary>
+    public double? Epochs { get; init; }
+}
 
 /// <summary>Mean validation loss at a step.</summary>
 /// <param name="Step">The step after which evaluation ran.</param>

@@ -37,7 +37,8 @@ public sealed partial class Trainer : IDisposable
     public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
-        config = AutoDefaults.Resolve(config, model, device);
+        ArgumentNullException.ThrowIfNull(train);
+        config = AutoDefaults.Resolve(config, model, device, train.Count);
         config.Validate();
         if (train.Count == 0)
         {
@@ -129,7 +130,11 @@ public sealed partial class Trainer : IDisposable
         _lossHistory.Add(loss);
         double? epsilon = _dp?.Epsilon;
         _clock.Stop();
-        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize, epsilon, clippedFraction);
+        var report = new StepReport(step, TotalSteps, loss, learningRate, gradNorm, tokens, _tokensSeen, ElapsedSeconds, _microBatchSize, epsilon, clippedFraction)
+        {
+            PeakLearningRate = _config.LearningRate,
+            Epochs = _config.MaxSteps is null ? _config.Epochs : null,
+        };
         Callbacks.OnStep(report);
         return report;
     }

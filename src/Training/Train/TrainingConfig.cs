@@ -14,6 +14,12 @@ public sealed record TrainingConfig
     /// <summary>Passes over the training set when MaxSteps is null (1: instruction data overfits quickly).</summary>
     public double Epochs { get; init; } = 1;
 
+    /// <summary>
+    /// Choose the epochs from the number of training examples instead (<c>auto</c>; see
+    /// <see cref="AutoDefaults.EpochsFor"/>).
+    /// </summary>
+    public bool AutoEpochs { get; init; }
+
     /// <summary>Peak learning rate (2e-4 is the usual LoRA rate; full fine-tuning uses ~10x less).</summary>
     public double LearningRate { get; init; } = 2e-4;
 

@@ -217,7 +217,7 @@ public sealed partial class TrainLoraHandler
         string resultJson = await File.ReadAllTextAsync(Path.Combine(workspace.Output, "result.json"), writesToken);
         await session.AppendAsync(WorkerEventTypes.Completed, WorkerEvents.Completed(JsonNode.Parse(resultJson), outputs), writesToken);
         await keeper.StopAsync();
-        await _queue.CompleteAsync(lease, resultJson, writesToken);
+        await _queue.CompleteAsync(lease, resultJson, session.Progress, writesToken);
         _logger.LogInformation("Job {JobId}: succeeded on attempt {Attempt}", lease.JobId, lease.Attempt);
         return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Succeeded);
     }

@@ -63,6 +63,13 @@ internal static class WorkerEvents
             ["loss"] = Finite(report.Loss),
             ["epsilon"] = report.Epsilon is double epsilon ? Finite(epsilon) : null,
             ["tokens_seen"] = report.TokensSeen,
+            // The values "auto" resolved to: the job object shows them in place of "auto" once the job runs.
+            ["hyperparameters"] = new JsonObject
+            {
+                ["learning_rate"] = report.PeakLearningRate,
+                ["batch_size"] = report.MicroBatchSize,
+                ["n_epochs"] = report.Epochs,
+            },
         };
     }
 

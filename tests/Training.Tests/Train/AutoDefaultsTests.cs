@@ -7,13 +7,27 @@ namespace FineTune.Training.Tests.Train;
 public class AutoDefaultsTests
 {
     [Theory]
-    [InlineData(656_000L, 2e-4)]
-    [InlineData(1_200_000_000L, 2e-4)]
-    [InlineData(8_000_000_000L, 1e-4)]
-    [InlineData(70_000_000_000L, 5e-5)]
-    public void LearningRateFor_ModelSize_FollowsLoraRecipes(long parameters, double expected)
+    [InlineData(7_000_000_000L, 2e-4)]
+    [InlineData(70_000_000_000L, 6.32e-5)]
+    [InlineData(500_000_000L, 7.48e-4)]
+    [InlineData(656_000L, 2e-2)]
+    [InlineData(400_000_000_000L, 5e-5)]
+    public void LearningRateFor_ModelSize_ScalesWithTheInverseSquareRoot(long parameters, double expected)
     {
-        Assert.Equal(expected, AutoDefaults.LearningRateFor(parameters));
+        Assert.Equal(expected, AutoDefaults.LearningRateFor(parameters), expected * 0.01);
+    }
+
+    [Theory]
+    [InlineData(1, 25)]
+    [InlineData(10, 10)]
+    [InlineData(24, 5)]
+    [InlineData(34, 3)]
+    [InlineData(1000, 3)]
+    [InlineData(10_000, 2)]
+    [InlineData(100_000, 1)]
+    public void EpochsFor_DatasetSize_FollowsOpenAisRule(int examples, int expected)
+    {
+        Assert.Equal(expected, AutoDefaults.EpochsFor(examples));
     }
 
     [Fact]
@@ -21,24 +35,39 @@ public class AutoDefaultsTests
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
 
-        int longSequences = AutoDefaults.MicroBatchFor(model.Config, 100_000, Device.CPU);
-        int shortSequences = AutoDefaults.MicroBatchFor(model.Config, 128, Device.CPU);
+        int longSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, 100_000, Device.CPU);
+        int shortSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, 16, Device.CPU);
 
-        Assert.InRange(longSequences, 1, AutoDefaults.MaxMicroBatch);
-        Assert.True(shortSequences >= longSequences);
-        Assert.Equal(AutoDefaults.MaxMicroBatch, shortSequences);
+        Assert.Equal(1, longSequences);
+        Assert.True(shortSequences > longSequences);
+        Assert.InRange(shortSequences, 1, AutoDefaults.MaxMicroBatch);
+    }
+
+    [Fact]
+    public void CpuSequencesPerStep_TwoCores_KeepsAStepNearTheTarget()
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+
+        // 2 cores at 1.5 GFLOP/s for 3 s hold 9 GFLOP: at T=512 tinystories costs ~2.1 GFLOP a sequence.
+        long sequences = AutoDefaults.CpuSequencesPerStep(model.Config, model.ParameterCount, 512, cores: 2);
+        long onSixteenCores = AutoDefaults.CpuSequencesPerStep(model.Config, model.ParameterCount, 512, cores: 16);
+
+        Assert.InRange(sequences, 2, 6);
+        Assert.InRange(onSixteenCores, (sequences * 8) - 8, (sequences * 8) + 8);
     }
 
     [Fact]
     public void Resolve_ReplacesOnlyTheAutoFields()
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
-        var config = new TrainingConfig { AutoLearningRate = true, LearningRate = 1, MicroBatchSize = 3 };
+        var config = new TrainingConfig { AutoLearningRate = true, LearningRate = 1, MicroBatchSize = 3, AutoEpochs = true, Epochs = 9 };
 
-        TrainingConfig resolved = AutoDefaults.Resolve(config, model, Device.CPU);
+        TrainingConfig resolved = AutoDefaults.Resolve(config, model, Device.CPU, trainingExamples: 10);
 
-        Assert.Equal(2e-4, resolved.LearningRate);
+        Assert.Equal(AutoDefaults.LearningRateFor(model.ParameterCount), resolved.LearningRate);
         Assert.Equal(3, resolved.MicroBatchSize);
+        Assert.Equal(10, resolved.Epochs);
         Assert.False(resolved.AutoLearningRate);
+        Assert.False(resolved.AutoEpochs);
     }
 }
