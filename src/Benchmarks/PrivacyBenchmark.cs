@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FineTune.Training.Privacy;
+using FineTune.Privacy;
 
 namespace FineTune.Benchmarks;
 

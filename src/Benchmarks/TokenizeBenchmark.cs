@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using FineTune.Training.Tokenization;
+using FineTune.Text.Tokenization;
 
 namespace FineTune.Benchmarks;
 

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;

@@ -1,4 +1,4 @@
-using FineTune.Training.Hub;
+using FineTune.HuggingFace;
 
 namespace FineTune.Cli;
 

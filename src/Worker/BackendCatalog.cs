@@ -1,3 +1,4 @@
+using FineTune.Contracts.Backends;
 using FineTune.Training.Backends;
 
 namespace FineTune.Worker;

@@ -1,6 +1,6 @@
+using FineTune.HuggingFace;
 using FineTune.Persistence;
 using FineTune.Persistence.Queue;
-using FineTune.Training.Hub;
 using FineTune.Worker.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

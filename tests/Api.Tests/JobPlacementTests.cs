@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text.Json;
 using FineTune.Api.Tests.Infrastructure;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Models;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
 using FineTune.Testing;
-using FineTune.Training.Backends;
-using FineTune.Training.Model;
-using FineTune.Training.Train;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTune.Api.Tests;

@@ -1,6 +1,6 @@
 using System.Text;
 using FineTune.Testing;
-using FineTune.Training.Tokenization;
+using FineTune.Text.Tokenization;
 
 namespace FineTune.Benchmarks.Tests;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FineTune.Cli.Commands;
-using FineTune.Training.Privacy;
+using FineTune.Privacy;
 
 namespace FineTune.Cli.Tests;
 

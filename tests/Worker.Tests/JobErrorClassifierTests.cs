@@ -1,8 +1,8 @@
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Events;
+using FineTune.HuggingFace;
+using FineTune.Text.Data;
 using FineTune.Torch;
-using FineTune.Training.Backends;
-using FineTune.Training.Data;
-using FineTune.Training.Hub;
-using FineTune.Training.Train;
 
 namespace FineTune.Worker.Tests;
 

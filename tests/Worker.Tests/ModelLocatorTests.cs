@@ -1,5 +1,5 @@
+using FineTune.HuggingFace;
 using FineTune.Testing;
-using FineTune.Training.Hub;
 using FineTune.Worker.Jobs;
 
 namespace FineTune.Worker.Tests;

@@ -1,5 +1,5 @@
 using FineTune.Persistence.Entities;
-using FineTune.Training.Data;
+using FineTune.Text.Data;
 
 namespace FineTune.Api.Datasets;
 

@@ -1,6 +1,6 @@
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
-using FineTune.Training.Data;
+using FineTune.Text.Data;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Datasets;

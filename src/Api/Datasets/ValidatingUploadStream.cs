@@ -1,4 +1,4 @@
-using FineTune.Training.Data;
+using FineTune.Text.Data;
 
 namespace FineTune.Api.Datasets;
 

@@ -1,6 +1,6 @@
 using FineTune.Api.Contracts;
 using FineTune.Api.Jobs;
-using FineTune.Training.Backends;
+using FineTune.Contracts.Backends;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FineTune.Api.Endpoints;
@@ -26,7 +26,7 @@ public static class BackendsEndpoints
         CancellationToken cancellationToken)
     {
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
-        List<BackendDto> data = TrainingBackends.All
+        List<BackendDto> data = BackendDescriptors.All
             .Select(backend => new BackendDto(
                 backend.Name,
                 backend.Description,

@@ -6,7 +6,7 @@ using FineTune.Api.Problems;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
-using FineTune.Training.Data;
+using FineTune.Text.Data;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

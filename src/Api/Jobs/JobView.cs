@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTune.Api.Contracts;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
-using FineTune.Training.Jobs;
-using FineTune.Training.Train;
 
 namespace FineTune.Api.Jobs;
 

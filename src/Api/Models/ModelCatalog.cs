@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using FineTune.Api.Contracts;
-using FineTune.Training.Backends;
-using FineTune.Training.Model;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Models;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Models;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using FineTune.Api.Contracts;
-using FineTune.Training.Backends;
+using FineTune.Contracts.Backends;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.OpenApi;
@@ -27,7 +27,7 @@ internal static class ApiExamples
             nameof(DatasetErrorDto) => new DatasetErrorDto(3, 2, "messages[1].role", "unknown role 'bot'; use system, user, assistant or tool"),
             nameof(DeletedDto) => new DeletedDto(s_datasetId, "dataset", Deleted: true),
             nameof(ModelDto) => new ModelDto("tinystories-656k", "llama", 656_768, 512, 2048),
-            nameof(BackendDto) => new BackendDto(LibtorchBackend.Cuda.Name, LibtorchBackend.Cuda.Description, LibtorchBackend.Cuda.OptionsSchema, 2, null),
+            nameof(BackendDto) => new BackendDto(LibtorchDescriptor.Cuda.Name, LibtorchDescriptor.Cuda.Description, LibtorchDescriptor.Cuda.OptionsSchema, 2, null),
             nameof(WorkerDto) => new WorkerDto("gpu-01:4121:9f2c1a0b", "gpu-01", ["libtorch-cuda", "libtorch-cpu"], 84_987_740_160, Busy: true, s_jobId, CreatedAt, CreatedAt + 3600),
             nameof(ArtifactDto) => Artifact(),
             nameof(CheckpointDto) => new CheckpointDto(Guid.Parse("0197a3c6-1111-7222-8333-944455566677"), 200, 1, CreatedAt + 600),

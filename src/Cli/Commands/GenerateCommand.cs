@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
+using FineTune.Contracts.Models;
+using FineTune.Text.Chat;
+using FineTune.Text.Tokenization;
 using FineTune.Torch;
-using FineTune.Training.Chat;
 using FineTune.Training.Generation;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using FineTune.Training.Tokenization;
 
 namespace FineTune.Cli.Commands;
 

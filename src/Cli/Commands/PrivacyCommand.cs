@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using FineTune.Training.Privacy;
+using FineTune.Privacy;
 
 namespace FineTune.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using FineTune.Training.Tokenization;
+using FineTune.Text.Tokenization;
 
 namespace FineTune.Cli.Commands;
 

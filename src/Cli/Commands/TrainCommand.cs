@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
 using FineTune.Training.Backends;
-using FineTune.Training.Lora;
-using FineTune.Training.Train;
 
 namespace FineTune.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FineTune.Training.Train;
+using FineTune.Contracts.Events;
 
 namespace FineTune.Cli.Commands;
 

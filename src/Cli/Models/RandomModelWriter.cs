@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
-using FineTune.Training.Model;
 
 namespace FineTune.Cli.Models;
 

@@ -1,23 +1,16 @@
 using System.Text.Json.Nodes;
-using FineTune.Training.Train;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Events;
 
 namespace FineTune.Training.Backends;
 
 /// <summary>
 /// A way to run training (the "backend-first" contract): each backend declares its own typed options, publishes them
-/// as JSON Schema (for <c>GET /v1/backends</c>) and rejects an option it does not support before training starts.
+/// as JSON Schema (its <see cref="IBackendDescriptor"/>, which the API serves without loading libtorch) and rejects an
+/// option it does not support before training starts.
 /// </summary>
-public interface ITrainingBackend
+public interface ITrainingBackend : IBackendDescriptor
 {
-    /// <summary>Stable name, e.g. <c>libtorch-cpu</c>.</summary>
-    public string Name { get; }
-
-    /// <summary>One line for humans.</summary>
-    public string Description { get; }
-
-    /// <summary>JSON Schema (draft 2020-12) of the backend's options object.</summary>
-    public JsonObject OptionsSchema { get; }
-
     /// <summary>Whether this machine can run the backend (e.g. a CUDA device is present).</summary>
     public bool IsAvailable { get; }
 
@@ -28,9 +21,6 @@ public interface ITrainingBackend
     /// <param name="options">The job's backend options (not modified).</param>
     /// <param name="slot">The worker slot (0-based) that runs the job.</param>
     public JsonObject? AssignDevice(JsonObject? options, int slot);
-
-    /// <summary>Checks backend options alone (unknown keys, types, values); throws <see cref="BackendOptionsException"/> naming the option.</summary>
-    public void ValidateOptions(JsonObject? options);
 
     /// <summary>Checks a request without training: options, hyperparameters, files. Throws naming the problem.</summary>
     public void Validate(TrainingRequest request);

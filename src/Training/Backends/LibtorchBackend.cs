@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Events;
+using FineTune.Text.Data;
+using FineTune.Text.Tokenization;
 using FineTune.Torch;
-using FineTune.Training.Data;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using FineTune.Training.Tokenization;
 using FineTune.Training.Train;
 
 namespace FineTune.Training.Backends;
@@ -16,57 +18,37 @@ namespace FineTune.Training.Backends;
 /// </summary>
 public sealed class LibtorchBackend : ITrainingBackend
 {
-    private static readonly string[] s_cpuOptions = ["threads"];
-    private static readonly string[] s_cudaOptions = ["device_index", "dtype", "memory_fraction"];
+    private readonly LibtorchDescriptor _descriptor;
     private readonly bool _cuda;
 
-    private LibtorchBackend(bool cuda)
+    private LibtorchBackend(LibtorchDescriptor descriptor)
     {
-        _cuda = cuda;
+        _descriptor = descriptor;
+        _cuda = descriptor.IsCuda;
     }
 
     /// <summary>The CPU backend.</summary>
-    public static LibtorchBackend Cpu { get; } = new(cuda: false);
+    public static LibtorchBackend Cpu { get; } = new(LibtorchDescriptor.Cpu);
 
     /// <summary>The CUDA backend.</summary>
-    public static LibtorchBackend Cuda { get; } = new(cuda: true);
+    public static LibtorchBackend Cuda { get; } = new(LibtorchDescriptor.Cuda);
 
     /// <inheritdoc />
-    public string Name => _cuda ? "libtorch-cuda" : "libtorch-cpu";
+    public string Name => _descriptor.Name;
 
     /// <inheritdoc />
-    public string Description => _cuda
-        ? "LoRA on a CUDA GPU through libtorch; base weights in bf16 (default), fp16 or fp32"
-        : "LoRA on the CPU through libtorch (fp32); for small models, tests and development";
+    public string Description => _descriptor.Description;
 
     /// <inheritdoc />
-    public JsonObject OptionsSchema => _cuda
-        ? LibtorchOptions.Schema("libtorch-cuda options", new JsonObject
-        {
-            ["device_index"] = LibtorchOptions.Property("integer", "CUDA device ordinal", 0, minimum: 0),
-            ["dtype"] = LibtorchOptions.Property("string", "dtype of the frozen base weights (LoRA weights and optimizer state are always float32)", "bf16", new JsonArray("bf16", "f16", "f32")),
-            ["memory_fraction"] = new JsonObject
-            {
-                ["type"] = "number",
-                ["description"] = "cap on this job's share of the GPU's memory; past it a step halves its micro-batch and retries",
-                ["exclusiveMinimum"] = 0,
-                ["maximum"] = 1,
-            },
-        })
-        : LibtorchOptions.Schema("libtorch-cpu options", new JsonObject
-        {
-            ["threads"] = LibtorchOptions.Property("integer", "intra-op CPU threads (default: libtorch's choice)", minimum: 1),
-        });
+    public JsonObject OptionsSchema => _descriptor.OptionsSchema;
 
     /// <inheritdoc />
     public bool IsAvailable => !_cuda || torch.cuda.is_available();
 
-    private LibtorchOptions ParseOptions(TrainingRequest request) =>
-        LibtorchOptions.Parse(request.BackendOptions, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+    private LibtorchOptions ParseOptions(TrainingRequest request) => _descriptor.ParseOptions(request.BackendOptions);
 
     /// <summary>Parses a job's options for this backend, defaults filled in; throws like <see cref="ValidateOptions"/>.</summary>
-    public LibtorchOptions ParseOptions(JsonObject? options) =>
-        LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+    public LibtorchOptions ParseOptions(JsonObject? options) => _descriptor.ParseOptions(options);
 
     /// <inheritdoc />
     public JsonObject? AssignDevice(JsonObject? options, int slot)
@@ -89,8 +71,7 @@ public sealed class LibtorchBackend : ITrainingBackend
     }
 
     /// <inheritdoc />
-    public void ValidateOptions(JsonObject? options) =>
-        LibtorchOptions.Parse(options, Name, _cuda ? s_cudaOptions : s_cpuOptions, _cuda ? ScalarType.BFloat16 : ScalarType.Float32);
+    public void ValidateOptions(JsonObject? options) => _descriptor.ValidateOptions(options);
 
     /// <inheritdoc />
     public void Validate(TrainingRequest request)
@@ -136,7 +117,7 @@ public sealed class LibtorchBackend : ITrainingBackend
         }
         try
         {
-            return Run(request, options.DType, device, callbacks, cancellationToken);
+            return Run(request, ToScalarType(options.DType), device, callbacks, cancellationToken);
         }
         finally
         {
@@ -147,6 +128,13 @@ public sealed class LibtorchBackend : ITrainingBackend
             }
         }
     }
+
+    private static ScalarType ToScalarType(WeightDType dtype) => dtype switch
+    {
+        WeightDType.BFloat16 => ScalarType.BFloat16,
+        WeightDType.Float16 => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
 
     // A failure to release the cache must not hide how the run ended.
     private static void ReleaseCudaCache()

@@ -1,6 +1,8 @@
+using FineTune.Contracts.Backends;
+
 namespace FineTune.Training.Backends;
 
-/// <summary>The registry of backends.</summary>
+/// <summary>The registry of backends that train (one per <see cref="BackendDescriptors"/> entry).</summary>
 public static class TrainingBackends
 {
     /// <summary>Every backend, available on this machine or not.</summary>

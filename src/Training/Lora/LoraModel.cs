@@ -1,3 +1,4 @@
+using FineTune.Contracts.Configs;
 using FineTune.Torch;
 using FineTune.Training.Model;
 

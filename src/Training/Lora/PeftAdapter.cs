@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
 using FineTune.Training.Model;

@@ -1,3 +1,4 @@
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
 

@@ -1,3 +1,5 @@
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Training.Model;
 

@@ -1,6 +1,7 @@
+using FineTune.Contracts.Configs;
+using FineTune.Privacy;
 using FineTune.Torch;
 using FineTune.Training.Lora;
-using FineTune.Training.Privacy;
 using FineTune.Training.Privacy.Sgd;
 
 namespace FineTune.Training.Train;

@@ -1,6 +1,6 @@
-using FineTune.Training.Chat;
-using FineTune.Training.Data;
-using FineTune.Training.Tokenization;
+using FineTune.Text.Chat;
+using FineTune.Text.Data;
+using FineTune.Text.Tokenization;
 
 namespace FineTune.Training.Train;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
 using FineTune.Training.Lora;
@@ -114,5 +115,5 @@ public sealed partial class Trainer
         List<double[]> EvalLosses,
         DpCheckpointState? Privacy);
 
-    private sealed record DpCheckpointState(long SamplerSeed, string NoiseGeneratorState, long NoisedSteps, List<FineTune.Training.Privacy.PrivacyHistoryEntry> History);
+    private sealed record DpCheckpointState(long SamplerSeed, string NoiseGeneratorState, long NoisedSteps, List<FineTune.Privacy.PrivacyHistoryEntry> History);
 }

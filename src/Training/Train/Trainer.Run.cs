@@ -1,4 +1,6 @@
 using System.Text.Json;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
 using FineTune.Training.Lora;
 
 namespace FineTune.Training.Train;

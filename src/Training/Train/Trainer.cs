@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;

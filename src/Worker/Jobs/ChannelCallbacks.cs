@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using FineTune.Training.Train;
+using FineTune.Contracts.Events;
 
 namespace FineTune.Worker.Jobs;
 

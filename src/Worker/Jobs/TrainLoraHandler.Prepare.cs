@@ -1,8 +1,9 @@
 using System.Text.Json;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Training.Backends;
-using FineTune.Training.Jobs;
 using FineTune.Worker.Checkpoints;
 using Microsoft.Extensions.Logging;
 

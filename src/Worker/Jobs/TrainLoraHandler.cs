@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Events;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Notifications;
 using FineTune.Persistence.Queue;
 using FineTune.Training.Backends;
-using FineTune.Training.Train;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
-using FineTune.Training.Train;
+using FineTune.Contracts.Events;
+
 
 namespace FineTune.Worker.Jobs;
 

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
+using FineTune.Contracts.Events;
 using FineTune.Torch;
-using FineTune.Training.Train;
 using Microsoft.Extensions.Logging;
 
 namespace FineTune.Worker.Jobs;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Events;
 using FineTune.Persistence.Entities;
-using FineTune.Training.Train;
 
 namespace FineTune.Worker.Jobs;
 

@@ -1,7 +1,7 @@
 using FineTune.Testing;
+using FineTune.Text.Tokenization;
 using FineTune.Training.Generation;
 using FineTune.Training.Model;
-using FineTune.Training.Tokenization;
 
 namespace FineTune.Training.Tests.Model;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Models;
 using FineTune.Testing;
 using FineTune.Torch.Safetensors;
 using FineTune.Training.Model;

@@ -1,7 +1,9 @@
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
+using FineTune.Privacy;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using FineTune.Training.Privacy;
 using FineTune.Training.Train;
 
 namespace FineTune.Training.Tests.Train;

@@ -1,6 +1,6 @@
 using FineTune.Testing;
+using FineTune.Text.Tokenization;
 using FineTune.Training.Model;
-using FineTune.Training.Tokenization;
 using FineTune.Training.Train;
 
 namespace FineTune.Training.Tests.Train;

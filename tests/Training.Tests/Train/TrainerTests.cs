@@ -1,3 +1,5 @@
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;

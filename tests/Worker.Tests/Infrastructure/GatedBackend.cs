@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Backends;
+using FineTune.Contracts.Events;
 using FineTune.Training.Backends;
-using FineTune.Training.Train;
 
 namespace FineTune.Worker.Tests.Infrastructure;
 

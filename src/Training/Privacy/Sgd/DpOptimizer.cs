@@ -1,3 +1,4 @@
+using FineTune.Privacy;
 using FineTune.Torch;
 
 namespace FineTune.Training.Privacy.Sgd;

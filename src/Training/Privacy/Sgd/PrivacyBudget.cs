@@ -1,3 +1,5 @@
+using FineTune.Privacy;
+
 namespace FineTune.Training.Privacy.Sgd;
 
 /// <summary>

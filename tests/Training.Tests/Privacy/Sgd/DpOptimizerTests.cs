@@ -1,5 +1,5 @@
+using FineTune.Privacy;
 using FineTune.Torch;
-using FineTune.Training.Privacy;
 using FineTune.Training.Privacy.Sgd;
 using Xunit.Abstractions;
 

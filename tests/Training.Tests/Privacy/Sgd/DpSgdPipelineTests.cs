@@ -1,7 +1,8 @@
+using FineTune.Contracts.Configs;
+using FineTune.Privacy;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using FineTune.Training.Privacy;
 using FineTune.Training.Privacy.Sgd;
 using FineTune.Training.Tests.Train;
 using FineTune.Training.Train;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FineTune.Training.Privacy;
+using FineTune.Privacy;
 using FineTune.Training.Privacy.Sgd;
 using Xunit.Abstractions;
 

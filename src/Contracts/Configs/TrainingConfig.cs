@@ -1,0 +1,101 @@
+
+namespace FineTune.Contracts.Configs;
+
+/// <summary>
+/// Everything that shapes one training run. Immutable; <see cref="Validate"/> runs once when the trainer starts, and
+/// nothing is read from globals or the environment. Defaults follow common LoRA practice (TRL/PEFT recipes).
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary>Optimizer steps to run; null means derive from <see cref="Epochs"/>.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Passes over the training set when MaxSteps is null (1: instruction data overfits quickly).</summary>
+    public double Epochs { get; init; } = 1;
+
+    /// <summary>
+    /// Choose the epochs from the number of training examples instead (<c>auto</c>; see
+    /// <see cref="AutoDefaults.EpochsFor"/>).
+    /// </summary>
+    public bool AutoEpochs { get; init; }
+
+    /// <summary>Peak learning rate (2e-4 is the usual LoRA rate; full fine-tuning uses ~10x less).</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>Choose the learning rate from the model size instead (<c>auto</c>; see FineTune.Training's <c>AutoDefaults</c>).</summary>
+    public bool AutoLearningRate { get; init; }
+
+    /// <summary>constant, linear or cosine (cosine: the TRL/Axolotl default).</summary>
+    public string LrSchedule { get; init; } = "cosine";
+
+    /// <summary>Share of steps spent warming up linearly (3%, TRL's common choice).</summary>
+    public double WarmupRatio { get; init; } = 0.03;
+
+    /// <summary>Sequences per forward pass (bounded by memory).</summary>
+    public int MicroBatchSize { get; init; } = 4;
+
+    /// <summary>Choose the micro-batch from free device memory instead (<c>auto</c>; see FineTune.Training's <c>AutoDefaults</c>).</summary>
+    public bool AutoMicroBatch { get; init; }
+
+    /// <summary>Micro-batches per optimizer step (effective batch = MicroBatchSize × this).</summary>
+    public int GradientAccumulation { get; init; } = 1;
+
+    /// <summary>Longest sequence in tokens; longer examples are truncated (512 fits most instruction data).</summary>
+    public int MaxSeqLength { get; init; } = 512;
+
+    /// <summary>Global gradient-norm clip (1.0, the HF Trainer default); 0 disables clipping.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Decoupled weight decay of AdamW (0: LoRA matrices are small and start at zero).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Pack several examples into each sequence, each seeing only itself (block-diagonal attention).</summary>
+    public bool Packing { get; init; } = true;
+
+    /// <summary>Evaluate on the validation split every N steps (0: only at the end).</summary>
+    public int EvalEvery { get; init; }
+
+    /// <summary>Write a checkpoint every N steps (0: none until the end).</summary>
+    public int SaveEvery { get; init; }
+
+    /// <summary>Seed of LoRA initialisation, data order and dropout.</summary>
+    public long Seed { get; init; } = 42;
+
+    /// <summary>The adapters to train.</summary>
+    public LoraConfig Lora { get; init; } = new();
+
+    /// <summary>DP-SGD settings, or null to train without differential privacy.</summary>
+    public PrivacyConfig? Privacy { get; init; }
+
+    /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (MaxSteps is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "steps must be at least 1");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearningRate, nameof(LearningRate));
+        if (!LearningRateSchedule.Names.Contains(LrSchedule))
+        {
+            throw new ArgumentException($"unknown lr schedule '{LrSchedule}'; use {string.Join(", ", LearningRateSchedule.Names)}", nameof(LrSchedule));
+        }
+        if (WarmupRatio is < 0 or >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmupRatio), WarmupRatio, "warmup ratio must be in [0, 1)");
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(MicroBatchSize, 1, nameof(MicroBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GradientAccumulation, 1, nameof(GradientAccumulation));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSeqLength, 2, nameof(MaxSeqLength));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxGradNorm, nameof(MaxGradNorm));
+        ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay, nameof(WeightDecay));
+        ArgumentOutOfRangeException.ThrowIfNegative(EvalEvery, nameof(EvalEvery));
+        ArgumentOutOfRangeException.ThrowIfNegative(SaveEvery, nameof(SaveEvery));
+        Lora.Validate();
+        Privacy?.Validate();
+        if (Privacy is { EntityLevel: false } && Packing)
+        {
+            throw new ArgumentException("packing different records into one sequence breaks record-level DP (one record's gradient would flow through another's row); turn packing off", nameof(Packing));
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace FineTune.Contracts.Events;
+
+/// <summary>Hooks the trainer calls on its thread; each defaults to doing nothing. Values only, never tensors.</summary>
+public interface ITrainingCallbacks
+{
+    /// <summary>After every optimizer step.</summary>
+    public void OnStep(StepReport report)
+    {
+    }
+
+    /// <summary>After every evaluation on the validation split.</summary>
+    public void OnEval(EvalReport report)
+    {
+    }
+
+    /// <summary>After a checkpoint or the final adapter is written.</summary>
+    public void OnSave(string path)
+    {
+    }
+
+    /// <summary>When the run ends normally (finished or cancelled).</summary>
+    public void OnComplete(TrainingResult result)
+    {
+    }
+
+    /// <summary>When the run fails; the exception is rethrown afterwards.</summary>
+    public void OnError(Exception error)
+    {
+    }
+}
