@@ -5,7 +5,7 @@ using FineTune.Api.Jobs;
 using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
-using FineTune.Training.Jobs;
+using FineTune.Contracts.Jobs;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 

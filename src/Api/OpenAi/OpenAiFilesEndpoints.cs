@@ -3,7 +3,7 @@ using FineTune.Api.Datasets;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
-using FineTune.Training.Data;
+using FineTune.Text.Data;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;

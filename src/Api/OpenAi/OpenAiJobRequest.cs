@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FineTune.Training.Train;
+using FineTune.Contracts.Configs;
 
 namespace FineTune.Api.OpenAi;
 
@@ -9,7 +9,7 @@ namespace FineTune.Api.OpenAi;
 /// same parser, bounds and reference checks as <c>POST /v1/jobs</c>. <c>method</c> (only <c>supervised</c>) or the
 /// legacy top-level <c>hyperparameters</c> carry n_epochs, batch_size and learning_rate_multiplier, each a number or
 /// <c>auto</c> (the default). The multiplier scales the model's automatic learning rate
-/// (<see cref="AutoDefaults.LearningRateFor"/>). FineTune's own options ride as extra fields, which the SDKs pass
+/// (<see cref="AutoRules.LearningRateFor"/>). FineTune's own options ride as extra fields, which the SDKs pass
 /// through (<c>extra_body</c> in Python, spread into the body in Node): top-level <c>backend</c>,
 /// <c>backend_options</c>, <c>lora</c>, <c>privacy</c>, <c>format</c>, <c>group_by</c>, <c>all_tokens</c>,
 /// <c>chat_template</c>, and in the hyperparameters every native one but <c>learning_rate</c> (steps, max_seq_len,
@@ -190,7 +190,7 @@ public static class OpenAiJobRequest
                         // No such model: the native check names it.
                         break;
                     }
-                    native["learning_rate"] = multiplier * AutoDefaults.LearningRateFor(count);
+                    native["learning_rate"] = multiplier * AutoRules.LearningRateFor(count);
                     break;
                 case var extra when ExtraHyperparameters.Contains(extra):
                     native[extra] = JsonNode.Parse(value.GetRawText());

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using FineTune.Api.Contracts;
 using FineTune.Api.Jobs;
+using FineTune.Contracts.Configs;
 using FineTune.Persistence.Entities;
-using FineTune.Training.Train;
 
 namespace FineTune.Api.OpenAi;
 
@@ -60,7 +60,7 @@ public static class OpenAiJobView
             return new JsonObject { ["n_epochs"] = "auto", ["batch_size"] = "auto", ["learning_rate_multiplier"] = "auto" };
         }
         JsonNode multiplier = native.LearningRate.GetValueKind() == System.Text.Json.JsonValueKind.Number && modelParameters is long parameters
-            ? JsonValue.Create(Math.Round(native.LearningRate.GetValue<double>() / AutoDefaults.LearningRateFor(parameters), 6))
+            ? JsonValue.Create(Math.Round(native.LearningRate.GetValue<double>() / AutoRules.LearningRateFor(parameters), 6))
             : JsonValue.Create("auto");
         return new JsonObject
         {

@@ -15,7 +15,7 @@ public sealed record TrainingConfig
 
     /// <summary>
     /// Choose the epochs from the number of training examples instead (<c>auto</c>; see
-    /// <see cref="AutoDefaults.EpochsFor"/>).
+    /// <see cref="AutoRules.EpochsFor"/>).
     /// </summary>
     public bool AutoEpochs { get; init; }
 

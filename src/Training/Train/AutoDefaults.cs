@@ -7,7 +7,8 @@ namespace FineTune.Training.Train;
 
 /// <summary>
 /// Values for hyperparameters given as <c>auto</c> (the default of the learning rate, and of all three on the
-/// OpenAI-compatible API). docs/api.md states the rules:
+/// OpenAI-compatible API); the rules that need no device (learning rate, epochs) are <see cref="AutoRules"/>, which the
+/// API uses too. docs/api.md states the rules:
 /// <list type="bullet">
 /// <item>learning rate by model size: 2e-4 × √(7·10⁹ / parameters), within [5e-5, 2e-2] — the common LoRA rate of
 /// 2e-4 at 7B, less for larger models, more for small ones, whose LoRA updates are tiny at 2e-4;</item>
@@ -40,36 +41,13 @@ public static class AutoDefaults
         ArgumentNullException.ThrowIfNull(model);
         return config with
         {
-            LearningRate = config.AutoLearningRate ? LearningRateFor(model.ParameterCount) : config.LearningRate,
+            LearningRate = config.AutoLearningRate ? AutoRules.LearningRateFor(model.ParameterCount) : config.LearningRate,
             MicroBatchSize = config.AutoMicroBatch ? MicroBatchFor(model.Config, model.ParameterCount, config.MaxSeqLength, device) : config.MicroBatchSize,
-            Epochs = config.AutoEpochs ? EpochsFor(trainingExamples) : config.Epochs,
+            Epochs = config.AutoEpochs ? AutoRules.EpochsFor(trainingExamples) : config.Epochs,
             AutoLearningRate = false,
             AutoMicroBatch = false,
             AutoEpochs = false,
         };
-    }
-
-    /// <summary>LoRA learning rate for a base model of this many parameters.</summary>
-    public static double LearningRateFor(long parameters)
-    {
-        double rate = 2e-4 * Math.Sqrt(7e9 / Math.Max(1, parameters));
-        return Math.Round(Math.Clamp(rate, 5e-5, 2e-2), 7);
-    }
-
-    /// <summary>Epochs for a training set of <paramref name="examples"/> examples (OpenAI's rule).</summary>
-    public static int EpochsFor(int examples)
-    {
-        const int target = 3, minExamplesSeen = 100, maxExamplesSeen = 25_000, maxEpochs = 25;
-        int n = Math.Max(1, examples);
-        if ((long)n * target < minExamplesSeen)
-        {
-            return Math.Min(maxEpochs, (minExamplesSeen + n - 1) / n);
-        }
-        if ((long)n * target > maxExamplesSeen)
-        {
-            return Math.Max(1, maxExamplesSeen / n);
-        }
-        return target;
     }
 
     /// <summary>Sequences per micro-batch for this device (at least 1): by free memory, and on a CPU by step time too.</summary>

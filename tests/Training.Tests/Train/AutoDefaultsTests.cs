@@ -7,30 +7,6 @@ namespace FineTune.Training.Tests.Train;
 
 public class AutoDefaultsTests
 {
-    [Theory]
-    [InlineData(7_000_000_000L, 2e-4)]
-    [InlineData(70_000_000_000L, 6.32e-5)]
-    [InlineData(500_000_000L, 7.48e-4)]
-    [InlineData(656_000L, 2e-2)]
-    [InlineData(400_000_000_000L, 5e-5)]
-    public void LearningRateFor_ModelSize_ScalesWithTheInverseSquareRoot(long parameters, double expected)
-    {
-        Assert.Equal(expected, AutoDefaults.LearningRateFor(parameters), expected * 0.01);
-    }
-
-    [Theory]
-    [InlineData(1, 25)]
-    [InlineData(10, 10)]
-    [InlineData(24, 5)]
-    [InlineData(34, 3)]
-    [InlineData(1000, 3)]
-    [InlineData(10_000, 2)]
-    [InlineData(100_000, 1)]
-    public void EpochsFor_DatasetSize_FollowsOpenAisRule(int examples, int expected)
-    {
-        Assert.Equal(expected, AutoDefaults.EpochsFor(examples));
-    }
-
     [Fact]
     public void MicroBatchFor_GrowsWhenSequencesShrink_AndStaysInRange()
     {
@@ -65,7 +41,7 @@ public class AutoDefaultsTests
 
         TrainingConfig resolved = AutoDefaults.Resolve(config, model, Device.CPU, trainingExamples: 10);
 
-        Assert.Equal(AutoDefaults.LearningRateFor(model.ParameterCount), resolved.LearningRate);
+        Assert.Equal(AutoRules.LearningRateFor(model.ParameterCount), resolved.LearningRate);
         Assert.Equal(3, resolved.MicroBatchSize);
         Assert.Equal(10, resolved.Epochs);
         Assert.False(resolved.AutoLearningRate);
