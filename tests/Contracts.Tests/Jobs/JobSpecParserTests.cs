@@ -36,10 +36,10 @@ public class JobSpecParserTests
     [Fact]
     public void Parse_UnknownFieldsAtEveryLevel_AreErrorsNamingThem()
     {
-        var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "suffix": "x", "hyperparameters": {"epochs": 3}, "lora": {"rank": 4}}""");
+        var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "nickname": "x", "hyperparameters": {"epochs": 3}, "lora": {"rank": 4}}""");
 
         Assert.Null(spec);
-        Assert.Equal(["hyperparameters.epochs", "lora.rank", "suffix"], errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+        Assert.Equal(["hyperparameters.epochs", "lora.rank", "nickname"], errors.Select(e => e.Field).Order(StringComparer.Ordinal));
     }
 
     [Fact]
