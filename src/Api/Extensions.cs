@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FineTune.Api.Auth;
+using FineTune.Api.Dashboard;
 using FineTune.Api.Datasets;
 using FineTune.Api.Endpoints;
 using FineTune.Api.Hubs;
@@ -9,6 +10,7 @@ using FineTune.Api.OpenAi;
 using FineTune.Api.OpenApi;
 using FineTune.Api.Problems;
 using FineTune.Persistence;
+using Hangfire;
 using Microsoft.AspNetCore.Authentication;
 
 namespace FineTune.Api;
@@ -25,6 +27,9 @@ public static class Extensions
         ArgumentNullException.ThrowIfNull(builder);
         IServiceCollection services = builder.Services;
         builder.AddPersistence();
+        // What MapHangfireDashboard looks for; the storage, filters and client registered by AddPersistence stay in use
+        // (AddHangfire only adds what is missing), and nothing here uses Hangfire's static JobStorage.Current.
+        services.AddHangfire(_ => { });
         // Hosting's request lines print whole URLs, and SignalR clients send the API key as ?access_token= under
         // /hubs/; raising this category keeps keys out of the logs.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -75,7 +80,8 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps every route: health, the authenticated <c>/v1</c> group and the jobs hub. Shared by the API host and
+    /// Maps every route: health, the authenticated <c>/v1</c> group, the jobs hub and the operators' Hangfire
+    /// dashboard at <c>/hangfire</c>. Shared by the API host and
     /// <c>finetune serve</c>, which runs the same app with an in-process worker.
     /// </summary>
     public static WebApplication MapApi(this WebApplication app)
@@ -94,6 +100,14 @@ public static class Extensions
         v1.MapOpenAiJobsEndpoints();
         v1.MapOpenAiEventsEndpoints();
         app.MapJobsHub();
+        // Operators only: every tenant's jobs are on it (AdminKeyDashboardAuthorization).
+        app.MapHangfireDashboard(ApiKeyAuthentication.DashboardPath, new DashboardOptions
+        {
+            Authorization = [new AdminKeyDashboardAuthorization()],
+            DashboardTitle = "FineTune jobs (Hangfire)",
+            // Hangfire's own job arguments are job IDs only; the dashboard never shows specs, data or keys.
+            DisplayStorageConnectionString = false,
+        }, app.Services.GetRequiredService<JobStorage>());
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Events;
 using FineTune.Persistence.Migrations;
 using FineTune.Persistence.Notifications;
@@ -6,6 +7,8 @@ using FineTune.Persistence.Queue;
 using FineTune.Persistence.Resilience;
 using FineTune.Persistence.Tenancy;
 using FineTune.Persistence.Workers;
+using Hangfire;
+using Hangfire.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +25,7 @@ public static class PersistenceExtensions
 {
     /// <summary>
     /// Registers the data source, <see cref="FineTuneDbContext"/>, the queue, stores and background services.
-    /// Hosted services start in registration order: migration first, then the listener and the rescuer.
+    /// Hosted services start in registration order: migration first, then the dispatcher and the listener.
     /// </summary>
     public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
     {
@@ -50,12 +53,7 @@ public static class PersistenceExtensions
             provider.GetRequiredService<IOptions<JobQueueOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<DatabaseRetry>()));
-        services.AddSingleton(provider => new JobRescuer(
-            provider.GetRequiredService<NpgsqlDataSource>(),
-            provider.GetRequiredService<IOptions<JobQueueOptions>>().Value,
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<DatabaseRetry>(),
-            logger: provider.GetService<ILogger<JobRescuer>>()));
+        AddHangfire(builder);
         services.AddSingleton(provider => new NotificationListener(
             provider.GetRequiredService<NpgsqlDataSource>(), provider.GetService<ILogger<NotificationListener>>()));
         services.AddSingleton(provider => new JobEventLog(
@@ -70,14 +68,42 @@ public static class PersistenceExtensions
         {
             services.AddHostedService(provider => new DatabaseMigrationService(provider.GetRequiredService<DatabaseMigrator>()));
         }
+        if ((builder.Configuration.GetSection(nameof(HangfireOptions)).Get<HangfireOptions>() ?? new HangfireOptions()).Dispatch)
+        {
+            // After the migration: the first sweep hands over jobs queued before this version (docs/queue.md).
+            services.AddHostedService(provider => new JobDispatchService(
+                provider.GetRequiredService<JobDispatcher>(),
+                provider.GetRequiredService<IOptions<HangfireOptions>>().Value,
+                provider.GetService<ILogger<JobDispatchService>>()));
+        }
         if (options.Listen)
         {
             services.AddHostedService(provider => provider.GetRequiredService<NotificationListener>());
         }
-        if (options.RunRescuer)
-        {
-            services.AddHostedService(provider => provider.GetRequiredService<JobRescuer>());
-        }
         return builder;
+    }
+
+    /// <summary>
+    /// Hangfire on the same database (schema <c>hangfire</c>): its storage, FineTune's job filters (retry with our
+    /// backoff), a client, and the dispatcher that hands committed jobs to it. Servers are the worker's (<c>AddWorker</c>).
+    /// </summary>
+    private static void AddHangfire(IHostApplicationBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        IConfigurationSection section = builder.Configuration.GetSection(nameof(HangfireOptions));
+        services.Configure<HangfireOptions>(section);
+        services.AddSingleton<JobStorage>(provider => HangfireSetup.CreateStorage(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<IOptions<HangfireOptions>>().Value));
+        services.AddSingleton(provider =>
+        {
+            JobQueueOptions queue = provider.GetRequiredService<IOptions<JobQueueOptions>>().Value;
+            return HangfireSetup.CreateFilters(new RetryPolicy(queue.RetryBaseDelay, queue.RetryMaxDelay));
+        });
+        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(
+            provider.GetRequiredService<JobStorage>(), provider.GetRequiredService<IJobFilterProvider>()));
+        services.AddSingleton(provider => new JobDispatcher(
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            provider.GetRequiredService<IBackgroundJobClient>(),
+            provider.GetService<ILogger<JobDispatcher>>()));
     }
 }

@@ -13,9 +13,6 @@ public sealed class PersistenceOptions
     /// explicitly).</summary>
     public bool MigrateOnStart { get; set; } = true;
 
-    /// <summary>Run the lease rescuer in this host (default true; every host may run one, they never conflict).</summary>
-    public bool RunRescuer { get; set; } = true;
-
-    /// <summary>Hold a LISTEN connection for wake-ups and event fan-out (default true).</summary>
+    /// <summary>Hold a LISTEN connection for cancel wake-ups and event fan-out (default true).</summary>
     public bool Listen { get; set; } = true;
 }

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
-using FineTune.Persistence.Notifications;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
 using FineTune.Torch;
 using FineTune.Training.Backends;
 using FineTune.Worker.Jobs;
+using Hangfire;
+using Hangfire.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,20 +15,26 @@ using Microsoft.Extensions.Options;
 namespace FineTune.Worker;
 
 /// <summary>
-/// The worker: a <see cref="BackgroundService"/> with <see cref="WorkerOptions.Slots"/> claim loops. Each loop claims
-/// a job its backends and memory can run, runs it to the end of the attempt (<see cref="TrainLoraHandler"/>: training
-/// on a dedicated thread, events through a channel, heartbeats, checkpoints), then claims the next; an idle loop sleeps
-/// until a <c>job_available</c> notification or the queue's poll interval. Stopping the host stops every running job
-/// at its next step, stores its checkpoint and releases its lease, uncharged. <see cref="Signals"/> lets tests wait.
+/// The worker: a <see cref="BackgroundService"/> that runs one Hangfire server per slot (<see cref="WorkerOptions.Slots"/>:
+/// one per GPU, or the configured count), named after the host and its device (<c>host:cuda:0</c>). Each server
+/// fetches from the queues of this worker's backends and memory classes (<see cref="HangfireQueues.Served"/>), so it
+/// only ever gets jobs it can fit, and runs them through <see cref="JobExecution"/>: claim the attempt (fenced), run it
+/// (<see cref="TrainLoraHandler"/>: training on a dedicated thread, events, heartbeats, checkpoints), record how it
+/// ended. Stopping the host stops every running job at its next step, stores its checkpoint and releases its lease,
+/// uncharged; Hangfire puts the delivery back on its queue. <see cref="Signals"/> lets tests wait.
 /// </summary>
 public sealed class JobRunner : BackgroundService
 {
     private readonly JobQueue _queue;
     private readonly TrainLoraHandler _handler;
     private readonly WorkerRegistry _registry;
-    private readonly NotificationListener _listener;
+    private readonly JobStorage _storage;
+    private readonly IJobFilterProvider _filters;
+    private readonly JobDispatcher _dispatcher;
     private readonly WorkerOptions _options;
+    private readonly HangfireOptions _hangfireOptions;
     private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
 
     /// <summary>Creates the runner; its capabilities (backends, memory) are fixed here.</summary>
@@ -34,92 +42,96 @@ public sealed class JobRunner : BackgroundService
         JobQueue queue,
         TrainLoraHandler handler,
         WorkerRegistry registry,
-        NotificationListener listener,
+        JobStorage storage,
+        IJobFilterProvider filters,
+        JobDispatcher dispatcher,
         BackendCatalog backends,
         IOptions<WorkerOptions> options,
+        IOptions<HangfireOptions> hangfireOptions,
         TimeProvider? timeProvider = null,
-        ILogger<JobRunner>? logger = null)
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(hangfireOptions);
         _queue = queue;
         _handler = handler;
         _registry = registry;
-        _listener = listener;
+        _storage = storage;
+        _filters = filters;
+        _dispatcher = dispatcher;
         _options = options.Value;
+        _hangfireOptions = hangfireOptions.Value;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? NullLogger<JobRunner>.Instance;
-        (Capabilities, SlotCount) = DescribeCapabilities(backends, _options);
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<JobRunner>();
+        (Capabilities, SlotCount, OffersCuda) = DescribeCapabilities(backends, _options);
         ArgumentOutOfRangeException.ThrowIfLessThan(SlotCount, 1, nameof(options));
+        Queues = HangfireQueues.Served(Capabilities.Backends, Capabilities.MemoryBytes);
     }
 
-    /// <summary>What this worker offers the queue; its <see cref="WorkerCapabilities.WorkerId"/> owns its leases.</summary>
+    /// <summary>What this worker offers; its <see cref="WorkerCapabilities.WorkerId"/> owns its leases.</summary>
     public WorkerCapabilities Capabilities { get; }
 
-    /// <summary>Claim loops run at once (<see cref="GpuPlacement.SlotCount"/>).</summary>
+    /// <summary>Jobs run at once: one Hangfire server per slot (<see cref="GpuPlacement.SlotCount"/>).</summary>
     public int SlotCount { get; }
+
+    /// <summary>The Hangfire queues this worker's servers fetch from.</summary>
+    public IReadOnlyList<string> Queues { get; }
 
     /// <summary>Awaitable signals: appended events and attempt outcomes.</summary>
     public JobSignals Signals { get; } = new();
+
+    private bool OffersCuda { get; }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _logger.LogInformation(
-            "Worker {WorkerId} starting: {Slots} slot(s), backends {Backends}, {MemoryGiB:F1} GiB per job",
-            Capabilities.WorkerId, SlotCount, string.Join(", ", Capabilities.Backends), Capabilities.MemoryBytes / (double)(1L << 30));
+            "Worker {WorkerId} starting: {Slots} Hangfire server(s), queues {Queues}, {MemoryGiB:F1} GiB per job",
+            Capabilities.WorkerId, SlotCount, string.Join(", ", Queues), Capabilities.MemoryBytes / (double)(1L << 30));
         await TryAsync(() => _registry.RegisterAsync(Capabilities, stoppingToken), "register the worker");
-        Task[] slots = Enumerable.Range(0, SlotCount).Select(slot => Task.Run(() => RunSlotAsync(slot, stoppingToken), CancellationToken.None)).ToArray();
-        Task registryHeartbeat = BeatRegistryAsync(stoppingToken);
-        await Task.WhenAll(slots);
-        await registryHeartbeat;
+        var servers = new List<BackgroundJobServer>();
+        for (int slot = 0; slot < SlotCount; slot++)
+        {
+            servers.Add(StartServer(slot));
+        }
+        await BeatRegistryAsync(stoppingToken);
+        // Stopping: each server's job sees its cancellation token, stops at the next step, checkpoints and releases;
+        // the servers wait for that up to the shutdown timeout, then Hangfire requeues what it fetched.
+        foreach (BackgroundJobServer server in servers)
+        {
+            server.SendStop();
+        }
+        await Task.WhenAll(servers.Select(server => server.WaitForShutdownAsync(CancellationToken.None)));
+        foreach (BackgroundJobServer server in servers)
+        {
+            server.Dispose();
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await TryAsync(() => _registry.MarkStoppedAsync(Capabilities.WorkerId, timeout.Token), "record the worker's stop");
         _logger.LogInformation("Worker {WorkerId} stopped", Capabilities.WorkerId);
     }
 
-    private async Task RunSlotAsync(int slot, CancellationToken stoppingToken)
+    private BackgroundJobServer StartServer(int slot)
     {
-        using var wakeup = new JobWakeup(_listener, Capabilities.Backends, _timeProvider);
-        while (!stoppingToken.IsCancellationRequested)
+        string device = OffersCuda ? $"cuda:{slot}" : $"cpu:{slot}";
+        var execution = new JobExecution(this, _queue, _handler, _dispatcher, slot, _loggerFactory.CreateLogger<JobExecution>());
+        var options = new BackgroundJobServerOptions
         {
-            JobLease? lease;
-            try
-            {
-                // Not cancellable: a claim cut off after its commit would strand the job until its lease expired.
-                lease = await _queue.ClaimAsync(Capabilities, CancellationToken.None);
-            }
-            catch (Exception exception)
-            {
-                _logger.LogError(exception, "Slot {Slot}: claiming failed; trying again after the poll interval", slot);
-                lease = null;
-            }
-            if (lease is null)
-            {
-                try
-                {
-                    await wakeup.WaitAsync(_queue.Options.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                continue;
-            }
-            JobOutcome outcome;
-            try
-            {
-                outcome = await _handler.RunAsync(lease, slot, Signals, stoppingToken);
-            }
-            catch (Exception exception)
-            {
-                // The handler turns every ending into an outcome; this is a bug or a full disk. The lease expires and the
-                // rescuer requeues the job.
-                _logger.LogError(exception, "Slot {Slot}: job {JobId} could not be run", slot, lease.JobId);
-                outcome = new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Abandoned, exception.Message);
-            }
-            Signals.Publish(outcome);
-        }
+            // Shown on the dashboard's Servers page; Hangfire appends a unique suffix.
+            ServerName = $"{Capabilities.Host}:{device}",
+            Queues = Queues.ToArray(),
+            WorkerCount = 1,
+            SchedulePollingInterval = _hangfireOptions.SchedulePollingInterval,
+            // A stop cancels the running job's token at once (it stops at its next step and checkpoints); the server
+            // then gives it the worker's shutdown timeout to store the checkpoint and release the lease.
+            StopTimeout = TimeSpan.Zero,
+            ShutdownTimeout = _options.ShutdownTimeout + TimeSpan.FromSeconds(10),
+            FilterProvider = _filters,
+            Activator = new SingleJobActivator(execution),
+        };
+        return new BackgroundJobServer(options, _storage);
     }
 
     private async Task BeatRegistryAsync(CancellationToken stoppingToken)
@@ -151,7 +163,7 @@ public sealed class JobRunner : BackgroundService
         }
     }
 
-    private static (WorkerCapabilities Capabilities, int Slots) DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
+    private static (WorkerCapabilities Capabilities, int Slots, bool OffersCuda) DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
     {
         List<ITrainingBackend> offered = options.Backends.Count == 0
             ? catalog.All.Where(backend => backend.IsAvailable).ToList()
@@ -180,6 +192,6 @@ public sealed class JobRunner : BackgroundService
         var details = new JsonObject { ["slots"] = slots, ["libtorch"] = torch.version, ["gpus"] = gpus };
         WorkerCapabilities capabilities = WorkerCapabilities.ForThisProcess(offered.Select(backend => backend.Name).ToArray(), memoryBytes)
             with { Details = details.ToJsonString() };
-        return (capabilities, slots);
+        return (capabilities, slots, offersCuda);
     }
 }

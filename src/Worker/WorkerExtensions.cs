@@ -1,10 +1,12 @@
 using FineTune.HuggingFace;
 using FineTune.Persistence;
 using FineTune.Persistence.Queue;
+using FineTune.Persistence.Resilience;
 using FineTune.Worker.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker;
@@ -62,7 +64,21 @@ public static class WorkerExtensions
             WorkerOptions options = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
             return new ModelLocator(options.ModelsDir, options.AllowHubDownloads, HubOptions.FromEnvironment());
         });
-        services.TryAddSingleton<TrainLoraHandler>();
+        // The worker's own queue: its writes (events, checkpoints, final transitions) ride out a database restart of up
+        // to about 30 s instead of the API's 3 s, so a restart costs the running job neither an attempt nor an event.
+        services.TryAddSingleton(provider => new TrainLoraHandler(
+            new JobQueue(
+                provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+                provider.GetRequiredService<IOptions<JobQueueOptions>>().Value,
+                provider.GetRequiredService<TimeProvider>(),
+                DatabaseRetry.ForWorker(provider.GetService<ILogger<DatabaseRetry>>())),
+            provider.GetRequiredService<Persistence.Blobs.ArtifactStore>(),
+            provider.GetRequiredService<Persistence.Blobs.DatasetStore>(),
+            provider.GetRequiredService<Persistence.Notifications.NotificationListener>(),
+            provider.GetRequiredService<BackendCatalog>(),
+            provider.GetRequiredService<ModelLocator>(),
+            provider.GetRequiredService<IOptions<WorkerOptions>>(),
+            provider.GetService<ILogger<TrainLoraHandler>>()));
         services.TryAddSingleton<JobRunner>();
         services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
         return builder;

@@ -31,61 +31,6 @@ public sealed class NotificationTests(TestDatabase database) : IClassFixture<Tes
     }
 
     [Fact]
-    public async Task WaitAsync_JobEnqueuedForThisBackend_WakesTheWorker()
-    {
-        QueueFixture queue = await QueueFixture.CreateAsync(database);
-        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
-        Task<bool> waiting = wakeup.WaitAsync(s_guard, CancellationToken.None);
-
-        await queue.EnqueueAsync();
-
-        Assert.True(await waiting);
-    }
-
-    [Fact]
-    public async Task WaitAsync_JobForAnotherBackend_DoesNotWakeTheWorker()
-    {
-        QueueFixture queue = await QueueFixture.CreateAsync(database);
-        QueueFixture other = await QueueFixture.CreateAsync(database);
-        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
-        // Subscribed after the wake-up, so it runs after the wake-up's handler on the listener's loop: once it fires,
-        // the wake-up has already seen (and ignored) the notification.
-        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable barrier = _listener.Subscribe(NotificationChannels.JobAvailable, backend =>
-        {
-            if (backend == other.Backend)
-            {
-                delivered.TrySetResult();
-            }
-        });
-
-        await other.EnqueueAsync();
-        await delivered.Task.WaitAsync(s_guard);
-
-        Assert.False(await wakeup.WaitAsync(TimeSpan.Zero, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task WaitAsync_NotifiedWhileBusy_ReturnsAtOnceNextTime()
-    {
-        QueueFixture queue = await QueueFixture.CreateAsync(database);
-        using var wakeup = new JobWakeup(_listener, [queue.Backend]);
-        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable barrier = _listener.Subscribe(NotificationChannels.JobAvailable, backend =>
-        {
-            if (backend == queue.Backend)
-            {
-                delivered.TrySetResult();
-            }
-        });
-
-        await queue.EnqueueAsync();
-        await delivered.Task.WaitAsync(s_guard);
-
-        Assert.True(await wakeup.WaitAsync(TimeSpan.Zero, CancellationToken.None));
-    }
-
-    [Fact]
     public async Task Subscribe_AppendEvent_DeliversJobIdAndSeqAtCommit()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);

@@ -123,5 +123,6 @@ public sealed class JobRunnerTrainingTests(ITestOutputHelper output)
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal(2, cancelled.GetProperty("step").GetInt64());
         Assert.Empty(await context.PayloadsAsync(job.Id, "completed"));
+        Assert.Equal("Deleted", await context.HangfireStateAsync(job.Id));
     }
 }

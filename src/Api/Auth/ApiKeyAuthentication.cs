@@ -12,6 +12,12 @@ public static class ApiKeyAuthentication
     /// <summary>The claim holding the ID (not the secret) of the key that authenticated the request.</summary>
     public const string ApiKeyIdClaim = "api_key_id";
 
+    /// <summary>The role of an operator's key (<c>finetune keys create --admin</c>): the Hangfire dashboard requires it.</summary>
+    public const string AdminRole = "admin";
+
+    /// <summary>Where the Hangfire dashboard is served; a browser may send the key there as HTTP Basic's password.</summary>
+    public const string DashboardPath = "/hangfire";
+
     /// <summary>The query parameter SignalR clients use for the key, since browsers cannot set headers on WebSockets.</summary>
     public const string AccessTokenQueryParameter = "access_token";
 

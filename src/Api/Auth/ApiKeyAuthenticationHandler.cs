@@ -26,6 +26,7 @@ public sealed class ApiKeyAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
+    private const string BasicPrefix = "Basic ";
 
     /// <inheritdoc />
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -41,12 +42,16 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.Fail("unknown or revoked API key");
         }
-        Claim[] claims =
+        List<Claim> claims =
         [
             new(ApiKeyAuthentication.TenantIdClaim, key.TenantId.ToString()),
             new(ApiKeyAuthentication.ApiKeyIdClaim, key.Id.ToString()),
             new(ClaimTypes.Name, key.KeyPrefix),
         ];
+        if (key.IsAdmin)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, ApiKeyAuthentication.AdminRole));
+        }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
@@ -80,12 +85,33 @@ public sealed class ApiKeyAuthenticationHandler(
             string token = authorization[BearerPrefix.Length..].Trim();
             return token.Length == 0 ? null : token;
         }
+        if (authorization.StartsWith(BasicPrefix, StringComparison.OrdinalIgnoreCase)
+            && Request.Path.StartsWithSegments(ApiKeyAuthentication.DashboardPath, StringComparison.OrdinalIgnoreCase))
+        {
+            // A browser on the dashboard asks for a user and a password; the password is the key, the user is ignored.
+            return BasicPassword(authorization[BasicPrefix.Length..].Trim());
+        }
         if (authorization.Length == 0 && Request.Path.StartsWithSegments(ApiKeyAuthentication.HubsPathPrefix, StringComparison.OrdinalIgnoreCase))
         {
             string token = Request.Query[ApiKeyAuthentication.AccessTokenQueryParameter].ToString();
             return token.Length == 0 ? null : token;
         }
         return null;
+    }
+
+    private static string? BasicPassword(string encoded)
+    {
+        try
+        {
+            string decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+            int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            string password = colon < 0 ? decoded : decoded[(colon + 1)..];
+            return password.Length == 0 ? null : password;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private async Task WriteProblemAsync(int status, string detail)

@@ -6,6 +6,7 @@ using FineTune.Api.Problems;
 using FineTune.Contracts.Jobs;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Text.Chat;
@@ -165,6 +166,7 @@ public static class JobsEndpoints
         HttpContext context,
         Guid jobId,
         JobQueue queue,
+        JobDispatcher dispatcher,
         ArtifactStore artifacts,
         JobPlacement placement,
         CancellationToken cancellationToken)
@@ -179,7 +181,8 @@ public static class JobsEndpoints
         {
             return ApiProblems.Conflict($"job {jobId} already {job.State.ToApiStatus()}; only unfinished jobs can be cancelled");
         }
-        await queue.RequestCancelAsync(tenantId, jobId, cancellationToken);
+        // Not yet running: cancelled at once, with its final event, and its Hangfire job deleted.
+        await dispatcher.CancelAsync(queue, tenantId, jobId, cancellationToken);
         job = await queue.GetAsync(tenantId, jobId, cancellationToken) ?? job;
         return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
     }

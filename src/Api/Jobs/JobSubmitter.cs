@@ -7,6 +7,7 @@ using FineTune.Contracts.Jobs;
 using FineTune.Contracts.Models;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -29,7 +30,8 @@ namespace FineTune.Api.Jobs;
 /// <param name="datasets">Dataset lookups, scoped by tenant.</param>
 /// <param name="models">The model catalog.</param>
 /// <param name="placement">The live workers, and whether placement is strict.</param>
-public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models, JobPlacement placement)
+/// <param name="dispatcher">Hands the committed job to Hangfire.</param>
+public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models, JobPlacement placement, JobDispatcher dispatcher)
 {
     /// <summary>The job kind of a fine-tuning job (stable; never renamed).</summary>
     public const string TrainLoraKind = "train.lora";
@@ -85,6 +87,12 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         JobSubmission submission = idempotencyKey is null
             ? new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null)
             : await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+        if (submission is { Outcome: JobSubmissionOutcome.Created, Job: { } created })
+        {
+            // Committed: hand it to Hangfire now (in the background, so the request does not wait for it); the
+            // dispatcher's sweep covers a process that dies before it does (docs/queue.md).
+            dispatcher.Notify(created.Id);
+        }
         return submission with { Workers = workers };
     }
 

@@ -26,6 +26,9 @@ public sealed class ApiKey
     /// <summary>When the key last authenticated a request, if ever.</summary>
     public DateTimeOffset? LastUsedAt { get; set; }
 
+    /// <summary>An operator's key: it may open the Hangfire dashboard, which shows every tenant's jobs.</summary>
+    public bool IsAdmin { get; set; }
+
     /// <summary>When the key was revoked; a revoked key never authenticates again.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
 }

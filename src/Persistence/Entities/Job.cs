@@ -76,4 +76,7 @@ public sealed class Job
 
     /// <summary>The last event sequence number handed out.</summary>
     public long EventSeq { get; set; }
+
+    /// <summary>The Hangfire job that delivers this job to a worker; null until the dispatcher handed it over.</summary>
+    public string? HangfireJobId { get; set; }
 }

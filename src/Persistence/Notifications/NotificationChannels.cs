@@ -1,15 +1,12 @@
 namespace FineTune.Persistence.Notifications;
 
 /// <summary>
-/// The LISTEN/NOTIFY channels. Triggers in the schema send them (migration 0001), so every path that changes a job or
+/// The LISTEN/NOTIFY channels. Triggers in the schema send them (migrations 0001 and 0003; Hangfire wakes workers for new jobs), so every path that changes a job or
 /// appends an event notifies. They are wake-up hints only: a notification can be lost while a listener reconnects,
 /// so every consumer also polls or re-reads.
 /// </summary>
 public static class NotificationChannels
 {
-    /// <summary>A job became claimable (queued or retryable); the payload is its backend.</summary>
-    public const string JobAvailable = "job_available";
-
     /// <summary>A running job was asked to cancel; the payload is its ID.</summary>
     public const string JobCancel = "job_cancel";
 
@@ -17,5 +14,5 @@ public static class NotificationChannels
     public const string JobEvents = "job_events";
 
     /// <summary>Every channel above; the listener subscribes to all of them.</summary>
-    public static IReadOnlyList<string> All { get; } = [JobAvailable, JobCancel, JobEvents];
+    public static IReadOnlyList<string> All { get; } = [JobCancel, JobEvents];
 }

@@ -163,15 +163,29 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<JobState?> RequestCancelAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
     {
-        return await _databaseRetry.ExecuteAsync(
+        return (await RequestCancelWithDeliveryAsync(tenantId, jobId, cancellationToken))?.State;
+    }
+
+    /// <summary>
+    /// <see cref="RequestCancelAsync(Guid, Guid, CancellationToken)"/>, also returning the Hangfire job of a job that was
+    /// cancelled before it ran (for the caller to delete; <c>JobDispatcher.CancelAsync</c> does). Such a job gets its final
+    /// <c>status</c> event <c>{status: "cancelled"}</c> in the same statement, so event subscribers stop waiting.
+    /// </summary>
+    public async Task<(JobState State, string? HangfireJobId)?> RequestCancelWithDeliveryAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    {
+        return await _databaseRetry.ExecuteAsync<(JobState, string?)?>(
             async token =>
             {
                 await using NpgsqlCommand command = _dataSource.CreateCommand(QueueSql.RequestCancel);
                 command.Parameters.AddWithValue("job_id", jobId);
                 command.Parameters.AddWithValue("tenant_id", tenantId);
                 QueueSql.AddNow(command, _timeProvider);
-                object? state = await command.ExecuteScalarAsync(token);
-                return state is string label ? QueueSql.ParseState(label) : (JobState?)null;
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
+                if (!await reader.ReadAsync(token))
+                {
+                    return null;
+                }
+                return (QueueSql.ParseState(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1));
             },
             cancellationToken);
     }

@@ -21,8 +21,4 @@ public sealed class JobQueueOptions
 
     /// <summary>The largest wait between attempts.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
-
-    /// <summary>How often an idle worker polls even without a notification (default 10 s); polling is what
-    /// guarantees progress, NOTIFY only shortens the wait.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

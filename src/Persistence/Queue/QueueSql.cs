@@ -12,6 +12,10 @@ internal static class QueueSql
 {
     public static readonly string Enqueue = Load("enqueue");
     public static readonly string Fetch = Load("fetch");
+    public static readonly string ClaimJob = Load("claim_job");
+    public static readonly string JobById = Load("job_by_id");
+    public static readonly string Undispatched = Load("undispatched");
+    public static readonly string MarkDispatched = Load("mark_dispatched");
     public static readonly string LatestCheckpoint = Load("latest_checkpoint");
     public static readonly string Heartbeat = Load("heartbeat");
     public static readonly string Complete = Load("complete");
@@ -102,6 +106,7 @@ internal static class QueueSql
             Error = NullableText(reader, "error"),
             Errors = reader.GetString(reader.GetOrdinal("errors")),
             EventSeq = reader.GetInt64(reader.GetOrdinal("event_seq")),
+            HangfireJobId = NullableText(reader, "hangfire_job_id"),
         };
     }
 

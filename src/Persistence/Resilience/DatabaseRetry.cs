@@ -20,7 +20,8 @@ public sealed class DatabaseRetry
     /// <param name="maxRetries">Retries after the first failure (default 4: about 3 s of waiting in all).</param>
     /// <param name="baseDelay">The first wait, doubled each retry (default 200 ms).</param>
     /// <param name="logger">Receives a warning per retry.</param>
-    public DatabaseRetry(int maxRetries = 4, TimeSpan? baseDelay = null, ILogger<DatabaseRetry>? logger = null)
+    /// <param name="maxDelay">The longest single wait (default 5 s).</param>
+    public DatabaseRetry(int maxRetries = 4, TimeSpan? baseDelay = null, ILogger<DatabaseRetry>? logger = null, TimeSpan? maxDelay = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
         ILogger log = logger ?? NullLogger<DatabaseRetry>.Instance;
@@ -34,6 +35,7 @@ public sealed class DatabaseRetry
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = baseDelay ?? TimeSpan.FromMilliseconds(200),
+                MaxDelay = maxDelay ?? TimeSpan.FromSeconds(5),
                 OnRetry = arguments =>
                 {
                     log.LogWarning(arguments.Outcome.Exception, "Transient database error; retry {Attempt} in {Delay}", arguments.AttemptNumber + 1, arguments.RetryDelay);
@@ -42,6 +44,16 @@ public sealed class DatabaseRetry
             });
         }
         _pipeline = builder.Build();
+    }
+
+    /// <summary>
+    /// The worker's pipeline: 10 retries, waits doubling from 200 ms up to 5 s, about 30 s in all. A Postgres restart
+    /// (a few seconds) or a short failover then costs a running job nothing: its heartbeats, events, checkpoints and
+    /// final write wait for the database instead of failing the attempt. Its lease (2 min) outlasts the window.
+    /// </summary>
+    public static DatabaseRetry ForWorker(ILogger<DatabaseRetry>? logger = null)
+    {
+        return new DatabaseRetry(maxRetries: 10, logger: logger);
     }
 
     /// <summary>A pipeline that never retries.</summary>

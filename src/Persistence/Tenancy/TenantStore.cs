@@ -24,7 +24,13 @@ public sealed class TenantStore(FineTuneDbContext context, TimeProvider? timePro
     }
 
     /// <summary>Issues a key for <paramref name="tenantId"/>; the returned token is not stored anywhere.</summary>
-    public async Task<IssuedApiKey> IssueApiKeyAsync(Guid tenantId, string name, CancellationToken cancellationToken)
+    public Task<IssuedApiKey> IssueApiKeyAsync(Guid tenantId, string name, CancellationToken cancellationToken)
+    {
+        return IssueApiKeyAsync(tenantId, name, admin: false, cancellationToken);
+    }
+
+    /// <summary>Issues a key for <paramref name="tenantId"/>, an operator's (<paramref name="admin"/>) or a tenant's.</summary>
+    public async Task<IssuedApiKey> IssueApiKeyAsync(Guid tenantId, string name, bool admin, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         string token = ApiKeyToken.Generate();
@@ -35,6 +41,7 @@ public sealed class TenantStore(FineTuneDbContext context, TimeProvider? timePro
             Name = name,
             KeyHash = ApiKeyToken.Hash(token),
             KeyPrefix = ApiKeyToken.VisiblePrefix(token),
+            IsAdmin = admin,
         };
         context.ApiKeys.Add(key);
         await context.SaveChangesAsync(cancellationToken);

@@ -12,10 +12,14 @@ internal sealed class JobWorkspace : IDisposable
 {
     private readonly ILogger _logger;
 
-    private JobWorkspace(string root, ILogger logger)
+    private JobWorkspace(string root, ILogger logger, bool create = true)
     {
         Root = root;
         _logger = logger;
+        if (!create)
+        {
+            return;
+        }
         Directory.CreateDirectory(Data);
         Directory.CreateDirectory(Resume);
         Directory.CreateDirectory(Output);
@@ -36,7 +40,30 @@ internal sealed class JobWorkspace : IDisposable
     {
         // The random part keeps two runners in one process (tests) or a re-claim after a crash from sharing a folder.
         string name = $"{lease.JobId:N}-a{lease.Attempt}-{Guid.NewGuid().ToString("N")[..8]}";
+        RemoveEarlierAttempts(workDir, lease, logger);
         return new JobWorkspace(Path.Combine(workDir, name), logger);
+    }
+
+    /// <summary>
+    /// Deletes the folders that earlier attempts of this job left in <paramref name="workDir"/>: an attempt killed with
+    /// kill -9 never deletes its own. Those attempts are over (this one holds the job now, and fencing refuses their
+    /// writes), so nothing of theirs is still needed.
+    /// </summary>
+    private static void RemoveEarlierAttempts(string workDir, JobLease lease, ILogger logger)
+    {
+        if (!Directory.Exists(workDir))
+        {
+            return;
+        }
+        foreach (string folder in Directory.EnumerateDirectories(workDir, $"{lease.JobId:N}-a*"))
+        {
+            string attempt = Path.GetFileName(folder)[($"{lease.JobId:N}-a".Length)..].Split('-')[0];
+            if (int.TryParse(attempt, System.Globalization.CultureInfo.InvariantCulture, out int earlier) && earlier < lease.Attempt)
+            {
+                logger.LogInformation("Job {JobId}: deleting the folder {Folder} left by attempt {Attempt}", lease.JobId, folder, earlier);
+                new JobWorkspace(folder, logger, create: false).Dispose();
+            }
+        }
     }
 
     public void Dispose()

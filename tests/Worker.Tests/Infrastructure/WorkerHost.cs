@@ -8,7 +8,8 @@ namespace FineTune.Worker.Tests.Infrastructure;
 
 /// <summary>
 /// A worker process in miniature: a generic host built with <c>AddWorker</c> exactly as <c>finetune worker</c> builds
-/// it, on the test's database, models directory and queue clock. The rescuer is off, so tests rescue when they choose.
+/// it, on the test's database, models directory and queue clock, with Hangfire's timings shortened (invisibility, schedule
+/// polling, dispatch sweep) so redeliveries happen in seconds.
 /// </summary>
 internal sealed class WorkerHost : IAsyncDisposable
 {
@@ -34,16 +35,25 @@ internal sealed class WorkerHost : IAsyncDisposable
     /// <param name="heartbeatInterval">How often leases are renewed (default 1 s).</param>
     /// <param name="slots">Concurrent jobs.</param>
     /// <param name="memoryBytes">Memory per job it offers the queue (default: the machine's).</param>
+    /// <param name="realClock">Use the database clock instead of the test's manual clock (when another process works on
+    /// the same jobs).</param>
     public static async Task<WorkerHost> StartAsync(
-        WorkerTestContext context, string name, ITrainingBackend? backend = null, TimeSpan? heartbeatInterval = null, int slots = 1, long? memoryBytes = null)
+        WorkerTestContext context,
+        string name,
+        ITrainingBackend? backend = null,
+        TimeSpan? heartbeatInterval = null,
+        int slots = 1,
+        long? memoryBytes = null,
+        bool realClock = false)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["HangfireOptions:InvisibilityTimeout"] = context.InvisibilityTimeout.ToString(),
+            ["HangfireOptions:SchedulePollingInterval"] = "00:00:01",
+            ["HangfireOptions:DispatchSweepInterval"] = "00:00:00.200",
             ["ConnectionStrings:FineTune"] = context.ConnectionString,
             ["PersistenceOptions:MigrateOnStart"] = "false",
-            ["PersistenceOptions:RunRescuer"] = "false",
-            ["JobQueueOptions:PollInterval"] = context.QueueOptions.PollInterval.ToString(),
             ["JobQueueOptions:LeaseDuration"] = context.QueueOptions.LeaseDuration.ToString(),
             ["WorkerOptions:ModelsDir"] = context.ModelsDir,
             ["WorkerOptions:WorkDir"] = context.WorkDir,
@@ -56,7 +66,7 @@ internal sealed class WorkerHost : IAsyncDisposable
             builder.Configuration["WorkerOptions:MemoryBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         builder.Logging.AddProvider(new XunitLoggerProvider(context.Output, name));
-        builder.Services.AddSingleton<TimeProvider>(context.Clock);
+        builder.Services.AddSingleton<TimeProvider>(realClock ? TimeProvider.System : context.Clock);
         builder.Services.AddSingleton(new BackendCatalog([backend ?? LibtorchBackend.Cpu]));
         builder.AddWorker();
         IHost host = builder.Build();

@@ -57,7 +57,10 @@ internal sealed class WorkerTestContext : IAsyncDisposable
     /// <summary>The queue clock; tests that expire leases move it.</summary>
     public ManualTimeProvider Clock { get; } = new();
 
-    public JobQueueOptions QueueOptions { get; } = new() { PollInterval = TimeSpan.FromMilliseconds(300) };
+    public JobQueueOptions QueueOptions { get; } = new();
+
+    /// <summary>Hangfire's invisibility timeout in this test's workers: how long a killed worker's job waits for another.</summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public JobQueue Queue => new(DataSource, QueueOptions, Clock);
 
@@ -140,6 +143,31 @@ internal sealed class WorkerTestContext : IAsyncDisposable
     public async Task<List<JsonElement>> PayloadsAsync(Guid jobId, string type)
     {
         return (await EventsAsync(jobId)).Where(e => e.Type == type).Select(e => JsonDocument.Parse(e.Payload).RootElement.Clone()).ToList();
+    }
+
+    /// <summary>Waits until the job has recorded a checkpoint (polling its rows); returns its step.</summary>
+    public async Task<long> WaitForCheckpointAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await using NpgsqlCommand command = DataSource.CreateCommand("SELECT max(step) FROM checkpoint WHERE job_id = @id");
+            command.Parameters.AddWithValue("id", jobId);
+            if (await command.ExecuteScalarAsync(cancellationToken) is long step)
+            {
+                return step;
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>The Hangfire state (<c>Enqueued</c>, <c>Processing</c>, <c>Deleted</c>, ...) of the job that delivers
+    /// <paramref name="jobId"/>, read from Hangfire's own tables; null when it was never handed to Hangfire.</summary>
+    public async Task<string?> HangfireStateAsync(Guid jobId)
+    {
+        await using NpgsqlCommand command = DataSource.CreateCommand(
+            "SELECT h.statename FROM job j JOIN hangfire.job h ON h.id::text = j.hangfire_job_id WHERE j.id = @id");
+        command.Parameters.AddWithValue("id", jobId);
+        return await command.ExecuteScalarAsync() as string;
     }
 
     public async Task<byte[]> ReadArtifactAsync(Guid jobId, string name)
