@@ -39,15 +39,18 @@ internal sealed class JobExecution(
             logger.LogError(exception, "Job {JobId} could not be run", jobId);
             outcome = new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Abandoned, exception.Message);
         }
+        if (outcome.Kind == JobOutcomeKind.Cancelled)
+        {
+            DeleteOwnDelivery(context);
+        }
         runner.Signals.Publish(outcome);
         switch (outcome.Kind)
         {
             case JobOutcomeKind.Succeeded:
             case JobOutcomeKind.LeaseLost:
-                // Done, or another attempt owns the job and its delivery is responsible for it.
-                return;
             case JobOutcomeKind.Cancelled:
-                DeleteOwnDelivery(context);
+                // Done (a cancelled job's delivery is deleted above), or another attempt owns the job and its delivery
+                // is responsible for it.
                 return;
             case JobOutcomeKind.Released:
                 // The host is stopping: Hangfire puts the delivery back on its queue, and the next attempt is uncharged.

@@ -1,5 +1,6 @@
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
+using FineTune.Persistence.Resilience;
 using Npgsql;
 
 namespace FineTune.Persistence.Blobs;
@@ -31,6 +32,25 @@ public sealed class ArtifactStore
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSizeBytes, 1);
         _dataSource = dataSource;
         _chunkSizeBytes = chunkSizeBytes;
+    }
+
+    /// <summary>
+    /// Writes the file at <paramref name="path"/> as <see cref="WriteAsync"/> does, repeating the whole write after a
+    /// transient database error (<paramref name="retry"/>): a write is one transaction that replaces (job, name), so a
+    /// repeat stores the file once. A worker uploads checkpoints and outputs this way, so a database restart does not
+    /// cost it the attempt.
+    /// </summary>
+    public async Task<Artifact> WriteFileAsync(
+        JobLease lease, string name, string kind, string contentType, string path, DatabaseRetry retry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        return await retry.ExecuteAsync(
+            async token =>
+            {
+                await using FileStream content = File.OpenRead(path);
+                return await WriteAsync(lease, name, kind, contentType, content, token);
+            },
+            cancellationToken);
     }
 
     /// <summary>

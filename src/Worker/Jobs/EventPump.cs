@@ -114,12 +114,8 @@ internal sealed partial class EventPump
                 string log = Path.Combine(_workspace.Output, CheckpointArchive.TrainingLogEntry);
                 await CheckpointArchive.PackAsync(pending.Folder, log, pending.Step, output, writesToken);
             }
-            Artifact artifact;
-            await using (FileStream input = File.OpenRead(archive))
-            {
-                artifact = await _artifacts.WriteAsync(
-                    _session.Lease, name, ArtifactKind.Checkpoint, CheckpointArchive.ContentType, input, writesToken);
-            }
+            Artifact artifact = await _artifacts.WriteFileAsync(
+                _session.Lease, name, ArtifactKind.Checkpoint, CheckpointArchive.ContentType, archive, TrainLoraHandler.UploadRetry, writesToken);
             var state = new JsonObject
             {
                 ["format"] = "tar",

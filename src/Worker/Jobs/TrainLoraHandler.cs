@@ -6,6 +6,7 @@ using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Notifications;
 using FineTune.Persistence.Queue;
+using FineTune.Persistence.Resilience;
 using FineTune.Training.Backends;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,6 +35,9 @@ public sealed partial class TrainLoraHandler
     ];
 
     private readonly JobQueue _queue;
+
+    /// <summary>Uploads ride out a database restart as the worker's other writes do (<see cref="DatabaseRetry.ForWorker"/>).</summary>
+    internal static readonly DatabaseRetry UploadRetry = DatabaseRetry.ForWorker();
     private readonly ArtifactStore _artifacts;
     private readonly DatasetStore _datasets;
     private readonly NotificationListener _listener;
@@ -258,8 +262,7 @@ public sealed partial class TrainLoraHandler
             {
                 continue;
             }
-            await using FileStream content = File.OpenRead(path);
-            stored.Add(await _artifacts.WriteAsync(session.Lease, name, ArtifactKind.Output, contentType, content, writesToken));
+            stored.Add(await _artifacts.WriteFileAsync(session.Lease, name, ArtifactKind.Output, contentType, path, UploadRetry, writesToken));
         }
         return stored;
     }

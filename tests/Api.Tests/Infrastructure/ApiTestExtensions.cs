@@ -68,33 +68,11 @@ internal static class ApiTestExtensions
         return await client.GetAsync(new Uri(path, UriKind.Relative));
     }
 
-    /// <summary>
-    /// Claims <paramref name="jobId"/> the way a worker would. Other queued jobs of the same test class may come first
-    /// in claim order; those are claimed too and released at once, unharmed (a release charges no attempt).
-    /// </summary>
+    /// <summary>Claims <paramref name="jobId"/> the way a worker does when Hangfire delivers it.</summary>
     public static async Task<JobLease> ClaimAsync(this JobQueue queue, Guid jobId, string backend = "libtorch-cpu")
     {
-        var others = new List<JobLease>();
-        try
-        {
-            while (true)
-            {
-                var worker = new WorkerCapabilities($"test-worker-{Guid.NewGuid():N}", "test-host", [backend], 1L << 36);
-                JobLease lease = await queue.ClaimAsync(worker, CancellationToken.None)
-                    ?? throw new InvalidOperationException($"job {jobId} is not claimable");
-                if (lease.JobId == jobId)
-                {
-                    return lease;
-                }
-                others.Add(lease);
-            }
-        }
-        finally
-        {
-            foreach (JobLease other in others)
-            {
-                await queue.ReleaseAsync(other, CancellationToken.None);
-            }
-        }
+        var worker = new WorkerCapabilities($"test-worker-{Guid.NewGuid():N}", "test-host", [backend], 1L << 36);
+        JobClaim claim = await queue.ClaimAsync(jobId, worker, CancellationToken.None);
+        return claim.Lease ?? throw new InvalidOperationException($"job {jobId} is not claimable: {claim.Outcome}");
     }
 }

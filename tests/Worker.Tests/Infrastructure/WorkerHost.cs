@@ -51,6 +51,7 @@ internal sealed class WorkerHost : IAsyncDisposable
         {
             ["HangfireOptions:InvisibilityTimeout"] = context.InvisibilityTimeout.ToString(),
             ["HangfireOptions:SchedulePollingInterval"] = "00:00:01",
+            ["HangfireOptions:QueuePollInterval"] = "00:00:01",
             ["HangfireOptions:DispatchSweepInterval"] = "00:00:00.200",
             ["ConnectionStrings:FineTune"] = context.ConnectionString,
             ["PersistenceOptions:MigrateOnStart"] = "false",

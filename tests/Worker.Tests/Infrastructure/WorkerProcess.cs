@@ -36,6 +36,7 @@ internal sealed class WorkerProcess : IDisposable
         start.Environment["JobQueueOptions__LeaseDuration"] = context.QueueOptions.LeaseDuration.ToString("c", CultureInfo.InvariantCulture);
         start.Environment["HangfireOptions__InvisibilityTimeout"] = context.InvisibilityTimeout.ToString("c", CultureInfo.InvariantCulture);
         start.Environment["HangfireOptions__DispatchSweepInterval"] = "00:00:00.200";
+        start.Environment["HangfireOptions__QueuePollInterval"] = "00:00:01";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
         process.OutputDataReceived += (_, line) => Forward(context, name, line.Data);
         process.ErrorDataReceived += (_, line) => Forward(context, name, line.Data);
