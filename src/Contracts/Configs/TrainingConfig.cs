@@ -2,7 +2,8 @@
 namespace FineTune.Contracts.Configs;
 
 /// <summary>
-/// Everything that shapes one training run. Immutable; <see cref="Validate"/> runs once when the trainer starts, and
+/// Everything that shapes one training run. Immutable; <see cref="Validate"/> is called wherever a config enters (the
+/// job-spec parser at submit, the backend and the trainer at start, so a hand-built config is checked too), and
 /// nothing is read from globals or the environment. Defaults follow common LoRA practice (TRL/PEFT recipes).
 /// </summary>
 public sealed record TrainingConfig
