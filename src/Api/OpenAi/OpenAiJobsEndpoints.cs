@@ -6,6 +6,7 @@ using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using Microsoft.AspNetCore.Mvc;
@@ -132,7 +133,8 @@ public static class OpenAiJobsEndpoints
         return TypedResults.Ok(await ViewAsync(job, artifacts, models, placement, cancellationToken));
     }
 
-    private static async Task<IResult> CancelAsync(HttpContext context, string jobId, JobQueue queue, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(
+        HttpContext context, string jobId, JobQueue queue, JobDispatcher dispatcher, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
     {
         Guid tenantId = context.TenantId();
         if (await FindAsync(tenantId, jobId, queue, cancellationToken) is not Job job)
@@ -143,7 +145,8 @@ public static class OpenAiJobsEndpoints
         {
             return OpenAiError.BadRequest($"job {jobId} already {job.State.ToApiStatus()}; only unfinished jobs can be cancelled", null, "invalid_state");
         }
-        await queue.RequestCancelAsync(tenantId, job.Id, cancellationToken);
+        // Not yet running: cancelled at once, with its final event, and its Hangfire job deleted.
+        await dispatcher.CancelAsync(queue, tenantId, job.Id, cancellationToken);
         job = await queue.GetAsync(tenantId, job.Id, cancellationToken) ?? job;
         return TypedResults.Ok(await ViewAsync(job, artifacts, models, placement, cancellationToken));
     }
