@@ -9,6 +9,7 @@ using FineTune.Api.Models;
 using FineTune.Api.OpenAi;
 using FineTune.Api.OpenApi;
 using FineTune.Api.Problems;
+using FineTune.Api.Telemetry;
 using FineTune.Persistence;
 using Hangfire;
 using Microsoft.AspNetCore.Authentication;
@@ -30,6 +31,7 @@ public static class Extensions
         // What MapHangfireDashboard looks for; the storage, filters and client registered by AddPersistence stay in use
         // (AddHangfire only adds what is missing), and nothing here uses Hangfire's static JobStorage.Current.
         services.AddHangfire(_ => { });
+        builder.AddApiTelemetry();
         // Hosting's request lines print whole URLs, and SignalR clients send the API key as ?access_token= under
         // /hubs/; raising this category keeps keys out of the logs.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -43,7 +45,8 @@ public static class Extensions
         services.AddApiProblemDetails();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.SchemeName, configureOptions: null);
-        services.AddAuthorization();
+        services.AddAuthorization(options =>
+            options.AddPolicy(ApiKeyAuthentication.AdminPolicy, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole)));
         services.AddSingleton<ModelCatalog>();
         services.AddScoped<DatasetUploader>();
         services.AddScoped<JobSubmitter>();
@@ -88,6 +91,7 @@ public static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthEndpoints();
+        app.MapMetrics();
         RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDatasetsEndpoints();
         v1.MapModelsEndpoints();

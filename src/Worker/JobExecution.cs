@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Queue;
 using FineTune.Worker.Jobs;
+using FineTune.Worker.Telemetry;
 using Hangfire.Common;
 using Hangfire.Server;
 using Hangfire.States;
@@ -19,6 +21,7 @@ internal sealed class JobExecution(
 {
     public async Task RunAsync(Guid jobId, PerformContext? context, CancellationToken cancellationToken)
     {
+        DateTimeOffset claimStartedAt = DateTimeOffset.UtcNow;
         // Not cancellable: a claim cut off after its commit would strand the attempt until its lease expired.
         JobClaim claim = await queue.ClaimAsync(jobId, runner.Capabilities, CancellationToken.None);
         if (claim.Outcome != JobClaimOutcome.Claimed)
@@ -27,6 +30,9 @@ internal sealed class JobExecution(
             return;
         }
         JobLease lease = claim.Lease!;
+        WorkerSpans.Claimed(lease, claimStartedAt);
+        runner.Metrics?.Claimed(lease);
+        Activity? trainSpan = WorkerSpans.StartTrain(lease, slot);
         JobOutcome outcome;
         try
         {
@@ -43,6 +49,8 @@ internal sealed class JobExecution(
         {
             DeleteOwnDelivery(context);
         }
+        WorkerSpans.End(trainSpan, outcome);
+        runner.Metrics?.AttemptEnded(outcome.Kind);
         runner.Signals.Publish(outcome);
         switch (outcome.Kind)
         {

@@ -5,6 +5,7 @@ using FineTune.Persistence.Workers;
 using FineTune.Torch;
 using FineTune.Training.Backends;
 using FineTune.Worker.Jobs;
+using FineTune.Worker.Telemetry;
 using Hangfire;
 using Hangfire.Common;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +38,9 @@ public sealed class JobRunner : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
 
+    /// <summary>The worker's instruments (docs/operations.md); null where the host registered none.</summary>
+    internal WorkerMetrics? Metrics { get; }
+
     /// <summary>Creates the runner; its capabilities (backends, memory) are fixed here.</summary>
     public JobRunner(
         JobQueue queue,
@@ -49,8 +53,10 @@ public sealed class JobRunner : BackgroundService
         IOptions<WorkerOptions> options,
         IOptions<HangfireOptions> hangfireOptions,
         TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        WorkerMetrics? metrics = null)
     {
+        Metrics = metrics;
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hangfireOptions);

@@ -3,6 +3,7 @@ using FineTune.Persistence;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Resilience;
 using FineTune.Worker.Jobs;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -38,6 +39,7 @@ public static class WorkerExtensions
         {
             builder.AddPersistence();
         }
+        builder.AddWorkerTelemetry();
         services.AddOptions<WorkerOptions>()
             .Bind(builder.Configuration.GetSection(nameof(WorkerOptions)))
             .PostConfigure(options =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using FineTune.Testing;
 
@@ -11,6 +12,7 @@ namespace FineTune.Cli.Tests;
 internal sealed class ServeProcess : IDisposable
 {
     private readonly Process _server;
+    private readonly ConcurrentQueue<string> _lines = new();
 
     private ServeProcess(string folder, string connection, Process server, string url, string key)
     {
@@ -31,8 +33,14 @@ internal sealed class ServeProcess : IDisposable
 
     public string Key { get; }
 
-    /// <summary>Starts the server on a free port and waits (up to 2 minutes) until it prints its URL and key.</summary>
-    public static ServeProcess Start()
+    /// <summary>Everything the server printed to stdout so far (its banner, and its logs).</summary>
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>
+    /// Starts the server on a free port and waits (up to 2 minutes) until it prints its URL and key.
+    /// <paramref name="arguments"/> are added to serve's; <paramref name="environment"/> to its environment.
+    /// </summary>
+    public static ServeProcess Start(string[]? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string connection = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
         Assert.False(connection.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
@@ -43,16 +51,34 @@ internal sealed class ServeProcess : IDisposable
 
         string cli = Path.Combine(AppContext.BaseDirectory, "finetune.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { cli, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(folder, "data"), "--models-dir", models })
+        foreach (string argument in new[] { cli, "serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(folder, "data"), "--models-dir", models }.Concat(arguments ?? []))
         {
             start.ArgumentList.Add(argument);
         }
         start.Environment["FINETUNE_DB"] = connection;
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         Process server = Process.Start(start)!;
+        var lines = new ConcurrentQueue<string>();
         try
         {
-            (string url, string key) = ReadUrlAndKey(server);
-            return new ServeProcess(folder, connection, server, url, key);
+            (string url, string key) = ReadUrlAndKey(server, lines);
+            var serve = new ServeProcess(folder, connection, server, url, key);
+            foreach (string line in lines)
+            {
+                serve._lines.Enqueue(line);
+            }
+            // Keep draining stdout, so the server never blocks on a full pipe, and keep what it prints.
+            _ = Task.Run(() =>
+            {
+                while (server.StandardOutput.ReadLine() is string line)
+                {
+                    serve._lines.Enqueue(line);
+                }
+            });
+            return serve;
         }
         catch
         {
@@ -71,7 +97,7 @@ internal sealed class ServeProcess : IDisposable
         }
     }
 
-    private static (string Url, string Key) ReadUrlAndKey(Process server)
+    private static (string Url, string Key) ReadUrlAndKey(Process server, ConcurrentQueue<string> lines)
     {
         server.ErrorDataReceived += (_, _) => { };
         server.BeginErrorReadLine();
@@ -81,6 +107,7 @@ internal sealed class ServeProcess : IDisposable
         {
             string? line = server.StandardOutput.ReadLine();
             Assert.True(line is not null, "finetune serve exited before printing its URL and key");
+            lines.Enqueue(line!);
             if (line!.StartsWith("FineTune is serving on ", StringComparison.Ordinal))
             {
                 url = line["FineTune is serving on ".Length..].Split(' ', ',')[0];
@@ -90,8 +117,6 @@ internal sealed class ServeProcess : IDisposable
                 key = line[(line.LastIndexOf(' ') + 1)..];
             }
         }
-        // Keep draining stdout so the server never blocks on a full pipe.
-        _ = server.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
         Assert.NotNull(url);
         Assert.NotNull(key);
         return (url!, key!);

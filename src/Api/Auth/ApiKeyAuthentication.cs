@@ -23,4 +23,7 @@ public static class ApiKeyAuthentication
 
     /// <summary>Only paths under this prefix may carry the key in <see cref="AccessTokenQueryParameter"/>.</summary>
     public const string HubsPathPrefix = "/hubs";
+
+    /// <summary>The authorization policy of operator pages (<c>/metrics</c>): an admin key; a tenant key gets 403.</summary>
+    public const string AdminPolicy = "admin";
 }

@@ -3,6 +3,7 @@ using FineTune.Api.Auth;
 using FineTune.Api.Contracts;
 using FineTune.Api.Jobs;
 using FineTune.Api.Problems;
+using FineTune.Api.Telemetry;
 using FineTune.Contracts.Jobs;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;
@@ -74,6 +75,7 @@ public static class JobsEndpoints
         {
             return ApiProblems.BadRequest(IdempotencyKeyHeader, $"must be 1 to {JobSubmitter.MaxIdempotencyKeyLength} printable characters");
         }
+        DateTimeOffset submitStartedAt = DateTimeOffset.UtcNow;
         JsonDocument document;
         try
         {
@@ -89,6 +91,7 @@ public static class JobsEndpoints
             switch (submission.Outcome)
             {
                 case JobSubmissionOutcome.Created:
+                    SubmitSpan.Record(submission.Job!, submitStartedAt);
                     JobDto created = JobView.ToDto(submission.Job!, [], submission.Workers!);
                     return TypedResults.Created($"/v1/jobs/{created.Id}", created);
                 case JobSubmissionOutcome.Replayed:

@@ -125,6 +125,7 @@ public sealed partial class JobEventNotifier
                 cancellationToken.ThrowIfCancellationRequested();
                 await client.EventAsync(subscription.JobId, ToDto(jobEvent));
                 subscription.MarkDelivered(jobEvent.Seq);
+                _metrics?.EventDelivered(jobEvent.CreatedAt, subscription.SubscribedAt, _timeProvider.GetUtcNow());
             }
             // Done once everything announced is delivered; a short page served from memory may not be everything.
             if (events.Count == 0 || (events.Count < _options.PageSize && subscription.LastDeliveredSeq >= cache.KnownSeq))

@@ -1,3 +1,4 @@
+using FineTune.Api.Telemetry;
 using FineTune.Persistence.Events;
 using FineTune.Persistence.Notifications;
 using Microsoft.AspNetCore.SignalR;
@@ -46,6 +47,7 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     private readonly JobsHubOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ApiMetrics? _metrics;
     private readonly IDisposable _notifications;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
@@ -62,14 +64,17 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     /// <param name="options">Poll interval, page size and limits.</param>
     /// <param name="timeProvider">The clock of polls and retry pauses (default system).</param>
     /// <param name="logger">Receives failed reads and sends.</param>
+    /// <param name="metrics">Records the fan-out lag of each live event sent (none in tests that build it bare).</param>
     public JobEventNotifier(
         IHubContext<JobsHub, IJobsClient> hubContext,
         JobEventLog eventLog,
         NotificationListener listener,
         IOptions<JobsHubOptions> options,
         TimeProvider? timeProvider = null,
-        ILogger<JobEventNotifier>? logger = null)
+        ILogger<JobEventNotifier>? logger = null,
+        ApiMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(hubContext);
         ArgumentNullException.ThrowIfNull(eventLog);
         ArgumentNullException.ThrowIfNull(listener);

@@ -31,6 +31,9 @@ internal sealed class JobEventSubscription : IDisposable
 
     public string ConnectionId { get; }
 
+    /// <summary>When the subscription began: events stored before it are catch-up, not fan-out.</summary>
+    public DateTimeOffset SubscribedAt { get; } = DateTimeOffset.UtcNow;
+
     public Guid TenantId { get; }
 
     public Guid JobId { get; }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Api.Telemetry;
 using FineTune.Persistence.Events;
 using FineTune.Persistence.Notifications;
 using Microsoft.AspNetCore.Http.Json;
@@ -35,7 +36,8 @@ public static class JobsHubRegistration
             provider.GetRequiredService<NotificationListener>(),
             provider.GetRequiredService<IOptions<JobsHubOptions>>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetService<ILogger<JobEventNotifier>>()));
+            provider.GetService<ILogger<JobEventNotifier>>(),
+            provider.GetService<ApiMetrics>()));
         services.AddHostedService(provider => provider.GetRequiredService<JobEventNotifier>());
         return builder;
     }

@@ -15,7 +15,7 @@ using Npgsql;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// <c>finetune serve [--urls URL] [--data-dir DIR] [--models-dir DIR] [--no-worker]</c>: the whole service in one process —
+/// <c>finetune serve [--urls URL] [--data-dir DIR] [--models-dir DIR] [--no-worker] [--log-format text|json]</c>: the whole service in one process —
 /// a private Postgres when <c>FINETUNE_DB</c> is not set, migrations, the REST API + hub, and one in-process worker.
 /// Prints the URLs and an API key of the default tenant (created once; the key is kept in the data dir).
 /// </summary>
@@ -29,7 +29,8 @@ internal static class ServeCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Service data: the local Postgres cluster and the default API key (default: .finetune in the checkout)" };
         var modelsDir = new Option<string?>("--models-dir") { Description = "Folder whose sub-folders are the models jobs may use (default FINETUNE_MODELS_DIR, else DATA_DIR/models)" };
         var noWorker = new Option<bool>("--no-worker") { Description = "Serve the API only (run workers with finetune worker)" };
-        var command = new Command("serve", "Run the service: API, hub, local Postgres and a worker") { urls, dataDir, modelsDir, noWorker };
+        Option<string?> logFormat = LogFormatOption.Create();
+        var command = new Command("serve", "Run the service: API, hub, local Postgres and a worker") { urls, dataDir, modelsDir, noWorker, logFormat };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string data = Path.GetFullPath(parseResult.GetValue(dataDir) ?? Path.Combine(CliOptions.RepoRoot() ?? Environment.CurrentDirectory, ".finetune"));
@@ -51,6 +52,7 @@ internal static class ServeCommand
                 ["WorkerOptions:ModelsDir"] = models,
                 ["WorkerOptions:WorkDir"] = Path.Combine(data, "work"),
             });
+            LogFormatOption.Apply(parseResult.GetValue(logFormat), builder.Configuration);
             builder.AddApi();
             if (!parseResult.GetValue(noWorker))
             {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// <c>finetune worker [--connection CS] [--models-dir DIR] [--slots N] [--backend NAME]...</c>: runs a training worker
+/// <c>finetune worker [--connection CS] [--models-dir DIR] [--slots N] [--backend NAME]... [--log-format text|json]</c>: runs a training worker
 /// in this process until Ctrl+C or SIGTERM, which stop each running job at its next step and release it to the queue.
 /// It is the generic host of src/Worker (<c>AddWorker</c>); configuration also comes from the environment
 /// (<c>WorkerOptions__*</c>, <c>JobQueueOptions__*</c>), and the options here win over it.
@@ -23,7 +23,8 @@ internal static class WorkerCommand
         var backends = new Option<string[]>("--backend") { Description = "Backend to offer, repeatable (default: every backend this machine can run)", AllowMultipleArgumentsPerToken = true };
         var hub = new Option<bool>("--allow-hub-downloads") { Description = "Download a job's model from the Hugging Face hub when it is not in the models folder" };
         var workDir = new Option<string?>("--work-dir") { Description = "Scratch folder for running jobs (default: the system temp folder)" };
-        var command = new Command("worker", "Run a training worker: claim queued jobs and train them") { connection, modelsDir, slots, backends, hub, workDir };
+        Option<string?> logFormat = LogFormatOption.Create();
+        var command = new Command("worker", "Run a training worker: claim queued jobs and train them") { connection, modelsDir, slots, backends, hub, workDir, logFormat };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var settings = new Dictionary<string, string?>
@@ -57,6 +58,7 @@ internal static class WorkerCommand
 
             HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
             builder.Configuration.AddInMemoryCollection(settings);
+            LogFormatOption.Apply(parseResult.GetValue(logFormat), builder.Configuration);
             builder.AddWorker();
             using IHost host = builder.Build();
             await host.StartAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using FineTune.Contracts.Events;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
@@ -45,6 +46,9 @@ internal sealed partial class EventPump
         _logger = logger;
     }
 
+    /// <summary>Called with each step, before its event is appended (the worker's metrics).</summary>
+    public Action<StepReport>? OnStep { get; init; }
+
     /// <summary>The latest step reported, or null before the first.</summary>
     public long? LastStep { get; private set; }
 
@@ -77,6 +81,7 @@ internal sealed partial class EventPump
                     await StorePendingCheckpointAsync(writesToken);
                 }
                 LastStep = report.Step;
+                OnStep?.Invoke(report);
                 _session.Progress = WorkerEvents.Progress(report).ToJsonString();
                 await AppendAsync(WorkerEventTypes.Step, WorkerEvents.Step(report), writesToken);
                 break;

@@ -8,6 +8,7 @@ using FineTune.Persistence.Notifications;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Resilience;
 using FineTune.Training.Backends;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,7 @@ public sealed partial class TrainLoraHandler
     private readonly ModelLocator _models;
     private readonly WorkerOptions _options;
     private readonly ILogger _logger;
+    private readonly WorkerMetrics? _metrics;
 
     /// <summary>Creates the handler (one per worker; it keeps no per-job state).</summary>
     public TrainLoraHandler(
@@ -55,8 +57,10 @@ public sealed partial class TrainLoraHandler
         BackendCatalog backends,
         ModelLocator models,
         IOptions<WorkerOptions> options,
-        ILogger<TrainLoraHandler>? logger = null)
+        ILogger<TrainLoraHandler>? logger = null,
+        WorkerMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
         _artifacts = artifacts;
@@ -123,7 +127,8 @@ public sealed partial class TrainLoraHandler
             _logger.LogInformation("Job {JobId}: attempt {Attempt} started in slot {Slot}", lease.JobId, lease.Attempt, slot);
             await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Running(lease.Attempt, lease.WorkerId, lease.ResumeFrom?.Step), writesToken);
             (ITrainingBackend backend, TrainingRequest request, string? resumedArtifact) = await PrepareAsync(session, workspace, slot, stopTraining.Token, writesToken);
-            pump = new EventPump(session, _queue, _artifacts, workspace, resumedArtifact, _logger);
+            using AttemptMetrics? attemptMetrics = _metrics?.Track(backend.Name, slot);
+            pump = new EventPump(session, _queue, _artifacts, workspace, resumedArtifact, _logger) { OnStep = attemptMetrics is null ? null : attemptMetrics.Step };
             result = await TrainAsync(backend, request, lease, pump, stopTraining.Token, writesToken);
         }
         catch (Exception exception)

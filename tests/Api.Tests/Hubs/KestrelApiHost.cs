@@ -29,6 +29,9 @@ public sealed class KestrelApiHost : IAsyncLifetime, IAsyncDisposable
     /// <summary>Where the second instance listens.</summary>
     public Uri OtherBaseAddress => Second.BaseAddress;
 
+    /// <summary>The first instance's services.</summary>
+    public IServiceProvider Services => First.Factory.Services;
+
     /// <summary>The first instance's notifier, for its test signals.</summary>
     public JobEventNotifier Notifier => First.Notifier;
 
