@@ -12,7 +12,8 @@ torch_dir=$(scripts/torch-dir.sh)
 Torch_DIR="$torch_dir" scripts/install-deps.sh
 
 # Reference implementations the tests compare against (npm packages, pinned by their lock files).
-for reference in tools/reference/*/package-lock.json; do
+# tools/dashboard holds the dashboard's browser libraries, copied in by the Api build.
+for reference in tools/reference/*/package-lock.json tools/dashboard/package-lock.json; do
     [ -f "$reference" ] || continue
     dir=$(dirname "$reference")
     if [ ! -d "$dir/node_modules" ] || [ "$reference" -nt "$dir/node_modules" ]; then

@@ -8,6 +8,7 @@ using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Api.OpenAi;
 using FineTune.Api.OpenApi;
+using FineTune.Api.Privacy;
 using FineTune.Api.Problems;
 using FineTune.Api.Telemetry;
 using FineTune.Persistence;
@@ -75,6 +76,7 @@ public static class Extensions
         app.UseStatusCodePages();
         // Native routes take OpenAI's prefixed ids (ftjob-..., file-...) too: rewritten before routing matches them.
         app.UsePrefixedIdRewriting();
+        app.UseDashboardSite();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -100,6 +102,7 @@ public static class Extensions
         v1.MapJobEventsEndpoints();
         v1.MapJobArtifactsEndpoints();
         v1.MapWorkersEndpoints();
+        v1.MapPrivacyEndpoints();
         v1.MapOpenAiFilesEndpoints();
         v1.MapOpenAiJobsEndpoints();
         v1.MapOpenAiEventsEndpoints();
