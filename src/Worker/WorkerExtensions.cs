@@ -80,7 +80,8 @@ public static class WorkerExtensions
             provider.GetRequiredService<BackendCatalog>(),
             provider.GetRequiredService<ModelLocator>(),
             provider.GetRequiredService<IOptions<WorkerOptions>>(),
-            provider.GetService<ILogger<TrainLoraHandler>>()));
+            provider.GetService<ILogger<TrainLoraHandler>>(),
+            provider.GetService<WorkerMetrics>()));
         services.TryAddSingleton<JobRunner>();
         services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
         return builder;
