@@ -1,3 +1,5 @@
+using FineTune.Contracts.Hosting;
+
 namespace FineTune.Api;
 
 /// <summary>Settings of the REST API, bound from the configuration section <c>ApiOptions</c>.</summary>
@@ -31,7 +33,7 @@ public sealed class ApiOptions
     /// <summary>The models folder in effect: <see cref="ModelsDir"/>, <c>FINETUNE_MODELS_DIR</c>, or <c>models</c>.</summary>
     public string ResolveModelsDir()
     {
-        string? configured = string.IsNullOrWhiteSpace(ModelsDir) ? Environment.GetEnvironmentVariable("FINETUNE_MODELS_DIR") : ModelsDir;
+        string? configured = string.IsNullOrWhiteSpace(ModelsDir) ? FineTuneEnvironment.ModelsDir : ModelsDir;
         return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? "models" : configured);
     }
 }

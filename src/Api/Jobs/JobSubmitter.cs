@@ -34,7 +34,7 @@ namespace FineTune.Api.Jobs;
 public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetStore datasets, ModelCatalog models, JobPlacement placement, JobDispatcher dispatcher)
 {
     /// <summary>The job kind of a fine-tuning job (stable; never renamed).</summary>
-    public const string TrainLoraKind = "train.lora";
+    public const string TrainLoraKind = JobKinds.TrainLora;
 
     /// <summary>The longest Idempotency-Key accepted (the <c>job_idempotency_key_length</c> CHECK).</summary>
     public const int MaxIdempotencyKeyLength = 255;

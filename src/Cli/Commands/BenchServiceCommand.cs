@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FineTune.Benchmarks;
+using FineTune.Contracts.Hosting;
 
 namespace FineTune.Cli.Commands;
 
@@ -62,7 +63,7 @@ internal static class BenchServiceCommand
         }
         string apiKey = key ?? Environment.GetEnvironmentVariable("FINETUNE_API_KEY")
             ?? throw new ArgumentException("give --key or set FINETUNE_API_KEY (./finetune serve prints a key)");
-        string database = connection ?? Environment.GetEnvironmentVariable("FINETUNE_DB")
+        string database = connection ?? FineTuneEnvironment.Database
             ?? throw new ArgumentException("give --connection or set FINETUNE_DB: the fan-out measurement appends its event to the service's database, as a worker does");
         return new ServiceBenchmarkOptions(
             url ?? Environment.GetEnvironmentVariable("FINETUNE_URL") ?? "http://127.0.0.1:8080", apiKey, database, rate, duration, subscribers, model)

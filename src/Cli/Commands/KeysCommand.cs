@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FineTune.Contracts.Hosting;
 using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Migrations;
@@ -45,7 +46,7 @@ internal static class KeysCommand
 
     /// <summary>The connection string: the option, else <c>FINETUNE_DB</c>, else the repository's local Postgres.</summary>
     internal static string ConnectionString(string? option) =>
-        option ?? Environment.GetEnvironmentVariable("FINETUNE_DB") ?? MigrateCommand.StartLocalPostgres();
+        option ?? FineTuneEnvironment.Database ?? MigrateCommand.StartLocalPostgres();
 
     /// <summary>Issues a key for the named tenant, creating the tenant when it does not exist yet.</summary>
     internal static async Task<IssuedApiKey> IssueAsync(NpgsqlDataSource dataSource, string tenantName, string keyName, CancellationToken cancellationToken, bool admin = false)

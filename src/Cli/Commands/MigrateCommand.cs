@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FineTune.Contracts.Hosting;
 using FineTune.Persistence;
 using FineTune.Persistence.Migrations;
 using Npgsql;
@@ -19,8 +20,7 @@ internal static class MigrateCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             string connectionString = parseResult.GetValue(connection)
-                ?? Environment.GetEnvironmentVariable("FINETUNE_DB")
-                ?? Environment.GetEnvironmentVariable("ConnectionStrings__FineTune")
+                ?? FineTuneEnvironment.Database
                 ?? StartLocalPostgres();
             await using NpgsqlDataSource dataSource = FineTuneDataSource.Create(connectionString);
             IReadOnlyList<MigrationScript> applied = await new DatabaseMigrator(dataSource).MigrateAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FineTune.Api;
+using FineTune.Contracts.Hosting;
 using FineTune.Persistence;
 using FineTune.Persistence.Tenancy;
 using FineTune.Worker;
@@ -39,8 +40,8 @@ internal static class ServeCommand
             {
                 Environment.SetEnvironmentVariable("FINETUNE_PGDATA", Path.Combine(data, "pgdata"));
             }
-            string connection = Environment.GetEnvironmentVariable("FINETUNE_DB") ?? MigrateCommand.StartLocalPostgres();
-            string models = Path.GetFullPath(parseResult.GetValue(modelsDir) ?? Environment.GetEnvironmentVariable("FINETUNE_MODELS_DIR") ?? Path.Combine(data, "models"));
+            string connection = FineTuneEnvironment.Database ?? MigrateCommand.StartLocalPostgres();
+            string models = Path.GetFullPath(parseResult.GetValue(modelsDir) ?? FineTuneEnvironment.ModelsDir ?? Path.Combine(data, "models"));
             Directory.CreateDirectory(models);
 
             WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(Extensions).Assembly.GetName().Name, Args = [] });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FineTune.Contracts.Hosting;
 using FineTune.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,8 +31,7 @@ internal static class WorkerCommand
             var settings = new Dictionary<string, string?>
             {
                 ["ConnectionStrings:FineTune"] = parseResult.GetValue(connection)
-                    ?? Environment.GetEnvironmentVariable("FINETUNE_DB")
-                    ?? Environment.GetEnvironmentVariable("ConnectionStrings__FineTune")
+                    ?? FineTuneEnvironment.Database
                     ?? MigrateCommand.StartLocalPostgres(),
             };
             if (parseResult.GetValue(modelsDir) is string models)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using FineTune.Contracts.Backends;
 using FineTune.Contracts.Events;
+using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Blobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Notifications;
@@ -24,7 +25,7 @@ namespace FineTune.Worker.Jobs;
 public sealed partial class TrainLoraHandler
 {
     /// <summary>The job kind this handler runs (stable; never renamed).</summary>
-    public const string Kind = "train.lora";
+    public const string Kind = JobKinds.TrainLora;
 
     private static readonly (string Name, string ContentType)[] s_outputs =
     [
