@@ -11,6 +11,8 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN scripts/install-deps.sh
 COPY . .
+# The dashboard's browser libraries (signalr, uPlot) come from npm, pinned by the lock file; the Api build copies them in.
+RUN npm ci --prefix tools/dashboard --no-audit --no-fund --loglevel=error
 RUN dotnet publish src/Api/Api.csproj -c Release --nologo -v quiet -o /out/api \
     && dotnet publish src/Worker/Worker.csproj -c Release --nologo -v quiet -o /out/worker \
     && dotnet publish src/Cli/Cli.csproj -c Release --nologo -v quiet -o /out/cli
