@@ -99,14 +99,26 @@ internal sealed class ServeProcess : IDisposable
 
     private static (string Url, string Key) ReadUrlAndKey(Process server, ConcurrentQueue<string> lines)
     {
-        server.ErrorDataReceived += (_, _) => { };
+        // Keep stderr, so a server that dies before printing its URL says why in the failure.
+        var errors = new ConcurrentQueue<string>();
+        server.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
         server.BeginErrorReadLine();
         string? url = null, key = null;
         var deadline = Stopwatch.StartNew();
         while ((url is null || key is null) && deadline.Elapsed < TimeSpan.FromMinutes(2))
         {
             string? line = server.StandardOutput.ReadLine();
-            Assert.True(line is not null, "finetune serve exited before printing its URL and key");
+            if (line is null)
+            {
+                server.WaitForExit(5000);
+                Assert.Fail("finetune serve exited before printing its URL and key:\n" + string.Join('\n', lines.Concat(errors).TakeLast(40)));
+            }
             lines.Enqueue(line!);
             if (line!.StartsWith("FineTune is serving on ", StringComparison.Ordinal))
             {

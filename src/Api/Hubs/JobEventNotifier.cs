@@ -50,6 +50,7 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     private readonly ApiMetrics? _metrics;
     private readonly IDisposable _notifications;
     private readonly CancellationTokenSource _stopping = new();
+    private bool _disposed;
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, List<JobEventSubscription>> _byJob = [];
     // Keyed by tenant too: the cache serves what its tenant's read returned, and must never serve another tenant.
@@ -206,6 +207,11 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     /// <summary>Ends every subscription; their pumps stop sending before this completes.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host torn down by WebApplicationFactory may dispose its singletons before stopping them: nothing is left to stop.
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         List<JobEventSubscription> removed;
         lock (_lock)
@@ -219,6 +225,7 @@ public sealed partial class JobEventNotifier : IHostedService, IDisposable
     /// <summary>Stops listening.</summary>
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
         _notifications.Dispose();
         lock (_lock)
         {
