@@ -9,6 +9,8 @@
 #   status  "running" or "stopped" (exit 0 or 3, like pg_ctl)
 #   url     the connection string, e.g. Host=127.0.0.1;Port=54321;Username=finetune;Database=finetune
 # Only the connection string goes to stdout, so callers can write: export FINETUNE_TEST_PG=$(scripts/postgres.sh start)
+# FINETUNE_PG_PORT chooses the port (start fails if it is taken, or if the cluster already runs on another port);
+# without it a free port is picked once and kept in $data/port.
 # Every command is idempotent and safe to run concurrently (flock). initdb refuses root, so as root the server runs as
 # the `postgres` user that Debian's package creates (scripts/install-deps.sh installs it).
 # Trust authentication means any local user can connect: this is a development and test cluster, not a deployment.
@@ -35,13 +37,33 @@ as_owner() {
     fi
 }
 
+# The first folder on the way to $1 that the postgres user cannot enter (no search permission), or nothing.
+unreachable_by_postgres() {
+    local path=$1 prefix=""
+    local IFS=/
+    for part in $path; do
+        [ -n "$part" ] || continue
+        prefix="$prefix/$part"
+        [ -d "$prefix" ] || return 0
+        if ! runuser -u postgres -- test -x "$prefix"; then
+            echo "$prefix"
+            return 0
+        fi
+    done
+}
+
 # As root, the data directory must be reachable by the postgres user; a repo under /root is not, so fall back to a
-# directory of our own under /var/tmp, keyed by the repository path so two checkouts never share a cluster.
-if [ "$(id -u)" -eq 0 ] && [ -z "${FINETUNE_PGDATA:-}" ]; then
+# directory of our own under /var/tmp, keyed by the repository path so two checkouts never share a cluster. A data
+# directory the caller chose is never moved: if the postgres user cannot reach it, say which folder blocks it.
+if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "user 'postgres' is missing; install the postgresql package (scripts/install-deps.sh)"
-    if ! runuser -u postgres -- test -x "$(dirname "$data")"; then
-        data=/var/tmp/finetune-pgdata-$(printf '%s' "$root" | sha256sum | cut -c1-12)
-        log "the postgres user cannot reach $root; using $data"
+    if [ -z "${FINETUNE_PGDATA:-}" ]; then
+        if ! runuser -u postgres -- test -x "$(dirname "$data")"; then
+            data=/var/tmp/finetune-pgdata-$(printf '%s' "$root" | sha256sum | cut -c1-12)
+            log "the postgres user cannot reach $root; using $data"
+        fi
+    elif blocked=$(unreachable_by_postgres "$(dirname "$data")") && [ -n "$blocked" ]; then
+        die "as root, PostgreSQL runs as the 'postgres' user, which cannot enter $blocked (mode $(stat -c %a "$blocked"), owner $(stat -c %U "$blocked")), so it cannot use $data. Choose a --data-dir outside it (e.g. /var/lib/finetune), or let it in: chmod o+x $blocked"
     fi
 fi
 
@@ -124,12 +146,21 @@ start() {
         */"$version"/bin) ;;
         *) die "$cluster was created by PostgreSQL $version but the binaries are $bin; delete $data to start over" ;;
     esac
+    if is_running && [ -n "${FINETUNE_PG_PORT:-}" ] && [ "$(cat "$port_file")" != "$FINETUNE_PG_PORT" ]; then
+        die "the cluster in $data already runs on port $(cat "$port_file"), not $FINETUNE_PG_PORT; stop it first (finetune db stop)"
+    fi
     if ! is_running; then
         local port
-        port=$(cat "$port_file" 2>/dev/null || true)
-        if [ -z "$port" ] || port_in_use "$port"; then
-            port=$(pick_port)
+        if [ -n "${FINETUNE_PG_PORT:-}" ]; then
+            port=$FINETUNE_PG_PORT
+            port_in_use "$port" && die "port $port is already in use; choose another with --db-port or FINETUNE_DB_PORT"
             echo "$port" >"$port_file"
+        else
+            port=$(cat "$port_file" 2>/dev/null || true)
+            if [ -z "$port" ] || port_in_use "$port"; then
+                port=$(pick_port)
+                echo "$port" >"$port_file"
+            fi
         fi
         mkdir -p "$socket_dir"
         if [ "$(id -u)" -eq 0 ]; then

@@ -12,6 +12,31 @@ public sealed class ApiOptions
     public long MaxDatasetBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>
+    /// The longest line of an upload in bytes (default 16 MiB). A longer line is refused with 413 naming the line as
+    /// soon as it passes the limit: the reader buffers one line, so this is what bounds an upload's memory.
+    /// </summary>
+    public int MaxLineBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How many uploads one tenant may have in flight at once (default 4); another is refused with 429 and
+    /// Retry-After. Uploads are staged in a temporary file before a database connection is taken, so slow clients
+    /// hold disk, not connections; this bound keeps one tenant from holding all of it.
+    /// </summary>
+    public int MaxConcurrentUploadsPerTenant { get; set; } = 4;
+
+    /// <summary>Where uploads are staged while they stream in (default: a <c>finetune-uploads</c> folder in the system temp dir).</summary>
+    public string? UploadStagingDir { get; set; }
+
+    /// <summary>
+    /// Requests per second each tenant (or, before authentication, each client address) may make on average
+    /// (default 50); 0 turns rate limiting off. Over the limit is 429 with Retry-After.
+    /// </summary>
+    public int RateLimitPerSecond { get; set; } = 50;
+
+    /// <summary>How many requests a tenant may make in a burst above <see cref="RateLimitPerSecond"/> (default 200).</summary>
+    public int RateLimitBurst { get; set; } = 200;
+
+    /// <summary>
     /// The folder whose sub-folders (each with a <c>config.json</c>) are the models jobs may name. Default: the
     /// environment variable <c>FINETUNE_MODELS_DIR</c>, else <c>models</c> under the working directory.
     /// </summary>

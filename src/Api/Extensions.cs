@@ -5,6 +5,7 @@ using FineTune.Api.Datasets;
 using FineTune.Api.Endpoints;
 using FineTune.Api.Hubs;
 using FineTune.Api.Jobs;
+using FineTune.Api.Limits;
 using FineTune.Api.Models;
 using FineTune.Api.OpenAi;
 using FineTune.Api.OpenApi;
@@ -50,6 +51,10 @@ public static class Extensions
             options.AddPolicy(ApiKeyAuthentication.AdminPolicy, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole)));
         services.AddSingleton<ModelCatalog>();
         services.AddScoped<DatasetUploader>();
+        services.AddSingleton<UploadSlots>();
+        services.AddSingleton<StartupGate>();
+        services.AddApiRateLimiting();
+        services.AddRequestSizeLimits();
         services.AddScoped<JobSubmitter>();
         services.AddSingleton<JobPlacement>();
         services.AddApiDocumentation();
@@ -59,26 +64,33 @@ public static class Extensions
 
     /// <summary>
     /// The middleware, in order: exceptions and bodiless error statuses become problem+json (a Kestrel
-    /// <see cref="BadHttpRequestException"/>, e.g. a body over the server limit, keeps its own status), then
-    /// authentication, authorization and the Swagger document and UI.
+    /// <see cref="BadHttpRequestException"/>, e.g. a body over the server limit, keeps its own status; a database
+    /// outage is 503 with Retry-After), a request line or headers over the limits are 414/431, then authentication,
+    /// the per-tenant rate limiter, authorization and the Swagger document and UI.
     /// </summary>
     public static WebApplication UseApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = exception => exception is BadHttpRequestException badRequest
-                ? badRequest.StatusCode
-                : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = exception => exception switch
+            {
+                BadHttpRequestException badRequest => badRequest.StatusCode,
+                _ when DatabaseOutage.Is(exception) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
             // A value that does not bind is the client's mistake, answered with a 400 naming it: not an error to log.
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        app.UseRequestSizeLimits();
         // Native routes take OpenAI's prefixed ids (ftjob-..., file-...) too: rewritten before routing matches them.
         app.UsePrefixedIdRewriting();
         app.UseDashboardSite();
         app.UseRouting();
         app.UseAuthentication();
+        // After authentication, so each tenant has its own bucket.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseApiDocumentation();
         return app;

@@ -21,7 +21,14 @@ public static class CliApp
                 error.WriteLine($"error: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see finetune --help)");
                 return 2;
             }
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // Ctrl+C or SIGTERM cancels the command; serve then needs a few seconds to stop its host and its Postgres.
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -47,6 +54,7 @@ public static class CliApp
             JobsCommand.Create(output),
             WorkerCommand.Create(output),
             ServeCommand.Create(output),
+            DbCommand.Create(output),
         };
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FineTune.Api.Contracts;
 using FineTune.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTune.Api.Tests;
 
@@ -32,6 +33,32 @@ public sealed class HealthEndpointsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.True(body.GetProperty("database").GetBoolean());
         Assert.Equal(0, body.GetProperty("pending_migrations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Readyz_WhileStartUpHoldsTheGate_Is503NamingWhatItWaitsFor()
+    {
+        using HttpClient client = factory.CreateClient();
+        StartupGate gate = factory.Services.GetRequiredService<StartupGate>();
+
+        gate.Hold("the default tenant's API key is not written yet");
+        HttpStatusCode held;
+        string detail;
+        try
+        {
+            using HttpResponseMessage response = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+            held = response.StatusCode;
+            detail = (await response.JsonAsync()).GetProperty("detail").GetString()!;
+        }
+        finally
+        {
+            gate.Release();
+        }
+        using HttpResponseMessage released = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, held);
+        Assert.Contains("API key", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
     }
 
     [Fact]

@@ -23,7 +23,9 @@ internal static class MultipartFile
     }
 
     /// <summary>The first part with a file name, positioned at its content; null when the body has none.</summary>
-    public static async Task<(string FileName, Stream Content)?> OpenFirstFileAsync(HttpRequest request, string boundary, CancellationToken cancellationToken)
+    /// <exception cref="IOException">The body ends before a part does, or never holds the boundary.</exception>
+    /// <exception cref="InvalidDataException">A part's headers are malformed or too long.</exception>
+    public static async Task<(string PartName, string FileName, Stream Content)?> OpenFirstFileAsync(HttpRequest request, string boundary, CancellationToken cancellationToken)
     {
         var reader = new MultipartReader(boundary, request.Body);
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
@@ -32,7 +34,8 @@ internal static class MultipartFile
                 && disposition.IsFileDisposition())
             {
                 string fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).ToString();
-                return (Path.GetFileName(fileName), section.Body);
+                string partName = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
+                return (partName.Length > 0 ? partName : "file", Path.GetFileName(fileName), section.Body);
             }
         }
         return null;

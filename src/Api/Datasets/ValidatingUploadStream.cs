@@ -5,11 +5,11 @@ namespace FineTune.Api.Datasets;
 /// <summary>
 /// A read-only pass-through over an upload body: every byte read is also fed to a <see cref="DatasetReader"/>, so
 /// the file is validated in the same single pass that stores it. Reading stops with
-/// <see cref="DatasetTooLargeException"/> past the size limit, and with <see cref="DatasetRejectedException"/> once the
+/// <see cref="DatasetTooLargeException"/> past the size limit or a line past the line limit, and with <see cref="DatasetRejectedException"/> once the
 /// reader has found as many errors as it reports, since the upload is lost anyway and storing the rest would be waste.
 /// Either exception rolls the store's transaction back.
 /// </summary>
-internal sealed class ValidatingUploadStream(Stream inner, DatasetReader reader, long maxBytes, int maxErrors) : Stream
+internal sealed class ValidatingUploadStream(Stream inner, DatasetReader reader, long maxBytes, int maxLineBytes, int maxErrors) : Stream
 {
     private long _position;
 
@@ -46,6 +46,10 @@ internal sealed class ValidatingUploadStream(Stream inner, DatasetReader reader,
             throw new DatasetTooLargeException(maxBytes);
         }
         reader.Append(buffer.Span[..read]);
+        if (reader.LineTooLong is int line)
+        {
+            throw new DatasetTooLargeException(maxLineBytes, line);
+        }
         if (reader.ErrorCount >= maxErrors)
         {
             throw new DatasetRejectedException(reader.Complete(), stoppedEarly: true);

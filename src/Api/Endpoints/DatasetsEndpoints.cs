@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace FineTune.Api.Endpoints;
@@ -22,6 +23,11 @@ public static class DatasetsEndpoints
 {
     // Room for multipart part headers, boundaries and small form fields around the file.
     private const long MultipartOverheadBytes = 1 << 20;
+
+    private const int MaxNameLength = 255;
+
+    // Uploads last seconds to minutes; a client refused for having too many in flight should not spin.
+    private const int UploadRetryAfterSeconds = 5;
 
     /// <summary>Maps the dataset routes under <paramref name="v1"/>.</summary>
     public static IEndpointRouteBuilder MapDatasetsEndpoints(this IEndpointRouteBuilder v1)
@@ -42,15 +48,18 @@ public static class DatasetsEndpoints
         group.MapDelete("/{datasetId:guid}", DeleteDatasetAsync)
             .WithName("DeleteDataset")
             .WithSummary("Delete a dataset")
-            .WithDescription("A dataset that a job uses as its training file cannot be deleted (409).");
+            .WithDescription("A dataset that a job uses as its training file cannot be deleted while the job exists, nor one "
+                + "that a queued or running job uses as its validation_file (409); delete the finished job first.");
         return v1;
     }
 
-    private static async Task<Results<Created<DatasetDto>, UnprocessableProblem, BadRequestProblem, PayloadTooLargeProblem>> UploadDatasetAsync(
+    private static async Task<Results<Created<DatasetDto>, UnprocessableProblem, ValidationProblem, PayloadTooLargeProblem, TooManyRequestsProblem>> UploadDatasetAsync(
         HttpRequest request,
         [FromQuery] string? name,
         [FromQuery] string? format,
         DatasetUploader uploader,
+        UploadSlots slots,
+        IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
         DatasetFormat? namedFormat = null;
@@ -58,13 +67,13 @@ public static class DatasetsEndpoints
         {
             if (!DatasetFormats.TryParse(format, out DatasetFormat parsed))
             {
-                return new BadRequestProblem(new ProblemDetails
-                {
-                    Title = "Bad Request",
-                    Detail = $"format: unknown dataset format '{format}'; accepted: {DatasetFormats.Auto}, {string.Join(", ", DatasetFormats.Names)}",
-                });
+                return ApiProblems.BadRequest("format", $"unknown dataset format '{format}'; accepted: {DatasetFormats.Auto}, {string.Join(", ", DatasetFormats.Names)}");
             }
             namedFormat = parsed;
+        }
+        if (name is not null && NameProblem(name) is { } nameProblem)
+        {
+            return ApiProblems.BadRequest("name", nameProblem);
         }
         long maxBytes = uploader.MaxBytes;
         bool multipart = MultipartFile.IsMultipart(request, out string boundary);
@@ -74,6 +83,13 @@ public static class DatasetsEndpoints
         {
             return ApiProblems.TooLarge(maxBytes);
         }
+        Guid tenantId = request.HttpContext.TenantId();
+        int maxUploads = options.Value.MaxConcurrentUploadsPerTenant;
+        using IDisposable? slot = slots.TryEnter(tenantId, maxUploads);
+        if (slot is null)
+        {
+            return ApiProblems.TooMany($"this tenant already has {maxUploads} uploads in flight (ApiOptions:MaxConcurrentUploadsPerTenant); retry when one ends", UploadRetryAfterSeconds);
+        }
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             // The server-wide limit (30 MB by default) would cut large datasets short.
@@ -82,20 +98,35 @@ public static class DatasetsEndpoints
         DatasetUploadResult result;
         if (multipart)
         {
-            if (await MultipartFile.OpenFirstFileAsync(request, boundary, cancellationToken) is not { } file)
+            // Named in the problem: the body as a whole until the file part is found, then that part.
+            (string Field, string Label) part = ("body", "the multipart body");
+            try
             {
-                return new BadRequestProblem(new ProblemDetails
+                if (await MultipartFile.OpenFirstFileAsync(request, boundary, cancellationToken) is not { } file)
                 {
-                    Title = "Bad Request",
-                    Detail = "the multipart body has no file part (a part with a filename)",
-                });
+                    return ApiProblems.BadRequest("file", "the multipart body has no file part (a part with a filename)");
+                }
+                part = (file.PartName, $"part '{file.PartName}'");
+                string fileName = string.IsNullOrWhiteSpace(name) ? file.FileName : name;
+                if (NameProblem(fileName) is { } fileNameProblem)
+                {
+                    return ApiProblems.BadRequest($"{file.PartName}.filename", fileNameProblem);
+                }
+                result = await uploader.UploadAsync(tenantId, NameOrDefault(fileName, request), namedFormat, file.Content, cancellationToken);
             }
-            string fileName = string.IsNullOrWhiteSpace(name) ? file.FileName : name;
-            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(fileName, request), namedFormat, file.Content, cancellationToken);
+            catch (Exception exception) when (IsMalformedMultipart(exception))
+            {
+                // MultipartReader's words for a wrong boundary or a body cut short; the client's mistake, not ours.
+                return ApiProblems.BadRequest(part.Field, $"{part.Label} is malformed: {exception.Message} (boundary '{boundary}')");
+            }
         }
         else
         {
-            result = await uploader.UploadAsync(request.HttpContext.TenantId(), NameOrDefault(name, request), namedFormat, request.Body, cancellationToken);
+            result = await uploader.UploadAsync(tenantId, NameOrDefault(name, request), namedFormat, request.Body, cancellationToken);
+        }
+        if (result.LineTooLong is int line)
+        {
+            return ApiProblems.LineTooLong(line, uploader.MaxLineBytes);
         }
         if (result.TooLarge)
         {
@@ -107,6 +138,27 @@ public static class DatasetsEndpoints
         }
         DatasetDto dto = ToDto(result.Dataset!);
         return TypedResults.Created($"/v1/datasets/{dto.Id}", dto);
+    }
+
+    // A Kestrel BadHttpRequestException (body over the limit, cut short) keeps its own status via the exception handler.
+    private static bool IsMalformedMultipart(Exception exception)
+    {
+        return exception is InvalidDataException || (exception is IOException && exception is not BadHttpRequestException);
+    }
+
+    // Names are shown back and stored as text: Postgres refuses NUL, and control characters only hide what a name says.
+    private static string? NameProblem(string name)
+    {
+        if (name.Length > MaxNameLength)
+        {
+            return $"must be at most {MaxNameLength} characters";
+        }
+        int control = name.AsSpan().IndexOfAnyInRange('\0', '\u001f');
+        if (control >= 0 || name.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return $"must not hold control characters (found one at index {(control >= 0 ? control : name.IndexOf('\u007f', StringComparison.Ordinal))})";
+        }
+        return null;
     }
 
     private static async Task<Results<Ok<ListResponse<DatasetDto>>, ValidationProblem>> ListDatasetsAsync(
@@ -146,16 +198,22 @@ public static class DatasetsEndpoints
         DatasetStore store,
         CancellationToken cancellationToken)
     {
+        Guid tenantId = context.TenantId();
         try
         {
-            return await store.DeleteAsync(context.TenantId(), datasetId, cancellationToken)
-                ? TypedResults.Ok(new DeletedDto(datasetId, "dataset", Deleted: true))
-                : NotFound(datasetId);
+            if (await store.DeleteAsync(tenantId, datasetId, cancellationToken))
+            {
+                return TypedResults.Ok(new DeletedDto(datasetId, "dataset", Deleted: true));
+            }
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
-            return ApiProblems.Conflict($"dataset {datasetId} is the training file of a job; it stays while the job exists");
+            return ApiProblems.Conflict($"dataset {datasetId} is the training file of a job; it stays while the job exists (DELETE /v1/jobs/{{id}} a finished job first)");
         }
+        // Not deleted: either there is no such dataset, or an unfinished job validates on it.
+        return await store.GetAsync(tenantId, datasetId, cancellationToken) is null
+            ? NotFound(datasetId)
+            : ApiProblems.Conflict($"dataset {datasetId} is the validation_file of a queued or running job; it can be deleted once the job has finished");
     }
 
     internal static DatasetDto ToDto(Dataset dataset)

@@ -7,8 +7,8 @@ using Npgsql;
 namespace FineTune.Api.Endpoints;
 
 /// <summary>
-/// <c>/healthz</c> (the process serves requests) and <c>/readyz</c> (the database answers and every migration is
-/// applied). Both are anonymous, for orchestrators.
+/// <c>/healthz</c> (the process serves requests) and <c>/readyz</c> (the database answers, every migration is
+/// applied and the host's start-up work is done, <see cref="StartupGate"/>). Both are anonymous, for orchestrators.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -26,7 +26,7 @@ public static class HealthEndpoints
 
     private static Ok<HealthStatus> GetHealth() => TypedResults.Ok(new HealthStatus("ok"));
 
-    private static async Task<Results<Ok<ReadinessStatus>, ProblemHttpResult>> GetReadinessAsync(DatabaseMigrator migrator, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ReadinessStatus>, ProblemHttpResult>> GetReadinessAsync(DatabaseMigrator migrator, StartupGate gate, CancellationToken cancellationToken)
     {
         int[] pending;
         try
@@ -37,6 +37,10 @@ public static class HealthEndpoints
         catch (Exception exception) when (exception is NpgsqlException or SocketException or TimeoutException)
         {
             return NotReady(new ReadinessStatus("not_ready", Database: false, []), "the database is unreachable");
+        }
+        if (gate.Pending is { } startup)
+        {
+            return NotReady(new ReadinessStatus("not_ready", Database: true, pending), $"starting: {startup}");
         }
         return pending.Length == 0
             ? TypedResults.Ok(new ReadinessStatus("ready", Database: true, []))

@@ -60,10 +60,15 @@ public static class JobsEndpoints
             .WithSummary("Cancel a job")
             .WithDescription("A job that has not started is cancelled at once; a running one becomes 'cancelling' until "
                 + "its worker stops. Cancelling a cancelled job is a no-op; a succeeded or failed job is 409.");
+        group.MapDelete("/{jobId:guid}", DeleteJobAsync)
+            .WithName("DeleteJob")
+            .WithSummary("Delete a finished job")
+            .WithDescription("Deletes a succeeded, failed or cancelled job with its events, checkpoints, files and "
+                + "Idempotency-Key; its datasets can be deleted afterwards. An unfinished job is 409: cancel it first.");
         return v1;
     }
 
-    private static async Task<Results<Created<JobDto>, Ok<JobDto>, UnprocessableProblem, ValidationProblem>> CreateJobAsync(
+    private static async Task<Results<Created<JobDto>, Ok<JobDto>, UnprocessableProblem, ValidationProblem, UnsupportedMediaTypeProblem>> CreateJobAsync(
         HttpRequest request,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         JobSubmitter submitter,
@@ -74,6 +79,10 @@ public static class JobsEndpoints
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > JobSubmitter.MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
         {
             return ApiProblems.BadRequest(IdempotencyKeyHeader, $"must be 1 to {JobSubmitter.MaxIdempotencyKeyLength} printable characters");
+        }
+        if (request.ContentType is { Length: > 0 } contentType && !request.HasJsonContentType())
+        {
+            return ApiProblems.UnsupportedMediaType(contentType, "application/json");
         }
         DateTimeOffset submitStartedAt = DateTimeOffset.UtcNow;
         JsonDocument document;
@@ -87,6 +96,11 @@ public static class JobsEndpoints
         }
         using (document)
         {
+            if (JsonTextCheck.FindUnreadable(document.RootElement) is { } unreadable)
+            {
+                // Valid JSON that is not text (a lone surrogate escape) would throw wherever it is read or re-written.
+                return ApiProblems.Invalid(unreadable.Length == 0 ? "body" : unreadable, "is not valid text: it holds an escaped lone UTF-16 surrogate");
+            }
             JobSubmission submission = await submitter.SubmitAsync(request.HttpContext.TenantId(), document.RootElement, idempotencyKey, cancellationToken);
             switch (submission.Outcome)
             {
@@ -188,6 +202,28 @@ public static class JobsEndpoints
         await dispatcher.CancelAsync(queue, tenantId, jobId, cancellationToken);
         job = await queue.GetAsync(tenantId, jobId, cancellationToken) ?? job;
         return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<DeletedDto>, NotFoundProblem, ConflictProblem>> DeleteJobAsync(
+        HttpContext context,
+        Guid jobId,
+        FineTuneDbContext db,
+        CancellationToken cancellationToken)
+    {
+        Guid tenantId = context.TenantId();
+        // One statement, so a job cannot start between the state check and the delete.
+        int deleted = await db.Jobs
+            .Where(job => job.Id == jobId && job.TenantId == tenantId
+                && (job.State == JobState.Succeeded || job.State == JobState.Failed || job.State == JobState.Cancelled))
+            .ExecuteDeleteAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            return TypedResults.Ok(new DeletedDto(jobId, "fine_tuning.job", Deleted: true));
+        }
+        Job? job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(job => job.Id == jobId && job.TenantId == tenantId, cancellationToken);
+        return job is null
+            ? NotFound(jobId)
+            : ApiProblems.Conflict($"job {jobId} is {job.State.ToApiStatus()}; only a succeeded, failed or cancelled job can be deleted (cancel it first)");
     }
 
     internal static NotFoundProblem NotFound(Guid jobId) => ApiProblems.NotFound($"no job {jobId}");

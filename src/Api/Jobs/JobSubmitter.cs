@@ -212,7 +212,15 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
 
     private static bool TryGetString(JsonElement spec, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
     {
-        value = spec.TryGetProperty(name, out JsonElement element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+        value = null;
+        try
+        {
+            value = spec.TryGetProperty(name, out JsonElement element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape: the parser has already named the field.
+        }
         return !string.IsNullOrEmpty(value);
     }
 

@@ -36,6 +36,13 @@ public static class JobView
         JsonElement? result = ParseObject(job.Result);
         long? step = Long(progress, "step") ?? Long(result, "steps");
         long? totalSteps = Long(progress, "total_steps") ?? (job.State == JobState.Succeeded ? step : null);
+        if (job.State == JobState.Succeeded)
+        {
+            // Progress is written every few steps, so its last record may predate the final step: a succeeded job
+            // ran all of its steps, whatever that record says.
+            step = Long(result, "steps") ?? totalSteps ?? step;
+            totalSteps = step;
+        }
         return new JobDto
         {
             Id = job.Id,

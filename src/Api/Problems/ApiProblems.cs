@@ -46,4 +46,32 @@ public static class ApiProblems
         problem.Extensions["max_bytes"] = maxBytes;
         return new PayloadTooLargeProblem(problem);
     }
+
+    /// <summary>413: line <paramref name="line"/> of an upload is longer than <paramref name="maxLineBytes"/>.</summary>
+    public static PayloadTooLargeProblem LineTooLong(int line, int maxLineBytes)
+    {
+        var problem = new ProblemDetails
+        {
+            Title = "Payload Too Large",
+            Detail = $"line {line} is longer than the limit of {maxLineBytes} bytes per line (ApiOptions:MaxLineBytes); nothing was stored",
+        };
+        problem.Extensions["line"] = line;
+        problem.Extensions["max_line_bytes"] = maxLineBytes;
+        return new PayloadTooLargeProblem(problem);
+    }
+
+    /// <summary>415: the body is sent as <paramref name="contentType"/>, and the route reads only <paramref name="expected"/>.</summary>
+    public static UnsupportedMediaTypeProblem UnsupportedMediaType(string contentType, string expected)
+    {
+        string message = $"must be {expected}, not '{contentType}'";
+        var problem = new ProblemDetails { Title = "Unsupported Media Type", Detail = $"Content-Type: {message}" };
+        problem.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [message] };
+        return new UnsupportedMediaTypeProblem(problem);
+    }
+
+    /// <summary>429: too many requests or uploads in flight; retry after <paramref name="retryAfterSeconds"/>.</summary>
+    public static TooManyRequestsProblem TooMany(string detail, int retryAfterSeconds)
+    {
+        return new TooManyRequestsProblem(new ProblemDetails { Title = "Too Many Requests", Detail = detail }, retryAfterSeconds);
+    }
 }

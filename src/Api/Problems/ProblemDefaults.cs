@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 
@@ -27,6 +28,13 @@ public static partial class ProblemDefaults
     {
         ArgumentNullException.ThrowIfNull(context);
         ProblemDetails problem = context.ProblemDetails;
+        if (DatabaseOutage.Is(context.Exception))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = DatabaseOutage.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            problem.Title = "Service Unavailable";
+            problem.Detail = $"the database is unreachable or restarting; retry after {DatabaseOutage.RetryAfterSeconds} s";
+            return;
+        }
         if (!string.IsNullOrEmpty(problem.Detail))
         {
             return;
@@ -36,6 +44,13 @@ public static partial class ProblemDefaults
         if (context.Exception is BadHttpRequestException badRequest)
         {
             FillBadRequest(problem, badRequest);
+            return;
+        }
+        if ((problem.Status ?? context.HttpContext.Response.StatusCode) == StatusCodes.Status415UnsupportedMediaType)
+        {
+            string message = $"must be application/json, not '{request.ContentType}'";
+            problem.Detail = $"Content-Type: {message}";
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [message] };
             return;
         }
         problem.Detail = (problem.Status ?? context.HttpContext.Response.StatusCode) switch
@@ -71,6 +86,10 @@ public static partial class ProblemDefaults
         {
             return (missing.Groups["name"].Value, "is required");
         }
+        if (UnsupportedMediaType().Match(message) is { Success: true } media)
+        {
+            return ("Content-Type", $"must be application/json, not '{media.Groups["type"].Value}'");
+        }
         if (ReadFailure().Match(message) is { Success: true } read)
         {
             return (read.Groups["name"].Value, "the request body could not be read as JSON");
@@ -95,6 +114,9 @@ public static partial class ProblemDefaults
 
     [GeneratedRegex("^Required parameter \"(?<type>.+) (?<name>[^ \"]+)\" was not provided", RegexOptions.Singleline)]
     private static partial Regex Missing();
+
+    [GeneratedRegex("^Expected a supported JSON media type but got \"(?<type>.*)\"", RegexOptions.Singleline)]
+    private static partial Regex UnsupportedMediaType();
 
     [GeneratedRegex("^Failed to read parameter \"(?<type>.+) (?<name>[^ \"]+)\"", RegexOptions.Singleline)]
     private static partial Regex ReadFailure();

@@ -34,7 +34,7 @@ public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttp
     string IContentTypeHttpResult.ContentType => ContentType;
 
     /// <inheritdoc />
-    public Task ExecuteAsync(HttpContext httpContext)
+    public virtual Task ExecuteAsync(HttpContext httpContext)
     {
         return TypedResults.Problem(Value).ExecuteAsync(httpContext);
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FineTune.Contracts.Hosting;
 using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Migrations;
@@ -10,9 +9,10 @@ using Npgsql;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// <c>finetune keys create --tenant NAME [--name KEY] [--admin] [--connection CS]</c>: issues a new API key for a tenant
-/// (created on first use), or with <c>--admin</c> an operator's key for the Hangfire dashboard, and prints it once; only
-/// its hash is stored.
+/// <c>finetune keys create --tenant NAME [--name KEY] [--admin] [--connection CS] [--data-dir DIR] [--db-port N]</c>:
+/// issues a new API key for a tenant (created on first use), or with <c>--admin</c> an operator's key for the Hangfire
+/// dashboard, and prints it once; only its hash is stored. With <c>--data-dir</c> it uses the cluster
+/// <c>serve --data-dir</c> runs, so the key works on that server.
 /// </summary>
 internal static class KeysCommand
 {
@@ -25,7 +25,9 @@ internal static class KeysCommand
         var admin = new Option<bool>("--admin") { Description = "An operator's key: opens the Hangfire dashboard at /hangfire (never give it to a tenant)" };
         var keyName = new Option<string>("--name") { Description = "A label for the key", DefaultValueFactory = _ => "cli" };
         var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)" };
-        var create = new Command("create", "Create an API key for a tenant and print it") { tenant, keyName, admin, connection };
+        Option<string?> dataDir = LocalPostgres.DataDirOption();
+        Option<int?> port = LocalPostgres.PortOption();
+        var create = new Command("create", "Create an API key for a tenant and print it") { tenant, keyName, admin, connection, dataDir, port };
         create.SetAction(async (parseResult, cancellationToken) =>
         {
             bool isAdmin = parseResult.GetValue(admin);
@@ -35,7 +37,8 @@ internal static class KeysCommand
                 await Console.Error.WriteLineAsync("keys create: --tenant NAME is required (or --admin for an operator's key)");
                 return 2;
             }
-            await using NpgsqlDataSource dataSource = FineTuneDataSource.Create(ConnectionString(parseResult.GetValue(connection)));
+            string connectionString = LocalPostgres.ConnectionString(parseResult.GetValue(connection), parseResult.GetValue(dataDir), parseResult.GetValue(port));
+            await using NpgsqlDataSource dataSource = FineTuneDataSource.Create(connectionString);
             await new DatabaseMigrator(dataSource).MigrateAsync(cancellationToken);
             IssuedApiKey key = await IssueAsync(dataSource, tenantName, parseResult.GetValue(keyName)!, cancellationToken, isAdmin);
             output.WriteLine(key.Token);
@@ -43,10 +46,6 @@ internal static class KeysCommand
         });
         return new Command("keys", "Manage API keys") { create };
     }
-
-    /// <summary>The connection string: the option, else <c>FINETUNE_DB</c>, else the repository's local Postgres.</summary>
-    internal static string ConnectionString(string? option) =>
-        option ?? FineTuneEnvironment.Database ?? MigrateCommand.StartLocalPostgres();
 
     /// <summary>Issues a key for the named tenant, creating the tenant when it does not exist yet.</summary>
     internal static async Task<IssuedApiKey> IssueAsync(NpgsqlDataSource dataSource, string tenantName, string keyName, CancellationToken cancellationToken, bool admin = false)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using FineTune.Contracts.Hosting;
 using FineTune.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// <c>finetune worker [--connection CS] [--models-dir DIR] [--slots N] [--backend NAME]... [--log-format text|json]</c>: runs a training worker
+/// <c>finetune worker [--connection CS] [--data-dir DIR] [--db-port N] [--models-dir DIR] [--slots N] [--backend NAME]... [--log-format text|json]</c>: runs a training worker
 /// in this process until Ctrl+C or SIGTERM, which stop each running job at its next step and release it to the queue.
 /// It is the generic host of src/Worker (<c>AddWorker</c>); configuration also comes from the environment
 /// (<c>WorkerOptions__*</c>, <c>JobQueueOptions__*</c>), and the options here win over it.
@@ -25,14 +24,15 @@ internal static class WorkerCommand
         var hub = new Option<bool>("--allow-hub-downloads") { Description = "Download a job's model from the Hugging Face hub when it is not in the models folder" };
         var workDir = new Option<string?>("--work-dir") { Description = "Scratch folder for running jobs (default: the system temp folder)" };
         Option<string?> logFormat = LogFormatOption.Create();
-        var command = new Command("worker", "Run a training worker: claim queued jobs and train them") { connection, modelsDir, slots, backends, hub, workDir, logFormat };
+        Option<string?> dataDir = LocalPostgres.DataDirOption();
+        Option<int?> port = LocalPostgres.PortOption();
+        var command = new Command("worker", "Run a training worker: claim queued jobs and train them") { connection, dataDir, port, modelsDir, slots, backends, hub, workDir, logFormat };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var settings = new Dictionary<string, string?>
             {
-                ["ConnectionStrings:FineTune"] = parseResult.GetValue(connection)
-                    ?? FineTuneEnvironment.Database
-                    ?? MigrateCommand.StartLocalPostgres(),
+                // The data dir's private Postgres (the one serve --data-dir runs) unless another is named.
+                ["ConnectionStrings:FineTune"] = LocalPostgres.ConnectionString(parseResult.GetValue(connection), parseResult.GetValue(dataDir), parseResult.GetValue(port)),
             };
             if (parseResult.GetValue(modelsDir) is string models)
             {

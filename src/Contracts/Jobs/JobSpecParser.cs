@@ -41,6 +41,10 @@ public static class JobSpecParser
         {
             return (null, [new JobSpecError("", "the job spec must be a JSON object")]);
         }
+        if (JsonTextCheck.FindUnreadable(json) is { } unreadable)
+        {
+            return (null, [new JobSpecError(unreadable, "is not valid text: it holds an escaped lone UTF-16 surrogate (\\ud800-\\udfff without its pair)")]);
+        }
         read.RejectUnknown(json, "", s_top);
         string? model = read.String(json, "model", required: true);
         string? trainingFile = read.String(json, "training_file", required: true);

@@ -87,8 +87,9 @@ public sealed class DatasetStore
     }
 
     /// <summary>
-    /// Deletes a dataset and its content; false when the tenant has no such dataset. A dataset a job still uses cannot
-    /// be deleted: Postgres refuses with a foreign-key violation (<c>job_dataset_fkey</c>).
+    /// Deletes a dataset and its content; false when the tenant has no such dataset, or when an unfinished job names it
+    /// as its <c>validation_file</c> (<see cref="GetAsync"/> tells the two apart). A dataset a job uses as its training
+    /// file cannot be deleted while the job exists: Postgres refuses with a foreign-key violation (<c>job_dataset_fkey</c>).
     /// </summary>
     public async Task<bool> DeleteAsync(Guid tenantId, Guid datasetId, CancellationToken cancellationToken)
     {

@@ -31,12 +31,24 @@ public sealed record DatasetReadOptions
     /// </summary>
     public bool KeepExamples { get; init; } = true;
 
+    /// <summary>
+    /// The longest line in bytes, or null for no limit. A longer line stops reading with an error naming it
+    /// (<see cref="DatasetReader.LineTooLong"/>): only the line in progress is buffered, so this caps the reader's
+    /// memory whatever the file holds (a 400 MB file with no newline would otherwise be held whole).
+    /// </summary>
+    public int? MaxLineBytes { get; init; }
+
     /// <summary>Throws when the options contradict each other.</summary>
     /// <exception cref="ArgumentException">An option is out of range or combined with one it cannot go with.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(MinExamples);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxErrors);
+        if (MaxLineBytes is int maxLine)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxLine, 1, nameof(MaxLineBytes));
+        }
+
         if (GroupBy is not null && string.IsNullOrWhiteSpace(GroupBy))
         {
             throw new ArgumentException("group_by must name a field.", nameof(GroupBy));

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 
 namespace FineTune.Text.Data;
 
@@ -20,11 +21,13 @@ public sealed class DatasetReader
     private readonly ErrorCollector _errors;
     private readonly RecordProcessor _processor;
     private readonly ArrayBufferWriter<byte> _leadingBytes = new();
+    private readonly int? _maxLineBytes;
     private RecordSplitter? _splitter;
     private bool _rejected;
     private bool _completed;
     private int _lineBreaks;
     private byte _lastByte;
+    private long _currentLineBytes;
 
     /// <summary>Creates a reader for one file.</summary>
     /// <param name="options">How to read it; the defaults detect the format and keep the examples.</param>
@@ -35,6 +38,7 @@ public sealed class DatasetReader
         options.Validate();
         _errors = new ErrorCollector(options.MaxErrors);
         _processor = new RecordProcessor(options, _errors);
+        _maxLineBytes = options.MaxLineBytes;
     }
 
     /// <summary>How many bytes have been appended.</summary>
@@ -45,6 +49,12 @@ public sealed class DatasetReader
 
     /// <summary>How many errors have been found so far; a caller may stop early once it has enough.</summary>
     public int ErrorCount => _errors.TotalCount;
+
+    /// <summary>
+    /// The 1-based line that passed <see cref="DatasetReadOptions.MaxLineBytes"/>, or null. Reading stopped there:
+    /// later bytes are counted but not read, and the result holds one error naming the line.
+    /// </summary>
+    public int? LineTooLong { get; private set; }
 
     /// <summary>The file syntax, once the first non-whitespace byte has arrived.</summary>
     public DatasetContainer? Container { get; private set; }
@@ -135,16 +145,37 @@ public sealed class DatasetReader
         }
 
         ByteCount += chunk.Length;
+        int lineBreaksBefore = _lineBreaks;
         _lineBreaks += chunk.Count((byte)'\n');
         _lastByte = chunk[^1];
+        if (LineTooLong is not null)
+        {
+            return;
+        }
+
+        // Up to the byte that would take a line past the limit: the same bytes are read however the file is cut.
+        int? overflowLine = null;
+        ReadOnlySpan<byte> readable = chunk[..WithinLineLimit(chunk, lineBreaksBefore, ref overflowLine)];
         if (_splitter is not null)
         {
-            _splitter.Append(chunk);
+            _splitter.Append(readable);
         }
-        else if (!_rejected)
+        else if (!_rejected && !readable.IsEmpty)
         {
-            _leadingBytes.Write(chunk);
+            _leadingBytes.Write(readable);
             Sniff(isFinal: false);
+        }
+
+        if (overflowLine is int line)
+        {
+            // Reading stops: the rest of this line, and of the file, is never buffered.
+            LineTooLong = line;
+            _rejected = true;
+            _splitter = null;
+            _leadingBytes.Clear();
+            _errors.Add(new DatasetError(line, null, null, string.Create(
+                CultureInfo.InvariantCulture,
+                $"the line is longer than {_maxLineBytes} bytes, the most a line may hold; reading stopped here")));
         }
     }
 
@@ -183,6 +214,38 @@ public sealed class DatasetReader
             Errors = _errors.ToList(),
             TotalErrorCount = _errors.TotalCount,
         };
+    }
+
+    // How many bytes of this chunk keep every line within the limit; sets overflowLine to the line that passes it.
+    private int WithinLineLimit(ReadOnlySpan<byte> chunk, int lineBreaksBefore, ref int? overflowLine)
+    {
+        if (_maxLineBytes is not int maxLine)
+        {
+            return chunk.Length;
+        }
+
+        int line = lineBreaksBefore + 1;
+        int offset = 0;
+        while (true)
+        {
+            int newline = chunk[offset..].IndexOf((byte)'\n');
+            int segment = newline < 0 ? chunk.Length - offset : newline;
+            if (_currentLineBytes + segment > maxLine)
+            {
+                overflowLine = line;
+                return offset + (int)(maxLine - _currentLineBytes);
+            }
+
+            if (newline < 0)
+            {
+                _currentLineBytes += segment;
+                return chunk.Length;
+            }
+
+            _currentLineBytes = 0;
+            offset += newline + 1;
+            line++;
+        }
     }
 
     private void Sniff(bool isFinal)

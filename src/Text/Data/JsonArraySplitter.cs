@@ -86,7 +86,10 @@ internal sealed class JsonArraySplitter(RecordProcessor processor) : RecordSplit
         catch (JsonException exception)
         {
             _failed = true;
-            int errorLine = _line + (int)(exception.LineNumber ?? 0);
+            // The reader state carries its line count over every earlier buffer, so the exception's (0-based) line
+            // counts from the start of the file: adding _line as well counted the committed lines twice once the
+            // file arrived in more than one chunk, as every upload does.
+            int errorLine = 1 + (int)(exception.LineNumber ?? 0);
             Processor.Stop(errorLine, $"invalid JSON: {JsonErrors.Describe(exception)}; reading stopped here");
         }
 

@@ -17,6 +17,13 @@ internal static class SafetensorsHeaderParser
         ReadOnlyMemory<byte> json,
         long dataLength)
     {
+        // JSON text must be UTF-8; the reader only notices bad bytes inside strings when a name is read, and then throws
+        // InvalidOperationException, so they are refused here with the file's name.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            throw new SafetensorsFormatException(path, "the header is not valid UTF-8", null);
+        }
+
         JsonDocument document;
         try
         {
@@ -38,26 +45,39 @@ internal static class SafetensorsHeaderParser
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var tensors = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
             bool sawMetadata = false;
-            foreach (JsonProperty property in root.EnumerateObject())
+            try
             {
-                if (property.Name == MetadataKey)
-                {
-                    if (sawMetadata)
-                    {
-                        throw new SafetensorsFormatException(path, $"the header has '{MetadataKey}' twice", null);
-                    }
-
-                    sawMetadata = true;
-                    ReadMetadata(path, property.Value, metadata);
-                }
-                else if (!tensors.TryAdd(property.Name, ReadTensor(path, property.Name, property.Value, dataLength)))
-                {
-                    throw new SafetensorsFormatException(path, $"tensor '{property.Name}' appears twice in the header", null);
-                }
+                ReadEntries();
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A name or string with an escaped lone UTF-16 surrogate ("\ud800"): valid JSON, but not text.
+                throw new SafetensorsFormatException(path, "the header holds a string that is not valid text (a lone surrogate escape)", ex);
             }
 
             RejectOverlaps(path, tensors.Values);
             return (metadata, tensors);
+
+            void ReadEntries()
+            {
+                foreach (JsonProperty property in root.EnumerateObject())
+                {
+                    if (property.Name == MetadataKey)
+                    {
+                        if (sawMetadata)
+                        {
+                            throw new SafetensorsFormatException(path, $"the header has '{MetadataKey}' twice", null);
+                        }
+
+                        sawMetadata = true;
+                        ReadMetadata(path, property.Value, metadata);
+                    }
+                    else if (!tensors.TryAdd(property.Name, ReadTensor(path, property.Name, property.Value, dataLength)))
+                    {
+                        throw new SafetensorsFormatException(path, $"tensor '{property.Name}' appears twice in the header", null);
+                    }
+                }
+            }
         }
     }
 

@@ -39,8 +39,14 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         Directory.CreateDirectory(_modelsDir);
         Directory.CreateSymbolicLink(Path.Combine(_modelsDir, ModelName), RepoPaths.Model(ModelName));
         // Starting the host runs the migrations; tests then see a ready schema.
-        _ = Server;
+        StartHost();
     }
+
+    /// <summary>Starts the host: in memory here; <see cref="KestrelApiFactory"/> starts it on a real socket.</summary>
+    protected virtual void StartHost() => _ = Server;
+
+    /// <summary>A client of the host, without a key.</summary>
+    protected virtual HttpClient NewClient() => CreateClient();
 
     /// <inheritdoc />
     async Task IAsyncLifetime.DisposeAsync()
@@ -64,7 +70,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         TenantStore tenants = scope.ServiceProvider.GetRequiredService<TenantStore>();
         Tenant tenant = await tenants.CreateTenantAsync("tenant-" + Guid.NewGuid().ToString("N"), CancellationToken.None);
         IssuedApiKey key = await tenants.IssueApiKeyAsync(tenant.Id, "tests", CancellationToken.None);
-        HttpClient client = CreateClient();
+        HttpClient client = NewClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Token);
         return new TenantClient(tenant.Id, key.Token, client);
     }

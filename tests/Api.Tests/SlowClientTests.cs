@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using FineTune.Api.Datasets;
+using FineTune.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace FineTune.Api.Tests;
+
+/// <summary>
+/// The reliability probe's slow-upload attack, on a real socket: 120 uploads under one key trickle in at 300 B/s.
+/// Staged bodies hold no database connection, so other tenants' requests keep answering within a second.
+/// </summary>
+public sealed class SlowClientTests(KestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KestrelApiFactory>
+{
+    private const int TricklingUploads = 120;
+
+    [Fact]
+    public async Task HundredTwentyTricklingUploads_OtherTenantsAnswerWithinOneSecond()
+    {
+        using TenantClient slow = await factory.CreateTenantClientAsync();
+        using TenantClient other = await factory.CreateTenantClientAsync();
+        Guid otherDataset = await other.Http.UploadDatasetAsync();
+        UploadSlots slots = factory.Services.GetRequiredService<UploadSlots>();
+        // Longer than the test: none of them finishes, so all stay in flight until cancelled.
+        byte[] body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(ApiTestExtensions.ChatJsonl, 40)));
+        using var stop = new CancellationTokenSource();
+        List<Task> trickles = Enumerable.Range(0, TricklingUploads).Select(_ => TrickleAsync(slow.Http, body, stop.Token)).ToList();
+        try
+        {
+            await WaitUntilAsync(() => slots.InFlight(slow.TenantId) == TricklingUploads, TimeSpan.FromSeconds(60));
+
+            var timings = new List<(string Request, double Ms)>();
+            for (int round = 0; round < 5; round++)
+            {
+                timings.Add(await TimeAsync("GET /v1/jobs", () => other.Http.GetAsync("/v1/jobs")));
+                timings.Add(await TimeAsync("GET /v1/datasets", () => other.Http.GetAsync("/v1/datasets")));
+                timings.Add(await TimeAsync("POST /v1/datasets", () => other.Http.UploadRawAsync(ApiTestExtensions.ChatJsonl)));
+                timings.Add(await TimeAsync("POST /v1/jobs", () => other.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(otherDataset))));
+            }
+            long connections = await CountDatabaseConnectionsAsync();
+            int inFlight = slots.InFlight(slow.TenantId);
+
+            output.WriteLine($"{inFlight} uploads trickling; {connections} database connections in use; other tenant's requests (ms):");
+            foreach (IGrouping<string, (string Request, double Ms)> request in timings.GroupBy(timing => timing.Request))
+            {
+                output.WriteLine($"  {request.Key}: max {request.Max(timing => timing.Ms):F0}, mean {request.Average(timing => timing.Ms):F0}");
+            }
+            // Kestrel drops a client slower than its minimum data rate (240 B/s after a grace period); on a loaded
+            // machine a trickle may dip below it, which is the server defending itself, not a failure.
+            Assert.InRange(inFlight, TricklingUploads * 9 / 10, TricklingUploads);
+            Assert.All(timings, timing => Assert.True(timing.Ms < 1000, $"{timing.Request} took {timing.Ms:F0} ms"));
+            // Connections in use (busy or in a transaction), not idle ones resting in the pool: none is held per upload.
+            Assert.True(connections < 10, $"{connections} database connections in use while {inFlight} uploads trickle");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(trickles);
+        }
+        await WaitUntilAsync(() => slots.InFlight(slow.TenantId) == 0, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await CountDatasetsAsync(slow.TenantId));
+    }
+
+    private static async Task<(string Request, double Ms)> TimeAsync(string request, Func<Task<HttpResponseMessage>> send)
+    {
+        var watch = Stopwatch.StartNew();
+        using HttpResponseMessage response = await send();
+        double ms = watch.Elapsed.TotalMilliseconds;
+        Assert.True(response.IsSuccessStatusCode, $"{request}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (request, ms);
+    }
+
+    private static async Task TrickleAsync(HttpClient client, byte[] body, CancellationToken stop)
+    {
+        // 15 bytes every 50 ms: the probe's 300 B/s.
+        using var content = new TricklingContent(body, bytesPerWrite: 15, TimeSpan.FromMilliseconds(50), stop);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
+        try
+        {
+            using HttpResponseMessage response = await client.PostAsync(new Uri("/v1/datasets?name=slow.jsonl", UriKind.Relative), content, stop);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // The test ends every trickle by cancelling it.
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < timeout, $"not reached within {timeout}");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<long> CountDatabaseConnectionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<long> CountDatasetsAsync(Guid tenantId)
+    {
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM dataset WHERE tenant_id = @tenant", connection);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace FineTune.Cli.Tests;
+
+/// <summary>
+/// The set-up traps of issue 13 (finding 3), with real processes: every database command finds serve's private
+/// cluster through <c>--data-dir</c>, the cluster stops with serve unless <c>--keep-db</c>, its port can be chosen,
+/// <c>finetune db</c> reports and stops it, <c>/readyz</c> waits for the key file, and a data dir the postgres user
+/// cannot reach (as root) is refused with the reason.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PrivateDatabaseTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-db-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public PrivateDatabaseTests()
+    {
+        Directory.CreateDirectory(_folder);
+        // As root the cluster runs as the postgres user, which must be able to enter the folder.
+        File.SetUnixFileMode(_folder, (UnixFileMode)0b111_101_101);
+    }
+
+    public void Dispose()
+    {
+        string data = Path.Combine(_folder, "data");
+        if (Directory.Exists(data))
+        {
+            CliProcess.Run("db", "stop", "--data-dir", data);
+        }
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Serve_WithDataDirAndPort_KeysCreateUsesItsCluster_ReadyzWaitsForTheKey_PostgresStopsWithServe()
+    {
+        string data = Path.Combine(_folder, "data");
+        int dbPort = CliProcess.FreePort();
+        int httpPort = CliProcess.FreePort();
+        string url = $"http://127.0.0.1:{httpPort}";
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+
+        using Process serve = CliProcess.Start("serve", "--urls", url, "--data-dir", data, "--db-port", dbPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-worker", "--models-dir", Path.Combine(_folder, "models"));
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        serve.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        serve.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        serve.BeginOutputReadLine();
+        serve.BeginErrorReadLine();
+        try
+        {
+            // Poll readiness from the first moment: a 200 before the key file exists would be the trap.
+            int readyBeforeKey = 0, ready = 0;
+            var deadline = Stopwatch.StartNew();
+            while (ready == 0 && deadline.Elapsed < TimeSpan.FromMinutes(2) && !serve.HasExited)
+            {
+                try
+                {
+                    using HttpResponseMessage readyz = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                    if (readyz.StatusCode == HttpStatusCode.OK)
+                    {
+                        ready++;
+                        readyBeforeKey += File.Exists(Path.Combine(data, "api-key")) ? 0 : 1;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                await Task.Delay(20);
+            }
+            Assert.True(ready > 0, "serve never became ready:\n" + string.Join('\n', output));
+            Assert.Equal(0, readyBeforeKey);
+            string serveKey = (await File.ReadAllTextAsync(Path.Combine(data, "api-key"))).Trim();
+
+            CliRun keys = CliProcess.Run("keys", "create", "--tenant", "second", "--data-dir", data);
+            CliRun status = CliProcess.Run("db", "status", "--data-dir", data);
+
+            Assert.True(keys.ExitCode == 0, keys.Error);
+            foreach (string key in new[] { serveKey, keys.Output.Trim() })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/v1/jobs", UriKind.Relative));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                using HttpResponseMessage jobs = await http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, jobs.StatusCode);
+            }
+            Assert.Equal(0, status.ExitCode);
+            Assert.Contains($"Port={dbPort};", status.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            CliProcess.Terminate(serve);
+        }
+
+        CliRun after = CliProcess.Run("db", "status", "--data-dir", data);
+        Assert.True(after.ExitCode == 3, "the private Postgres outlived serve:\n" + after.Output + string.Join('\n', output));
+        Assert.Contains(output, line => line.Contains("private Postgres stopped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serve_WithKeepDb_LeavesPostgresRunning_UntilDbStop()
+    {
+        string data = Path.Combine(_folder, "data");
+        using Process serve = CliProcess.Start("serve", "--urls", "http://127.0.0.1:0", "--data-dir", data, "--keep-db", "--no-worker", "--models-dir", Path.Combine(_folder, "models"));
+        string? line;
+        while ((line = serve.StandardOutput.ReadLine()) is not null && !line.StartsWith("API key of tenant", StringComparison.Ordinal))
+        {
+        }
+        Assert.True(line is not null, "serve exited before printing its key: " + serve.StandardError.ReadToEnd());
+        _ = serve.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = serve.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        CliProcess.Terminate(serve);
+
+        CliRun kept = CliProcess.Run("db", "status", "--data-dir", data);
+        CliRun stop = CliProcess.Run("db", "stop", "--data-dir", data);
+        CliRun stopped = CliProcess.Run("db", "status", "--data-dir", data);
+
+        Assert.Equal(0, kept.ExitCode);
+        Assert.StartsWith("running", kept.Output, StringComparison.Ordinal);
+        Assert.Equal(0, stop.ExitCode);
+        Assert.Equal(3, stopped.ExitCode);
+        Assert.StartsWith("stopped", stopped.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DbStart_OnAPortInUse_SaysSoAndWhatToDo()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int taken = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        CliRun start = CliProcess.Run("db", "start", "--data-dir", Path.Combine(_folder, "data"), "--db-port", taken.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains($"port {taken} is already in use", start.Error, StringComparison.Ordinal);
+        Assert.Contains("--db-port", start.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DbStart_InsideAFolderThePostgresUserCannotEnter_SaysWhichFolderAndWhatToDo()
+    {
+        string locked = Path.Combine(_folder, "locked");
+        Directory.CreateDirectory(locked);
+        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string data = Path.Combine(locked, "data");
+
+        CliRun start = CliProcess.Run("db", "start", "--data-dir", data);
+
+        if (Environment.UserName == "root")
+        {
+            // initdb refuses root, so the cluster runs as postgres, which a 0700 root folder keeps out.
+            Assert.Equal(1, start.ExitCode);
+            Assert.Contains($"cannot enter {locked} (mode 700, owner root)", start.Error, StringComparison.Ordinal);
+            Assert.Contains($"chmod o+x {locked}", start.Error, StringComparison.Ordinal);
+            Assert.Single(start.Error.Trim().Split('\n'));
+        }
+        else
+        {
+            // Run as its owner, the cluster needs nothing of other users: the same folder works.
+            Assert.True(start.ExitCode == 0, start.Error);
+            Assert.Equal(0, CliProcess.Run("db", "stop", "--data-dir", data).ExitCode);
+        }
+    }
+}
