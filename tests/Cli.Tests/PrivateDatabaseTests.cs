@@ -98,17 +98,31 @@ public sealed class PrivateDatabaseTests : IDisposable
     }
 
     [Fact]
-    public void Serve_WithKeepDb_LeavesPostgresRunning_UntilDbStop()
+    public async Task Serve_WithKeepDb_LeavesPostgresRunning_UntilDbStop()
     {
         string data = Path.Combine(_folder, "data");
         using Process serve = CliProcess.Start("serve", "--urls", "http://127.0.0.1:0", "--data-dir", data, "--keep-db", "--no-worker", "--models-dir", Path.Combine(_folder, "models"));
-        string? line;
-        while ((line = serve.StandardOutput.ReadLine()) is not null && !line.StartsWith("API key of tenant", StringComparison.Ordinal))
+        // stderr drained from the start: a full pipe would block serve before it prints its key.
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        serve.ErrorDataReceived += (_, e) => errors.Enqueue(e.Data ?? "");
+        serve.BeginErrorReadLine();
+        // Bounded: a serve that hangs during start-up fails this test instead of stalling the whole run.
+        Task<string?> keyLine = Task.Run(() =>
         {
+            string? read;
+            while ((read = serve.StandardOutput.ReadLine()) is not null && !read.StartsWith("API key of tenant", StringComparison.Ordinal))
+            {
+            }
+            return read;
+        });
+        if (await Task.WhenAny(keyLine, Task.Delay(TimeSpan.FromMinutes(2))) != keyLine)
+        {
+            serve.Kill(entireProcessTree: true);
+            Assert.Fail("serve printed no key within 2 minutes: " + string.Join('\n', errors));
         }
-        Assert.True(line is not null, "serve exited before printing its key: " + serve.StandardError.ReadToEnd());
+        string? line = await keyLine;
+        Assert.True(line is not null, "serve exited before printing its key: " + string.Join('\n', errors));
         _ = serve.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-        _ = serve.StandardError.BaseStream.CopyToAsync(Stream.Null);
         CliProcess.Terminate(serve);
 
         CliRun kept = CliProcess.Run("db", "status", "--data-dir", data);
