@@ -13,7 +13,7 @@ namespace FineTune.Cli.Tests;
 /// </summary>
 public sealed class ObservabilityEndToEndTests : IDisposable
 {
-    private static readonly string[] s_bannerPrefixes = ["FineTune is serving on ", "API key of tenant ", "models: ", "one in-process worker"];
+    private static readonly string[] s_bannerPrefixes = ["FineTune is serving on ", "API key of tenant ", "models: ", "Postgres: ", "one in-process worker", "no in-process worker", "private Postgres stopped"];
 
     private readonly ServeProcess _server = ServeProcess.Start(
         ["--log-format", "json"], new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Debug" });
