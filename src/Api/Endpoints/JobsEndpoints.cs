@@ -145,21 +145,10 @@ public static class JobsEndpoints
             }
             query = query.Where(job => states.Contains(job.State));
         }
-        if (after is Guid cursor)
-        {
-            // IDs are UUIDv7, so ID order is creation order and the cursor is stable while jobs are added.
-            query = query.Where(job => job.Id.CompareTo(cursor) < 0);
-        }
-        List<Job> page = await query.OrderByDescending(job => job.Id).Take(take + 1).ToListAsync(cancellationToken);
-        List<Guid> ids = page.Take(take).Select(job => job.Id).ToList();
-        ILookup<Guid, Artifact> outputs = (await db.Artifacts.AsNoTracking()
-                .Where(artifact => artifact.TenantId == tenantId && ids.Contains(artifact.JobId) && artifact.Kind == ArtifactKind.Output)
-                .OrderBy(artifact => artifact.Name)
-                .ToListAsync(cancellationToken))
-            .ToLookup(artifact => artifact.JobId);
+        JobPage page = await JobPage.ReadAsync(db, tenantId, query, after, take, cancellationToken);
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
-        List<JobDto> data = page.Take(take).Select(job => JobView.ToDto(job, outputs[job.Id], workers)).ToList();
-        return TypedResults.Ok(new ListResponse<JobDto>(data, page.Count > take));
+        List<JobDto> data = page.Jobs.Select(job => JobView.ToDto(job, page.Outputs[job.Id], workers)).ToList();
+        return TypedResults.Ok(new ListResponse<JobDto>(data, page.HasMore));
     }
 
     private static async Task<Results<Ok<JobDto>, NotFoundProblem>> GetJobAsync(

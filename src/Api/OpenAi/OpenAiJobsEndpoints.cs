@@ -103,24 +103,19 @@ public static class OpenAiJobsEndpoints
         }
         Guid tenantId = context.TenantId();
         IQueryable<Job> query = db.Jobs.AsNoTracking().Where(job => job.TenantId == tenantId);
+        Guid? cursor = null;
         if (after is not null)
         {
-            if (!OpenAiIds.TryParse(after, OpenAiIds.Job, out Guid cursor))
+            if (!OpenAiIds.TryParse(after, OpenAiIds.Job, out Guid parsed))
             {
                 return OpenAiError.BadRequest($"'{after}' is not a fine-tuning job id", "after", "invalid_value");
             }
-            query = query.Where(job => job.Id.CompareTo(cursor) < 0);
+            cursor = parsed;
         }
-        List<Job> page = await query.OrderByDescending(job => job.Id).Take(take + 1).ToListAsync(cancellationToken);
-        List<Guid> ids = page.Take(take).Select(job => job.Id).ToList();
-        ILookup<Guid, Artifact> outputs = (await db.Artifacts.AsNoTracking()
-                .Where(artifact => artifact.TenantId == tenantId && ids.Contains(artifact.JobId) && artifact.Kind == ArtifactKind.Output)
-                .OrderBy(artifact => artifact.Name)
-                .ToListAsync(cancellationToken))
-            .ToLookup(artifact => artifact.JobId);
+        JobPage page = await JobPage.ReadAsync(db, tenantId, query, cursor, take, cancellationToken);
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
-        List<OpenAiJob> data = page.Take(take).Select(job => OpenAiJobView.From(job, outputs[job.Id], workers, ParametersOf(models))).ToList();
-        return TypedResults.Ok(OpenAiPaging.Page(data, page.Count > take, job => job.Id));
+        List<OpenAiJob> data = page.Jobs.Select(job => OpenAiJobView.From(job, page.Outputs[job.Id], workers, ParametersOf(models))).ToList();
+        return TypedResults.Ok(OpenAiPaging.Page(data, page.HasMore, job => job.Id));
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string jobId, JobQueue queue, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
