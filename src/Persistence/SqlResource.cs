@@ -5,7 +5,7 @@ namespace FineTune.Persistence;
 
 /// <summary>
 /// Loads the SQL files embedded in this assembly (migrations and queue statements) by their repository-relative path,
-/// e.g. <c>Queue/Sql/fetch.sql</c>. Statements live in .sql files so they are reviewed as SQL, never as strings
+/// e.g. <c>Queue/Sql/claim_job.sql</c>. Statements live in .sql files so they are reviewed as SQL, never as strings
 /// scattered through C# (river's rule).
 /// </summary>
 internal static class SqlResource

@@ -21,6 +21,7 @@ public enum JobOutcomeKind
     /// <summary>The lease was rescued from under this worker, which stopped without writing anything more.</summary>
     LeaseLost,
 
-    /// <summary>The final write could not reach the database; the lease will expire and the rescuer requeues it.</summary>
+    /// <summary>The final write could not reach the database; Hangfire delivers the job again and that delivery takes
+    /// it over once the lease has expired.</summary>
     Abandoned,
 }

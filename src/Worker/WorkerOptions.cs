@@ -3,7 +3,7 @@ namespace FineTune.Worker;
 /// <summary>
 /// How a worker runs, bound from the configuration section <c>WorkerOptions</c> (environment variables
 /// <c>WorkerOptions__Slots</c> and so on). The lease duration and poll interval are the queue's
-/// (<c>JobQueueOptions</c>), so the worker and the rescuer can never disagree about them.
+/// (<c>JobQueueOptions</c>), so the worker and the delivery that takes an expired lease over never disagree about them.
 /// </summary>
 public sealed class WorkerOptions
 {

@@ -47,7 +47,6 @@ public sealed class DatabaseOutageTests : IClassFixture<DatabaseOutageTests.Unre
         {
             builder.UseSetting("ConnectionStrings:FineTune", $"Host=127.0.0.1;Port={FreePort()};Username=nobody;Database=none;Timeout=2");
             builder.UseSetting("PersistenceOptions:MigrateOnStart", "false");
-            builder.UseSetting("PersistenceOptions:RunRescuer", "false");
             builder.UseSetting("PersistenceOptions:Listen", "false");
             builder.UseSetting("ApiOptions:ModelsDir", Path.GetTempPath());
         }

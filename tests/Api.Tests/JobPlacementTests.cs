@@ -4,16 +4,18 @@ using FineTune.Api.Tests.Infrastructure;
 using FineTune.Contracts.Backends;
 using FineTune.Contracts.Configs;
 using FineTune.Contracts.Models;
+using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
 using FineTune.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace FineTune.Api.Tests;
 
 /// <summary>
-/// Placement at submit: the memory estimate becomes required_memory_bytes, and a job no live worker can claim is
+/// Placement at submit: the memory estimate becomes required_memory_bytes, and a job no live worker can run is
 /// queued with a warning. No test in this class registers a libtorch-cuda worker or a libtorch-cpu worker with more
 /// than <see cref="SmallWorkerBytes"/>, so the warnings each test expects hold whatever ran before it.
 /// </summary>
@@ -80,7 +82,7 @@ public sealed class JobPlacementTests(ApiFactory factory) : IClassFixture<ApiFac
     }
 
     [Fact]
-    public async Task Create_NeedingMoreThanEveryLiveWorker_IsWarnedAndOnlyABigWorkerClaimsIt()
+    public async Task Create_NeedingMoreThanEveryLiveWorker_IsWarnedAndQueuedWhereOnlyABigWorkerFetches()
     {
         using TenantClient tenant = await factory.CreateTenantClientAsync();
         Guid dataset = await tenant.Http.UploadDatasetAsync();
@@ -89,7 +91,7 @@ public sealed class JobPlacementTests(ApiFactory factory) : IClassFixture<ApiFac
         using HttpResponseMessage created = await tenant.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(dataset));
         JsonElement job = await created.JsonAsync();
         Guid jobId = job.GetProperty("id").GetGuid();
-        List<JobLease> smallClaims = await ClaimAllAsync(SmallWorkerBytes);
+        string queue = await HangfireQueueAsync(jobId);
         JobLease bigClaim = await factory.Queue.ClaimAsync(jobId);
         JsonElement running = await (await tenant.Http.GetAsync($"/v1/jobs/{jobId}")).JsonAsync();
 
@@ -97,25 +99,28 @@ public sealed class JobPlacementTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.True(job.GetProperty("required_memory_bytes").GetInt64() > SmallWorkerBytes);
         string warning = Assert.Single(job.GetProperty("warnings").EnumerateArray()).GetString()!;
         Assert.Contains("largest live libtorch-cpu worker has 0.1 GiB per job", warning, StringComparison.Ordinal);
-        Assert.DoesNotContain(smallClaims, lease => lease.JobId == jobId);
+        Assert.DoesNotContain(queue, HangfireQueues.Served(["libtorch-cpu"], SmallWorkerBytes));
+        Assert.Contains(queue, HangfireQueues.Served(["libtorch-cpu"], 64L << 30));
         Assert.Equal(jobId, bigClaim.JobId);
         Assert.Equal("running", running.GetProperty("status").GetString());
         Assert.Empty(running.GetProperty("warnings").EnumerateArray());
     }
 
-    // Claims everything a worker of this size can (other tests' jobs included), then releases it all, uncharged.
-    private async Task<List<JobLease>> ClaimAllAsync(long memoryBytes)
+    // The Hangfire queue the job was handed to (the dispatcher runs in the background after the submit).
+    private async Task<string> HangfireQueueAsync(Guid jobId)
     {
-        var worker = new WorkerCapabilities($"small-claimer-{Guid.NewGuid():N}", "box", ["libtorch-cpu", "libtorch-cuda"], memoryBytes);
-        var leases = new List<JobLease>();
-        while (await factory.Queue.ClaimAsync(worker, CancellationToken.None) is { } lease)
+        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(factory.ConnectionString);
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
         {
-            leases.Add(lease);
+            await using NpgsqlCommand command = dataSource.CreateCommand(
+                "SELECT q.queue FROM job j JOIN hangfire.jobqueue q ON q.jobid::text = j.hangfire_job_id WHERE j.id = @id");
+            command.Parameters.AddWithValue("id", jobId);
+            if (await command.ExecuteScalarAsync(guard.Token) is string queue)
+            {
+                return queue;
+            }
+            await Task.Delay(50, guard.Token);
         }
-        foreach (JobLease lease in leases)
-        {
-            await factory.Queue.ReleaseAsync(lease, CancellationToken.None);
-        }
-        return leases;
     }
 }

@@ -14,8 +14,7 @@ public sealed class ArtifactStoreTests(TestDatabase database) : IClassFixture<Te
     public async Task WriteAsync_LeaseHolder_StoresAndListsTheArtifact()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         byte[] content = RandomNumberGenerator.GetBytes(350);
 
         Artifact artifact = await _store.WriteAsync(lease, "adapter_model.safetensors", ArtifactKind.Output, "application/octet-stream", new MemoryStream(content), CancellationToken.None);
@@ -35,8 +34,7 @@ public sealed class ArtifactStoreTests(TestDatabase database) : IClassFixture<Te
     public async Task WriteAsync_SameNameAgain_ReplacesTheEarlierArtifact()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         await _store.WriteAsync(lease, "result.json", ArtifactKind.Output, "application/json", new MemoryStream([1, 2, 3]), CancellationToken.None);
 
         Artifact second = await _store.WriteAsync(lease, "result.json", ArtifactKind.Output, "application/json", new MemoryStream([4, 5]), CancellationToken.None);
@@ -46,13 +44,12 @@ public sealed class ArtifactStoreTests(TestDatabase database) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task WriteAsync_RescuedWorker_IsRefusedAndStoresNothing()
+    public async Task WriteAsync_WorkerWhoseJobWasTakenOver_IsRefusedAndStoresNothing()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease stale = await queue.ClaimAsync(queue.Worker());
+        JobLease stale = await queue.EnqueueAndClaimAsync();
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
-        await queue.Rescuer.RunOnceAsync(CancellationToken.None);
+        await queue.ClaimAsync(stale.JobId, queue.Worker("next"));
 
         await Assert.ThrowsAsync<LeaseLostException>(() => _store.WriteAsync(stale, "adapter_model.safetensors", ArtifactKind.Output, "application/octet-stream", new MemoryStream(new byte[250]), CancellationToken.None));
 
@@ -64,8 +61,7 @@ public sealed class ArtifactStoreTests(TestDatabase database) : IClassFixture<Te
     public async Task GetAsync_AnotherTenant_SeesNothing()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         Artifact artifact = await _store.WriteAsync(lease, "log.jsonl", ArtifactKind.Output, "application/jsonl", new MemoryStream([1]), CancellationToken.None);
         Guid stranger = await database.CreateTenantAsync();
 

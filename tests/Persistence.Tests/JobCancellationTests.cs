@@ -13,10 +13,10 @@ public sealed class JobCancellationTests(TestDatabase database) : IClassFixture<
         Job job = await queue.EnqueueAsync();
 
         JobState? state = await queue.Queue.RequestCancelAsync(queue.TenantId, job.Id, CancellationToken.None);
-        JobLease? claimed = await queue.Queue.ClaimAsync(queue.Worker(), CancellationToken.None);
+        JobClaim delivered = await queue.Queue.ClaimAsync(job.Id, queue.Worker(), CancellationToken.None);
 
         Assert.Equal(JobState.Cancelled, state);
-        Assert.Null(claimed);
+        Assert.Equal(JobClaimOutcome.Finished, delivered.Outcome);
         Assert.NotNull((await queue.GetAsync(job.Id)).FinalizedAt);
     }
 
@@ -24,8 +24,7 @@ public sealed class JobCancellationTests(TestDatabase database) : IClassFixture<
     public async Task RequestCancelAsync_RunningJob_WorkerSeesItOnHeartbeatAndAcknowledges()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
 
         JobState? requested = await queue.Queue.RequestCancelAsync(queue.TenantId, lease.JobId, CancellationToken.None);
         LeaseStatus heartbeat = await queue.Queue.HeartbeatAsync(lease, null, CancellationToken.None);
@@ -40,25 +39,24 @@ public sealed class JobCancellationTests(TestDatabase database) : IClassFixture<
     }
 
     [Fact]
-    public async Task RunOnceAsync_CancellingJobWhoseWorkerDied_EndsCancelled()
+    public async Task ClaimAsync_CancellingJobWhoseWorkerDied_EndsCancelled()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         await queue.Queue.RequestCancelAsync(queue.TenantId, lease.JobId, CancellationToken.None);
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
 
-        IReadOnlyDictionary<Guid, JobState> rescued = await queue.Rescuer.RunOnceAsync(CancellationToken.None);
+        JobClaim delivered = await queue.Queue.ClaimAsync(lease.JobId, queue.Worker("next"), CancellationToken.None);
 
-        Assert.Equal(JobState.Cancelled, rescued[lease.JobId]);
+        Assert.Equal(JobClaimOutcome.Finished, delivered.Outcome);
+        Assert.Equal(JobState.Cancelled, (await queue.GetAsync(lease.JobId)).State);
     }
 
     [Fact]
     public async Task FailAsync_WhileCancelling_EndsCancelledNotRetried()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         await queue.Queue.RequestCancelAsync(queue.TenantId, lease.JobId, CancellationToken.None);
 
         JobState state = await queue.Queue.FailAsync(lease, "interrupted", permanent: false, CancellationToken.None);
@@ -70,8 +68,7 @@ public sealed class JobCancellationTests(TestDatabase database) : IClassFixture<
     public async Task RequestCancelAsync_SucceededJob_LeavesItSucceeded()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         await queue.Queue.CompleteAsync(lease, "{}", CancellationToken.None);
 
         JobState? state = await queue.Queue.RequestCancelAsync(queue.TenantId, lease.JobId, CancellationToken.None);

@@ -13,8 +13,7 @@ public sealed class JobEventLogTests(TestDatabase database) : IClassFixture<Test
     public async Task AppendEventAsync_ConcurrentAppends_GetConsecutiveSeqsWithoutGaps()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
 
         long[] seqs = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
             queue.Queue.AppendEventAsync(lease, "step", $$"""{"step": {{i}}}""", CancellationToken.None)));
@@ -26,8 +25,7 @@ public sealed class JobEventLogTests(TestDatabase database) : IClassFixture<Test
     public async Task ReadEventsAsync_AfterSeqAndLimit_PagesThroughTheLogInOrder()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         for (int step = 1; step <= 5; step++)
         {
             await queue.Queue.AppendEventAsync(lease, "step", $$"""{"step": {{step}}}""", CancellationToken.None);
@@ -48,7 +46,7 @@ public sealed class JobEventLogTests(TestDatabase database) : IClassFixture<Test
         Job job = await queue.EnqueueAsync();
 
         long? created = await _log.AppendAsync(queue.TenantId, job.Id, "status", """{"status": "queued"}""", CancellationToken.None);
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.ClaimAsync(job.Id);
         long step = await queue.Queue.AppendEventAsync(lease, "step", "{}", CancellationToken.None);
 
         Assert.Equal(1, created);

@@ -11,7 +11,7 @@ public sealed class JobLeaseTests(TestDatabase database) : IClassFixture<TestDat
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
         Job job = await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.ClaimAsync(job.Id);
         queue.Clock.Advance(TimeSpan.FromSeconds(40));
 
         LeaseStatus status = await queue.Queue.HeartbeatAsync(lease, """{"step": 7}""", CancellationToken.None);
@@ -23,81 +23,78 @@ public sealed class JobLeaseTests(TestDatabase database) : IClassFixture<TestDat
     }
 
     [Fact]
-    public async Task RunOnceAsync_LeaseNotExpired_LeavesTheJobRunning()
+    public async Task ClaimAsync_SecondDeliveryBeforeTheLeaseExpires_LeavesTheJobToItsWorker()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease lease = await ClaimNewJobAsync(queue);
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         queue.Clock.Advance(queue.Options.LeaseDuration - TimeSpan.FromSeconds(1));
 
-        IReadOnlyDictionary<Guid, JobState> rescued = await queue.Rescuer.RunOnceAsync(CancellationToken.None);
+        JobClaim second = await queue.Queue.ClaimAsync(lease.JobId, queue.Worker("second"), CancellationToken.None);
+        Job job = await queue.GetAsync(lease.JobId);
 
-        Assert.False(rescued.ContainsKey(lease.JobId));
-        Assert.Equal(JobState.Running, (await queue.GetAsync(lease.JobId)).State);
+        Assert.Equal(JobClaimOutcome.HeldElsewhere, second.Outcome);
+        Assert.Equal(JobState.Running, job.State);
+        Assert.Equal(lease.WorkerId, job.LeaseOwner);
+        Assert.Equal(1, job.Attempt);
     }
 
     [Fact]
-    public async Task RunOnceAsync_LeaseExpired_MakesJobRetryableAndNextWorkerResumesFromLastCheckpoint()
+    public async Task ClaimAsync_LeaseExpired_RecordsWhyAndTheNextWorkerResumesFromTheLastCheckpoint()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease first = await ClaimNewJobAsync(queue);
+        JobLease first = await queue.EnqueueAndClaimAsync();
         await queue.Queue.SaveCheckpointAsync(first, 10, null, """{"seed": 1}""", CancellationToken.None);
         await queue.Queue.SaveCheckpointAsync(first, 20, null, """{"seed": 1}""", CancellationToken.None);
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
 
-        IReadOnlyDictionary<Guid, JobState> rescued = await queue.Rescuer.RunOnceAsync(CancellationToken.None);
-        Job afterRescue = await queue.GetAsync(first.JobId);
-        queue.Clock.Advance(queue.Options.RetryMaxDelay * 2);
-        JobLease second = await queue.ClaimAsync(queue.Worker("second"));
+        JobLease second = await queue.ClaimAsync(first.JobId, queue.Worker("second"));
+        Job job = await queue.GetAsync(first.JobId);
 
-        Assert.Equal(JobState.Retryable, rescued[first.JobId]);
-        Assert.Equal("queued", afterRescue.State.ToApiStatus());
-        Assert.Null(afterRescue.LeaseOwner);
-        Assert.Contains("stopped heartbeating", afterRescue.Error, StringComparison.Ordinal);
-        Assert.Equal(first.JobId, second.JobId);
         Assert.Equal(2, second.Attempt);
         Assert.Equal(20, second.ResumeFrom?.Step);
         Assert.Equal(1, second.ResumeFrom?.Attempt);
+        Assert.Equal(second.WorkerId, job.LeaseOwner);
+        Assert.Contains("stopped heartbeating", job.Error, StringComparison.Ordinal);
+        Assert.Contains("stopped heartbeating", job.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task RunOnceAsync_LeaseExpiredOnLastAttempt_FailsTheJob()
+    public async Task ClaimAsync_LeaseExpiredOnLastAttempt_FailsTheJob()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync(queue.NewJob() with { MaxAttempts = 1 });
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync(queue.NewJob() with { MaxAttempts = 1 });
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
 
-        IReadOnlyDictionary<Guid, JobState> rescued = await queue.Rescuer.RunOnceAsync(CancellationToken.None);
+        JobClaim late = await queue.Queue.ClaimAsync(lease.JobId, queue.Worker("next"), CancellationToken.None);
         Job job = await queue.GetAsync(lease.JobId);
 
-        Assert.Equal(JobState.Failed, rescued[lease.JobId]);
+        Assert.Equal(JobClaimOutcome.Finished, late.Outcome);
         Assert.Equal(JobState.Failed, job.State);
         Assert.NotNull(job.FinalizedAt);
     }
 
     [Fact]
-    public async Task RunOnceAsync_HeartbeatAfterExpiryButBeforeRescue_KeepsTheLease()
+    public async Task ClaimAsync_HeartbeatAfterExpiryButBeforeTheNextDelivery_KeepsTheLease()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease lease = await ClaimNewJobAsync(queue);
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
 
         LeaseStatus status = await queue.Queue.HeartbeatAsync(lease, null, CancellationToken.None);
-        IReadOnlyDictionary<Guid, JobState> rescued = await queue.Rescuer.RunOnceAsync(CancellationToken.None);
+        JobClaim next = await queue.Queue.ClaimAsync(lease.JobId, queue.Worker("next"), CancellationToken.None);
 
         Assert.Equal(LeaseStatus.Active, status);
-        Assert.False(rescued.ContainsKey(lease.JobId));
+        Assert.Equal(JobClaimOutcome.HeldElsewhere, next.Outcome);
+        Assert.Equal(lease.WorkerId, (await queue.GetAsync(lease.JobId)).LeaseOwner);
     }
 
     [Fact]
-    public async Task StaleWorker_AfterRescue_CannotWriteAnything()
+    public async Task StaleWorker_AfterTakeover_CannotWriteAnything()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease stale = await ClaimNewJobAsync(queue);
+        JobLease stale = await queue.EnqueueAndClaimAsync();
         queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
-        await queue.Rescuer.RunOnceAsync(CancellationToken.None);
-        queue.Clock.Advance(queue.Options.RetryMaxDelay * 2);
-        JobLease current = await queue.ClaimAsync(queue.Worker("current"));
+        JobLease current = await queue.ClaimAsync(stale.JobId, queue.Worker("current"));
         CancellationToken none = CancellationToken.None;
 
         LeaseStatus heartbeat = await queue.Queue.HeartbeatAsync(stale, null, none);
@@ -121,7 +118,7 @@ public sealed class JobLeaseTests(TestDatabase database) : IClassFixture<TestDat
     public async Task CompleteAsync_HeldLease_SucceedsAndARepeatedCallIsHarmless()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease lease = await ClaimNewJobAsync(queue);
+        JobLease lease = await queue.EnqueueAndClaimAsync();
 
         await queue.Queue.CompleteAsync(lease, """{"final_loss": 1.5}""", CancellationToken.None);
         await queue.Queue.CompleteAsync(lease, """{"final_loss": 1.5}""", CancellationToken.None);
@@ -138,11 +135,10 @@ public sealed class JobLeaseTests(TestDatabase database) : IClassFixture<TestDat
     public async Task ReleaseAsync_OnShutdown_RequeuesAtOnceWithoutChargingTheAttempt()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync(queue.NewJob() with { MaxAttempts = 1 });
-        JobLease first = await queue.ClaimAsync(queue.Worker());
+        JobLease first = await queue.EnqueueAndClaimAsync(queue.NewJob() with { MaxAttempts = 1 });
 
         JobState state = await queue.Queue.ReleaseAsync(first, CancellationToken.None);
-        JobLease second = await queue.ClaimAsync(queue.Worker("next"));
+        JobLease second = await queue.ClaimAsync(first.JobId, queue.Worker("next"));
 
         Assert.Equal(JobState.Retryable, state);
         Assert.Equal(first.JobId, second.JobId);
@@ -154,43 +150,12 @@ public sealed class JobLeaseTests(TestDatabase database) : IClassFixture<TestDat
     public async Task SaveCheckpointAsync_SameStepTwice_KeepsOneCheckpoint()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        JobLease lease = await ClaimNewJobAsync(queue);
+        JobLease lease = await queue.EnqueueAndClaimAsync();
 
         await queue.Queue.SaveCheckpointAsync(lease, 10, null, """{"v": 1}""", CancellationToken.None);
         Checkpoint again = await queue.Queue.SaveCheckpointAsync(lease, 10, null, """{"v": 2}""", CancellationToken.None);
 
         Assert.Equal("""{"v": 2}""", again.State);
         Assert.Equal(1, await database.ScalarAsync<long>("SELECT count(*) FROM checkpoint WHERE job_id = @id", ("id", lease.JobId)));
-    }
-
-    [Fact]
-    public async Task NextPassAsync_RescuerRunningInBackground_SignalsEachPass()
-    {
-        QueueFixture queue = await QueueFixture.CreateAsync(database, new JobQueueOptions { RescueInterval = TimeSpan.FromMilliseconds(20) });
-        JobLease lease = await ClaimNewJobAsync(queue);
-        queue.Clock.Advance(queue.Options.LeaseDuration + TimeSpan.FromSeconds(1));
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-
-        Task<IReadOnlyDictionary<Guid, JobState>> firstPass = queue.Rescuer.NextPassAsync(guard.Token);
-
-        await queue.Rescuer.StartAsync(guard.Token);
-        try
-        {
-            IReadOnlyDictionary<Guid, JobState> rescued = await firstPass;
-            IReadOnlyDictionary<Guid, JobState> later = await queue.Rescuer.NextPassAsync(guard.Token);
-
-            Assert.Equal(JobState.Retryable, rescued[lease.JobId]);
-            Assert.False(later.ContainsKey(lease.JobId));
-        }
-        finally
-        {
-            await queue.Rescuer.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task<JobLease> ClaimNewJobAsync(QueueFixture queue)
-    {
-        await queue.EnqueueAsync();
-        return await queue.ClaimAsync(queue.Worker());
     }
 }

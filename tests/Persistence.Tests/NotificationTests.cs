@@ -34,8 +34,7 @@ public sealed class NotificationTests(TestDatabase database) : IClassFixture<Tes
     public async Task Subscribe_AppendEvent_DeliversJobIdAndSeqAtCommit()
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
-        await queue.EnqueueAsync();
-        JobLease lease = await queue.ClaimAsync(queue.Worker());
+        JobLease lease = await queue.EnqueueAndClaimAsync();
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using IDisposable subscription = _listener.Subscribe(NotificationChannels.JobEvents, payload =>
         {
@@ -55,7 +54,7 @@ public sealed class NotificationTests(TestDatabase database) : IClassFixture<Tes
     {
         QueueFixture queue = await QueueFixture.CreateAsync(database);
         Job job = await queue.EnqueueAsync();
-        await queue.ClaimAsync(queue.Worker());
+        await queue.ClaimAsync(job.Id);
         var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using IDisposable subscription = _listener.Subscribe(NotificationChannels.JobCancel, payload =>
         {

@@ -1,3 +1,4 @@
+using FineTune.Persistence.Entities;
 using FineTune.Persistence.Migrations;
 using FineTune.Persistence.Notifications;
 using FineTune.Persistence.Queue;
@@ -34,8 +35,8 @@ public sealed class PersistenceExtensionsTests
             await using AsyncServiceScope scope = host.Services.CreateAsyncScope();
             TenantStore tenants = scope.ServiceProvider.GetRequiredService<TenantStore>();
             Guid tenantId = (await tenants.CreateTenantAsync("host-" + Guid.NewGuid(), guard.Token)).Id;
-            await queue.EnqueueAsync(new NewJob(tenantId, "train.lora", "{}", "host-test"), guard.Token);
-            JobLease? lease = await queue.ClaimAsync(new WorkerCapabilities("host-worker", "host", ["host-test"], 1), guard.Token);
+            Job job = await queue.EnqueueAsync(new NewJob(tenantId, "train.lora", "{}", "host-test"), guard.Token);
+            JobLease? lease = (await queue.ClaimAsync(job.Id, new WorkerCapabilities("host-worker", "host", ["host-test"], 1), guard.Token)).Lease;
 
             Assert.Equal(MigrationScript.All.Select(script => script.Version), versions);
             Assert.Equal(TimeSpan.FromMinutes(5), queue.Options.LeaseDuration);

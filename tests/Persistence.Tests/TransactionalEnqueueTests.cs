@@ -28,7 +28,7 @@ public sealed class TransactionalEnqueueTests(TestDatabase database) : IClassFix
 
         Assert.Equal(0, await database.ScalarAsync<long>("SELECT count(*) FROM job WHERE id = @id", ("id", jobId)));
         Assert.Equal(0, await database.ScalarAsync<long>("SELECT count(*) FROM tenant WHERE id = @id", ("id", tenant.Id)));
-        Assert.Null(await queue.Queue.ClaimAsync(queue.Worker(), CancellationToken.None));
+        Assert.Equal(JobClaimOutcome.Missing, (await queue.Queue.ClaimAsync(jobId, queue.Worker(), CancellationToken.None)).Outcome);
     }
 
     [Fact]
@@ -42,11 +42,11 @@ public sealed class TransactionalEnqueueTests(TestDatabase database) : IClassFix
         await context.SaveChangesAsync();
         Job job = await queue.Queue.EnqueueAsync(context, queue.NewJob() with { TenantId = tenant.Id }, CancellationToken.None);
 
-        JobLease? beforeCommit = await queue.Queue.ClaimAsync(queue.Worker(), CancellationToken.None);
+        JobClaim beforeCommit = await queue.Queue.ClaimAsync(job.Id, queue.Worker(), CancellationToken.None);
         await transaction.CommitAsync();
-        JobLease? afterCommit = await queue.Queue.ClaimAsync(queue.Worker(), CancellationToken.None);
+        JobLease? afterCommit = await queue.TryClaimAsync(job.Id);
 
-        Assert.Null(beforeCommit);
+        Assert.Equal(JobClaimOutcome.Missing, beforeCommit.Outcome);
         Assert.Equal(job.Id, afterCommit?.JobId);
         Assert.Equal(tenant.Id, afterCommit?.TenantId);
     }

@@ -1,6 +1,5 @@
 using FineTune.Persistence.Entities;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace FineTune.Persistence.Queue;
 
@@ -13,7 +12,7 @@ public sealed partial class JobQueue
 {
     /// <summary>
     /// Starts attempt n+1 on <paramref name="jobId"/> for <paramref name="worker"/>, fenced by (worker, attempt). A job
-    /// whose previous attempt's lease expired (its worker was killed or cut off) is first settled as the rescuer used to:
+    /// whose previous attempt's lease expired (its worker was killed or cut off) is first settled:
     /// cancelled if a cancel was pending, failed if it used its attempts, otherwise claimed again here, resuming from its
     /// latest checkpoint (<see cref="JobLease.ResumeFrom"/>). A job another attempt still holds is left alone.
     /// </summary>
@@ -84,16 +83,16 @@ public sealed partial class JobQueue
     }
 
     /// <summary>
-    /// Ends the attempt whose worker stopped heartbeating (<c>rescue_update.sql</c>, which re-checks the attempt and the
-    /// expiry, so a heartbeat that lands first wins). No backoff: Hangfire already waited out its invisibility timeout.
+    /// Ends the attempt whose worker stopped heartbeating (<c>settle_expired_lease.sql</c>, which re-checks the attempt
+    /// and the expiry, so a heartbeat that lands first wins). No backoff: Hangfire already waited out its invisibility
+    /// timeout.
     /// </summary>
     private async Task SettleExpiredLeaseAsync(NpgsqlConnection connection, Job job, CancellationToken cancellationToken)
     {
-        await using var update = new NpgsqlCommand(QueueSql.RescueUpdate, connection);
+        await using var update = new NpgsqlCommand(QueueSql.SettleExpiredLease, connection);
         QueueSql.AddNow(update, _timeProvider);
-        update.Parameters.AddWithValue("ids", new[] { job.Id });
-        update.Parameters.AddWithValue("attempts", new[] { job.Attempt });
-        update.Parameters.Add(new NpgsqlParameter("retry_delays", NpgsqlDbType.Array | NpgsqlDbType.Interval) { Value = new[] { TimeSpan.Zero } });
+        update.Parameters.AddWithValue("job_id", job.Id);
+        update.Parameters.AddWithValue("attempt", job.Attempt);
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -9,10 +9,10 @@ using NpgsqlTypes;
 namespace FineTune.Persistence.Queue;
 
 /// <summary>
-/// The Postgres job queue: the <c>job</c> table is the queue, and each method is one statement from
-/// <c>Queue/Sql</c>. docs/queue.md states the guarantees (transactional enqueue, at-least-once execution, lease-driven
-/// rescue, fencing) before the mechanism. This file is the producer and claim side; <c>JobQueue.Lease.cs</c> holds the
-/// fenced writes of a worker holding a lease.
+/// The domain side of the job queue: the <c>job</c> table is each job's record and state machine, and each method is
+/// one statement from <c>Queue/Sql</c>. Hangfire delivers the jobs (docs/queue.md says who guarantees what). This file
+/// is the producer side; <c>JobQueue.Claim.cs</c> starts the attempt of a delivered job and <c>JobQueue.Lease.cs</c>
+/// holds the fenced writes of the worker holding it.
 /// </summary>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue; the name is the design's (STYLE.md section 5).")]
 public sealed partial class JobQueue
@@ -118,40 +118,6 @@ public sealed partial class JobQueue
                 command.Parameters.AddWithValue("tenant_id", tenantId);
                 await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
                 return await reader.ReadAsync(token) ? QueueSql.ReadJob(reader) : null;
-            },
-            cancellationToken);
-    }
-
-    /// <summary>
-    /// Claims the best job <paramref name="worker"/> can run (its backend, at most its memory) and starts a lease on
-    /// it; null when nothing is claimable. Concurrent claims never return the same job.
-    /// </summary>
-    public async Task<JobLease?> ClaimAsync(WorkerCapabilities worker, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(worker);
-        // A retry after a lost acknowledgement may leave one claimed job unknown to us; its lease then expires and the
-        // rescuer returns it to the queue. That costs an attempt, never a duplicate run.
-        return await _databaseRetry.ExecuteAsync(
-            async token =>
-            {
-                await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(token);
-                Job? job;
-                await using (var command = new NpgsqlCommand(QueueSql.Fetch, connection))
-                {
-                    QueueSql.AddNow(command, _timeProvider);
-                    command.Parameters.Add(new NpgsqlParameter("backends", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = worker.Backends.ToArray() });
-                    command.Parameters.AddWithValue("memory_bytes", worker.MemoryBytes);
-                    command.Parameters.AddWithValue("worker_id", worker.WorkerId);
-                    command.Parameters.AddWithValue("lease_duration", _options.LeaseDuration);
-                    await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
-                    job = await reader.ReadAsync(token) ? QueueSql.ReadJob(reader) : null;
-                }
-                if (job is null)
-                {
-                    return null;
-                }
-                Checkpoint? resumeFrom = job.Attempt > 1 ? await ReadLatestCheckpointAsync(connection, job.Id, token) : null;
-                return new JobLease(job, worker.WorkerId, resumeFrom);
             },
             cancellationToken);
     }

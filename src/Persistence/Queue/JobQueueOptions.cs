@@ -4,17 +4,12 @@ namespace FineTune.Persistence.Queue;
 public sealed class JobQueueOptions
 {
     /// <summary>
-    /// How long a claim lasts without a heartbeat (default 2 min). Heartbeat at a third of it. Rescue happens only
-    /// after expiry, so this is also how long a crashed worker's job waits before another worker resumes it; a GC pause
-    /// or a slow checkpoint upload must stay well below it.
+    /// How long a claim lasts without a heartbeat (default 2 min). Heartbeat at a third of it. A redelivery takes a
+    /// job over only after expiry, so a crashed worker's job waits at least this long (and Hangfire's invisibility
+    /// timeout) before another worker resumes it; a GC pause, a slow checkpoint upload or a database restart must stay
+    /// well below it.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>How often the rescuer looks for expired leases (default 30 s).</summary>
-    public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Jobs rescued per statement (default 100); a pass repeats until a batch comes back short.</summary>
-    public int RescueBatchSize { get; set; } = 100;
 
     /// <summary>Wait after the first failed attempt; doubles per attempt (see <see cref="RetryPolicy"/>).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(15);

@@ -11,7 +11,6 @@ namespace FineTune.Persistence.Queue;
 internal static class QueueSql
 {
     public static readonly string Enqueue = Load("enqueue");
-    public static readonly string Fetch = Load("fetch");
     public static readonly string ClaimJob = Load("claim_job");
     public static readonly string JobById = Load("job_by_id");
     public static readonly string Undispatched = Load("undispatched");
@@ -28,8 +27,7 @@ internal static class QueueSql
     public static readonly string GetJob = Load("get_job");
     public static readonly string SaveCheckpoint = Load("save_checkpoint");
     public static readonly string AppendEvent = Load("append_event");
-    public static readonly string RescueSelect = Load("rescue_select");
-    public static readonly string RescueUpdate = Load("rescue_update");
+    public static readonly string SettleExpiredLease = Load("settle_expired_lease");
 
     /// <summary>
     /// Adds <c>@now</c>. Null with the system clock, so every statement falls back to the database's <c>now()</c> and

@@ -215,7 +215,8 @@ public sealed partial class TrainLoraHandler
         }
         catch (Exception exception)
         {
-            // The database is out of reach: the lease expires and the rescuer puts the job back.
+            // The database is out of reach: Hangfire delivers the job again, and that delivery takes it over once the lease
+            // has expired.
             _logger.LogError(exception, "Job {JobId}: could not record the end of attempt {Attempt}", lease.JobId, lease.Attempt);
             return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Abandoned, exception.Message);
         }

@@ -116,7 +116,6 @@ public sealed class KestrelApiHost : IAsyncLifetime, IAsyncDisposable
             // UseSetting, not ConfigureAppConfiguration: AddPersistence reads the connection string while Program builds.
             builder.UseSetting("ConnectionStrings:FineTune", connectionString);
             builder.UseSetting("ApiOptions:ModelsDir", modelsDir);
-            builder.UseSetting("PersistenceOptions:RunRescuer", "false");
             // Polling out of reach: a lost wake-up fails a test by timeout instead of passing it slowly.
             builder.UseSetting("JobsHubOptions:PollInterval", "01:00:00");
         }

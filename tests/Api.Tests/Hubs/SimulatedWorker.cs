@@ -4,8 +4,9 @@ using FineTune.Persistence.Queue;
 namespace FineTune.Api.Tests.Hubs;
 
 /// <summary>
-/// Plays a worker through the real queue: enqueues a job on a backend of its own, claims it, and appends step events
-/// under the lease, exactly as the Worker does (each append is one transaction and one NOTIFY).
+/// Plays a worker through the real queue: enqueues a job on a backend of its own, claims it as Hangfire's delivery
+/// would, and appends step events under the lease, exactly as the Worker does (each append is one transaction and one
+/// NOTIFY).
 /// </summary>
 internal sealed class SimulatedWorker
 {
@@ -24,9 +25,9 @@ internal sealed class SimulatedWorker
     public static async Task<SimulatedWorker> StartAsync(JobQueue queue, Guid tenantId)
     {
         string backend = "hubs-" + Guid.NewGuid().ToString("N")[..12];
-        await queue.EnqueueAsync(new NewJob(tenantId, "train.lora", """{"model":"tiny"}""", backend), CancellationToken.None);
+        Persistence.Entities.Job job = await queue.EnqueueAsync(new NewJob(tenantId, "train.lora", """{"model":"tiny"}""", backend), CancellationToken.None);
         var worker = new WorkerCapabilities("worker-" + Guid.NewGuid().ToString("N"), "test-host", [backend], 1L << 36);
-        JobLease lease = await queue.ClaimAsync(worker, CancellationToken.None)
+        JobLease lease = (await queue.ClaimAsync(job.Id, worker, CancellationToken.None)).Lease
             ?? throw new InvalidOperationException("the job just enqueued was not claimable");
         return new SimulatedWorker(queue, lease);
     }

@@ -85,7 +85,6 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:FineTune", ConnectionString);
         builder.UseSetting("ApiOptions:ModelsDir", _modelsDir);
         builder.UseSetting("ApiOptions:MaxDatasetBytes", MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("PersistenceOptions:RunRescuer", "false");
     }
 
     private async Task ExecuteAdminAsync(string sql)

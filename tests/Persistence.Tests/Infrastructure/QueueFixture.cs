@@ -5,8 +5,9 @@ using FineTune.Testing;
 namespace FineTune.Persistence.Tests.Infrastructure;
 
 /// <summary>
-/// What one queue test needs: a queue on a manual clock and a backend name of its own. Workers claim by backend, so
-/// tests sharing a database never claim each other's jobs.
+/// What one queue test needs: a queue on a manual clock, a tenant and a backend name of its own. The test plays
+/// Hangfire's part: it delivers a job to a worker by its ID (<see cref="ClaimAsync(Guid, WorkerCapabilities?)"/>),
+/// as the job method does.
 /// </summary>
 internal sealed class QueueFixture
 {
@@ -15,7 +16,6 @@ internal sealed class QueueFixture
         Database = database;
         Options = options ?? new JobQueueOptions();
         Queue = new JobQueue(database.DataSource, Options, Clock);
-        Rescuer = new JobRescuer(database.DataSource, Options, Clock);
     }
 
     public TestDatabase Database { get; }
@@ -25,8 +25,6 @@ internal sealed class QueueFixture
     public ManualTimeProvider Clock { get; } = new();
 
     public JobQueue Queue { get; }
-
-    public JobRescuer Rescuer { get; }
 
     public string Backend { get; } = "test-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -54,10 +52,24 @@ internal sealed class QueueFixture
         return Queue.EnqueueAsync(job ?? NewJob(), CancellationToken.None);
     }
 
-    public async Task<JobLease> ClaimAsync(WorkerCapabilities worker)
+    /// <summary>Delivers <paramref name="jobId"/> to <paramref name="worker"/> (a new one when null); fails unless an
+    /// attempt starts.</summary>
+    public async Task<JobLease> ClaimAsync(Guid jobId, WorkerCapabilities? worker = null)
     {
-        return await Queue.ClaimAsync(worker, CancellationToken.None)
-            ?? throw new InvalidOperationException("expected a claimable job");
+        return await TryClaimAsync(jobId, worker)
+            ?? throw new InvalidOperationException($"job {jobId} was delivered but no attempt started");
+    }
+
+    /// <summary>Delivers <paramref name="jobId"/> to <paramref name="worker"/>; null when no attempt starts.</summary>
+    public async Task<JobLease?> TryClaimAsync(Guid jobId, WorkerCapabilities? worker = null)
+    {
+        return (await Queue.ClaimAsync(jobId, worker ?? Worker(), CancellationToken.None)).Lease;
+    }
+
+    /// <summary>Enqueues a job (the default one when null) and delivers it to <paramref name="worker"/>.</summary>
+    public async Task<JobLease> EnqueueAndClaimAsync(NewJob? job = null, WorkerCapabilities? worker = null)
+    {
+        return await ClaimAsync((await EnqueueAsync(job)).Id, worker);
     }
 
     public async Task<Job> GetAsync(Guid jobId)
