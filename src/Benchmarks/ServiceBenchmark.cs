@@ -8,7 +8,7 @@ using FineTune.Client;
 namespace FineTune.Benchmarks;
 
 /// <summary>
-/// <c>finetune bench service</c>: three latencies of a running instance, each measured here, never estimated.
+/// <c>finetune bench service</c>: three latencies of a running instance and a race of workers, each measured here, never estimated.
 /// <list type="number">
 /// <item>POST /v1/jobs at a fixed rate (target p99 &lt;= 20 ms at 500 req/s). Open loop, many requests in flight,
 /// latency from each request's scheduled send time to the end of its response (<see cref="SubmitLoad"/>); warm-up
@@ -19,6 +19,8 @@ namespace FineTune.Benchmarks;
 /// shows the job running (<see cref="SubmitToRunningProbe"/>).</item>
 /// <item>Fan-out (target: 1,000 subscribers &lt;= 100 ms): one event appended through Persistence, as a worker would,
 /// timed until the last of N SignalR subscribers has read it (<see cref="FanOutProbe"/>).</item>
+/// <item>The race (target: 0 duplicate runs, 0 stuck jobs): N worker hosts over M short real jobs in a database of
+/// their own, counted from our tables and Hangfire's (<see cref="WorkerRace"/>).</item>
 /// </list>
 /// The client runs on whatever machine runs this command; on a shared machine it competes with the service for CPU,
 /// and its costs (scheduling lag, parsing a thousand sockets' frames) are inside the figures, never subtracted.
@@ -61,7 +63,10 @@ internal static class ServiceBenchmark
 
             cancelled += await CancelAsync(client, created.TakePending(), cancellationToken);
             int left = await WaitUntilFinishedAsync(client, runId, cancellationToken);
-            return new ServiceBenchmarkResult(options.Url, model, runId, submit, running, fanOut, new CleanupResult(datasetId, created.Count, cancelled, left));
+            WorkerRaceResult? race = options.RaceWorkers > 0 && options.RaceJobs > 0
+                ? await WorkerRace.RunAsync(options.Connection, options.RaceWorkers, options.RaceJobs, model, options.ModelsDir, cancellationToken)
+                : null;
+            return new ServiceBenchmarkResult(options.Url, model, runId, submit, running, fanOut, race, new CleanupResult(datasetId, created.Count, cancelled, left));
         }
         catch
         {

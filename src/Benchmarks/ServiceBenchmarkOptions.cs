@@ -19,5 +19,15 @@ internal sealed record ServiceBenchmarkOptions(
     public double WarmupSeconds { get; init; } = 5.0;
 
     /// <summary>Sequential submit-to-running samples.</summary>
-    public int RunningRepeats { get; init; } = 5;
+    public int RunningRepeats { get; init; } = 20;
+
+    /// <summary>Worker hosts of the race (<see cref="WorkerRace"/>); 0 skips it.</summary>
+    public int RaceWorkers { get; init; } = 8;
+
+    /// <summary>Short jobs the race's workers race over.</summary>
+    public int RaceJobs { get; init; } = 2000;
+
+    /// <summary>The folder of model folders the race's workers load from; null: the worker's default
+    /// (<c>FINETUNE_MODELS_DIR</c>, else <c>models</c>).</summary>
+    public string? ModelsDir { get; init; }
 }

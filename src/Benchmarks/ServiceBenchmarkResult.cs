@@ -8,9 +8,12 @@ internal sealed record ServiceBenchmarkResult(
     SubmitLatencyResult Submit,
     SubmitToRunningResult SubmitToRunning,
     FanOutResult FanOut,
+    WorkerRaceResult? Race,
     CleanupResult Cleanup);
 
-/// <summary>POST /v1/jobs under open-loop load; latencies run from each request's scheduled send time.</summary>
+/// <summary>POST /v1/jobs under open-loop load; latencies run from each request's scheduled send time. Throttled counts
+/// the 429 answers of the API's per-tenant rate limiter: the load comes from one tenant, so it measures the service only
+/// when the server's limit is raised to the rate (ApiOptions:RateLimitPerSecond, 0 = off).</summary>
 internal sealed record SubmitLatencyResult(
     string Backend,
     bool CancelledOnCreation,
@@ -20,6 +23,7 @@ internal sealed record SubmitLatencyResult(
     int Requests,
     int Succeeded,
     int Errors,
+    int Throttled,
     string? FirstError,
     double AchievedRate,
     double P50Ms,
@@ -32,17 +36,19 @@ internal sealed record SubmitLatencyResult(
     public bool TargetMet => Errors == 0 && P99Ms <= TargetP99Ms;
 }
 
-/// <summary>From just before POST to the first GET that shows the job running; null figures when it was skipped.</summary>
+/// <summary>From just before POST to the first GET that shows the job running; null figures when it was skipped. The
+/// target is on the median (issue 11: p50 &lt;= 100 ms).</summary>
 internal sealed record SubmitToRunningResult(
     string Backend,
     IReadOnlyList<double> SamplesMs,
     IReadOnlyList<string> FinalStatuses,
     double? MedianMs,
+    double? P99Ms,
     double? MaxMs,
     double TargetMs,
     string? SkippedReason)
 {
-    public bool TargetMet => MaxMs is double max && max <= TargetMs;
+    public bool TargetMet => MedianMs is double median && median <= TargetMs;
 }
 
 /// <summary>One event appended through Persistence, timed until each of N SignalR subscribers has it.</summary>

@@ -69,6 +69,7 @@ internal sealed class SubmitLoad : IDisposable
             outcomes.Length,
             succeeded.Length,
             outcomes.Length - succeeded.Length,
+            outcomes.Count(outcome => outcome.Status == (int)HttpStatusCode.TooManyRequests),
             outcomes.Select(outcome => outcome.Error).FirstOrDefault(error => error is not null),
             succeeded.Length / elapsedSeconds,
             Percentiles.Of(latencies, 0.50),
@@ -122,7 +123,7 @@ internal sealed class SubmitLoad : IDisposable
             long done = Stopwatch.GetTimestamp();
             if (response.StatusCode != HttpStatusCode.Created)
             {
-                return new Outcome(due, sent, done, $"{(int)response.StatusCode} {response.ReasonPhrase}: {text[..Math.Min(text.Length, 200)]}");
+                return new Outcome(due, sent, done, (int)response.StatusCode, $"{(int)response.StatusCode} {response.ReasonPhrase}: {text[..Math.Min(text.Length, 200)]}");
             }
             using JsonDocument created = JsonDocument.Parse(text);
             string id = created.RootElement.GetProperty("id").GetString()!;
@@ -132,16 +133,17 @@ internal sealed class SubmitLoad : IDisposable
                 // After the latency was taken: this keeps a live worker from training the job, not the figure honest.
                 using HttpResponseMessage cancelled = await _http.PostAsync($"v1/jobs/{id}/cancel", null, cancellationToken);
             }
-            return new Outcome(due, sent, done, null);
+            return new Outcome(due, sent, done, (int)response.StatusCode, null);
         }
         catch (Exception exception) when ((exception is HttpRequestException or TaskCanceledException) && !cancellationToken.IsCancellationRequested)
         {
-            return new Outcome(due, sent, Stopwatch.GetTimestamp(), exception.Message);
+            return new Outcome(due, sent, Stopwatch.GetTimestamp(), 0, exception.Message);
         }
     }
 
     private static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 
-    /// <summary>One request: when it was due, actually sent, and answered (Stopwatch ticks); Error null when a job was created.</summary>
-    private readonly record struct Outcome(long Due, long Sent, long Done, string? Error);
+    /// <summary>One request: when it was due, actually sent, and answered (Stopwatch ticks), its HTTP status (0: no
+    /// answer); Error null when a job was created.</summary>
+    private readonly record struct Outcome(long Due, long Sent, long Done, int Status, string? Error);
 }

@@ -26,7 +26,7 @@ internal static class SubmitToRunningProbe
         {
             if (!await WaitForIdleWorkerAsync(client, cancellationToken))
             {
-                return new SubmitToRunningResult(Backend, samples, finalStatuses, null, null, TargetMs: 100,
+                return new SubmitToRunningResult(Backend, samples, finalStatuses, null, null, null, TargetMs: 100,
                     $"no live worker offers {Backend} (GET /v1/workers), so no job of it can start");
             }
             long start = Stopwatch.GetTimestamp();
@@ -54,7 +54,7 @@ internal static class SubmitToRunningProbe
             finalStatuses.Add(await WaitForEndAsync(client, id, cancellationToken));
         }
         double[] sorted = Percentiles.Sorted(samples);
-        return new SubmitToRunningResult(Backend, samples, finalStatuses, Percentiles.Of(sorted, 0.5), sorted[^1], TargetMs: 100, null);
+        return new SubmitToRunningResult(Backend, samples, finalStatuses, Percentiles.Of(sorted, 0.5), Percentiles.Of(sorted, 0.99), sorted[^1], TargetMs: 100, null);
     }
 
     // True once a live worker offering the backend is idle; false when no live worker offers it at all.

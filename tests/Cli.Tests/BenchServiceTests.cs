@@ -20,7 +20,8 @@ public sealed class BenchServiceTests : IDisposable
     {
         CliRun run = CliRun.Invoke(
             "bench", "service", "--json", "--url", _server.Url, "--key", _server.Key, "--connection", _server.Connection,
-            "--rate", "50", "--duration", "2", "--warmup", "1", "--subscribers", "20");
+            "--rate", "50", "--duration", "2", "--warmup", "1", "--subscribers", "20", "--running-repeats", "5",
+            "--race-workers", "2", "--race-jobs", "40", "--models-dir", Path.Combine(_server.Folder, "models"));
 
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         using JsonDocument result = JsonDocument.Parse(run.Output);
@@ -31,6 +32,7 @@ public sealed class BenchServiceTests : IDisposable
         Assert.Equal(100, submit.GetProperty("requests").GetInt32());
         Assert.Equal(100, submit.GetProperty("succeeded").GetInt32());
         Assert.Equal(0, submit.GetProperty("errors").GetInt32());
+        Assert.Equal(0, submit.GetProperty("throttled").GetInt32());
         Assert.Equal(JsonValueKind.Null, submit.GetProperty("first_error").ValueKind);
         Assert.InRange(submit.GetProperty("achieved_rate").GetDouble(), 25, 75);
         AssertAscendingPositive(submit, "p50_ms", "p90_ms", "p99_ms", "max_ms");
@@ -41,7 +43,7 @@ public sealed class BenchServiceTests : IDisposable
         double[] samples = [.. running.GetProperty("samples_ms").EnumerateArray().Select(sample => sample.GetDouble())];
         Assert.Equal(5, samples.Length);
         Assert.All(samples, sample => Assert.True(sample > 0));
-        AssertAscendingPositive(running, "median_ms", "max_ms");
+        AssertAscendingPositive(running, "median_ms", "p99_ms", "max_ms");
         Assert.Equal(samples.Max(), running.GetProperty("max_ms").GetDouble());
         Assert.All(running.GetProperty("final_statuses").EnumerateArray(), status => Assert.Equal("succeeded", status.GetString()));
 
@@ -53,6 +55,20 @@ public sealed class BenchServiceTests : IDisposable
         Assert.True(fanOut.GetProperty("append_ms").GetDouble() > 0);
         Assert.True(fanOut.GetProperty("connect_seconds").GetDouble() > 0);
         AssertAscendingPositive(fanOut, "p50_ms", "p99_ms", "last_received_ms");
+
+        // The race: 2 workers over 40 one-step jobs, counted in our tables and Hangfire's.
+        JsonElement race = root.GetProperty("race");
+        Assert.Equal(40, race.GetProperty("jobs").GetInt32());
+        Assert.Equal(40, race.GetProperty("succeeded").GetInt32());
+        Assert.Equal(2, race.GetProperty("workers_that_ran").GetInt32());
+        Assert.Equal(0, race.GetProperty("duplicate_runs").GetInt32());
+        Assert.Equal(0, race.GetProperty("redone_steps").GetInt32());
+        Assert.Equal(0, race.GetProperty("stuck").GetInt32());
+        Assert.Equal(0, race.GetProperty("hangfire_stuck").GetInt32());
+        Assert.Equal(0, race.GetProperty("hangfire_failed").GetInt32());
+        Assert.Equal(0, race.GetProperty("hangfire_queue_left").GetInt32());
+        Assert.True(race.GetProperty("hangfire_deliveries").GetInt32() >= 40);
+        Assert.True(race.GetProperty("target_met").GetBoolean());
 
         // 50 warm-up and 100 measured load jobs, 5 submit-to-running jobs (succeeded) and the fan-out job.
         JsonElement cleanup = root.GetProperty("cleanup");
