@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Queue;
-using FineTune.Worker.Jobs;
+using FineTune.Worker.Execution;
 using FineTune.Worker.Telemetry;
 using Hangfire.Common;
 using Hangfire.Server;

@@ -4,7 +4,7 @@ using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
 using FineTune.Torch;
 using FineTune.Training.Backends;
-using FineTune.Worker.Jobs;
+using FineTune.Worker.Execution;
 using FineTune.Worker.Telemetry;
 using Hangfire;
 using Hangfire.Common;

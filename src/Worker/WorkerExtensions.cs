@@ -2,7 +2,7 @@ using FineTune.HuggingFace;
 using FineTune.Persistence;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Resilience;
-using FineTune.Worker.Jobs;
+using FineTune.Worker.Execution;
 using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

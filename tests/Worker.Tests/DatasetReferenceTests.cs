@@ -1,4 +1,4 @@
-using FineTune.Worker.Jobs;
+using FineTune.Worker.Execution;
 
 namespace FineTune.Worker.Tests;
 

@@ -1,6 +1,6 @@
 using FineTune.HuggingFace;
 using FineTune.Testing;
-using FineTune.Worker.Jobs;
+using FineTune.Worker.Execution;
 
 namespace FineTune.Worker.Tests;
 

@@ -1,5 +1,5 @@
 using FineTune.Api.Contracts;
-using FineTune.Api.Jobs;
+using FineTune.Api.Submission;
 using FineTune.Contracts.Backends;
 using Microsoft.AspNetCore.Http.HttpResults;
 

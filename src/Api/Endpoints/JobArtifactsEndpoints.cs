@@ -1,6 +1,6 @@
 using FineTune.Api.Auth;
 using FineTune.Api.Contracts;
-using FineTune.Api.Jobs;
+using FineTune.Api.JobViews;
 using FineTune.Api.Problems;
 using FineTune.Persistence;
 using FineTune.Persistence.Blobs;

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using FineTune.Api.Auth;
 using FineTune.Api.Contracts;
-using FineTune.Api.Jobs;
+using FineTune.Api.JobViews;
 using FineTune.Api.Problems;
+using FineTune.Api.Submission;
 using FineTune.Api.Telemetry;
 using FineTune.Contracts.Jobs;
 using FineTune.Persistence;

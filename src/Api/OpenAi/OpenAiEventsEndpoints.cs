@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTune.Api.Auth;
-using FineTune.Api.Jobs;
+using FineTune.Api.JobViews;
+using FineTune.Contracts.Jobs;
 using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
-using FineTune.Contracts.Jobs;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FineTune.Api.Contracts;
-using FineTune.Api.Jobs;
+using FineTune.Api.JobViews;
+using FineTune.Api.Submission;
 using FineTune.Contracts.Configs;
 using FineTune.Persistence.Entities;
 

@@ -1,7 +1,7 @@
 using FineTune.Persistence.Queue;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// The scratch folders of one attempt, under <see cref="WorkerOptions.WorkDir"/>: <c>data</c> (the datasets copied

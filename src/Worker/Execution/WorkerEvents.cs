@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using FineTune.Contracts.Events;
 using FineTune.Persistence.Entities;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Builds the payloads of <see cref="WorkerEventTypes"/>, all in one place so docs/worker.md can be checked against a

@@ -1,7 +1,7 @@
 using FineTune.Contracts.Events;
 
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// What the training thread tells the job's async side, through a <c>Channel</c>: plain values only, never tensors

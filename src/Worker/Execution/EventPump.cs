@@ -8,7 +8,7 @@ using FineTune.Persistence.Queue;
 using FineTune.Worker.Checkpoints;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// The async side of a training run: reads the training thread's messages in order and turns them into events,

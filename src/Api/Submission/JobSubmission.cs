@@ -1,6 +1,6 @@
 using FineTune.Persistence.Entities;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.Submission;
 
 /// <summary>The result of <see cref="JobSubmitter.SubmitAsync"/>.</summary>
 /// <param name="Outcome">What happened.</param>

@@ -3,7 +3,7 @@ using FineTune.Contracts.Events;
 using FineTune.Torch;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Runs one training run on a dedicated thread (STYLE.md section 4): libtorch calls block for seconds, and tensors

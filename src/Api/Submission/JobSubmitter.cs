@@ -14,7 +14,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.Submission;
 
 /// <summary>
 /// Validates and enqueues a job spec (<c>POST /v1/jobs</c>). The spec is checked by <see cref="JobSpecParser"/>, the

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using FineTune.Persistence.Queue;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// One attempt's lease as the worker sees it: whether it is still held, whether a cancel was requested, whether

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using FineTune.Contracts.Events;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// The trainer's callbacks, run on the training thread: each posts a <see cref="TrainingMessage"/> and returns at once.

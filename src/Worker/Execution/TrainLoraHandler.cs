@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Runs one claimed attempt of a <c>train.lora</c> job, start to final write: prepare (spec, model, datasets,

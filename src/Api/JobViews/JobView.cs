@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTune.Api.Contracts;
+using FineTune.Api.Submission;
 using FineTune.Contracts.Configs;
 using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.JobViews;
 
 /// <summary>
 /// Builds the job object clients see from the job row. Settings come from re-parsing the stored spec with

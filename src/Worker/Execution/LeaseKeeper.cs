@@ -1,7 +1,7 @@
 using FineTune.Persistence.Queue;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Renews an attempt's lease every heartbeat interval, sending the latest progress. A heartbeat that reports a cancel

@@ -2,7 +2,7 @@ using System.Globalization;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.Submission;
 
 /// <summary>
 /// The workers heard from recently, read once per request, and what they mean for jobs that wait: a job whose

@@ -1,7 +1,7 @@
 using FineTune.Persistence.Workers;
 using Microsoft.Extensions.Options;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.Submission;
 
 /// <summary>Reads the live workers (<see cref="LiveWorkers"/>) and says whether placement is strict.</summary>
 /// <param name="registry">The worker table.</param>

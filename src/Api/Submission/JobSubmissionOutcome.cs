@@ -1,4 +1,4 @@
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.Submission;
 
 /// <summary>How a job submission ended.</summary>
 public enum JobSubmissionOutcome

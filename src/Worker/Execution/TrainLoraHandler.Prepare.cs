@@ -7,7 +7,7 @@ using FineTune.Training.Backends;
 using FineTune.Worker.Checkpoints;
 using Microsoft.Extensions.Logging;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>Preparing an attempt: everything between the claim and the first training step.</summary>
 public sealed partial class TrainLoraHandler

@@ -1,6 +1,6 @@
 using FineTune.HuggingFace;
 
-namespace FineTune.Worker.Jobs;
+namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Turns a job's <c>model</c> into a model folder on this machine: a folder of that name under

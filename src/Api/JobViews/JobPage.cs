@@ -2,7 +2,7 @@ using FineTune.Persistence;
 using FineTune.Persistence.Entities;
 using Microsoft.EntityFrameworkCore;
 
-namespace FineTune.Api.Jobs;
+namespace FineTune.Api.JobViews;
 
 /// <summary>
 /// One page of a tenant's jobs, newest first, with their output artifacts: what both job lists (native and
