@@ -1,103 +1,86 @@
 namespace FineTune.Privacy;
 
 /// <summary>
-/// A PRV discretised on a <see cref="PrvDomain"/>: probability mass per grid point. Converts a (composed) PRV to
-/// epsilon bounds (Gopi, Lee and Wutschitz 2021, section 5).
+/// A composed PRV discretised on a <see cref="PrvDomain"/>: probability mass per grid point, converted to epsilon
+/// bounds (Gopi, Lee and Wutschitz 2021, section 5).
 /// </summary>
 /// <param name="Pmf">Mass at each grid point.</param>
 /// <param name="Domain">The grid the mass lives on.</param>
 internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
 {
-    // Unit roundoff of double; summing Size masses can be off by about this much times Size.
-    private const double MachineEpsilon = 2.220446049250313e-16;
-
-    /// <summary>
-    /// Mass of each cell [t - dt/2, t + dt/2) of the grid, with the grid then shifted so the discrete mean equals
-    /// the continuous mean (the shift is below dt/2 by construction).
-    /// </summary>
-    /// <remarks>
-    /// Neighbouring cells share their edge, so the CDF is evaluated once per edge (Opacus evaluates t + dt/2 and
-    /// the next t - dt/2 separately, which differ only by rounding); the masses then telescope to 1 up to rounding.
-    /// </remarks>
-    public static DiscretePrv Discretize(TruncatedPrv prv, PrvDomain domain)
-    {
-        double[] points = domain.Points();
-        double halfDt = domain.Dt / 2;
-        var pmf = new double[points.Length];
-        double discreteMean = 0.0;
-        double leftCdf = prv.Cdf(points[0] - halfDt);
-        for (int i = 0; i < points.Length; i++)
-        {
-            double rightCdf = prv.Cdf(points[i] + halfDt);
-            pmf[i] = rightCdf - leftCdf;
-            leftCdf = rightCdf;
-            discreteMean += points[i] * pmf[i];
-        }
-
-        double meanShift = prv.Mean() - discreteMean;
-        if (Math.Abs(meanShift) >= halfDt)
-        {
-            throw new InvalidOperationException(
-                "The discrete PRV mean differs from the continuous mean by dt/2 or more.");
-        }
-
-        return new DiscretePrv(pmf, domain.ShiftRight(meanShift));
-    }
-
     /// <summary>
     /// Epsilon for <paramref name="delta"/> with its error bars: the estimate uses delta itself, the upper bound
     /// delta - deltaError plus epsilonError, the lower bound delta + deltaError minus epsilonError.
     /// </summary>
     /// <remarks>
-    /// With d1[i] = sum_{j &gt;= i} p_j and d2[i] = sum_{j &gt;= i} p_j e^(-t_j), the delta at epsilon = t_i is
-    /// d1[i] - e^(t_i) d2[i]. The first grid index whose delta is at most the target brackets epsilon, which is
-    /// then solved exactly from log((d1[i] - target) / d2[i]).
+    /// With d1[i] = sum_{j &gt;= i} p_j and d2[i] = sum_{j &gt;= i} p_j e^(t_i - t_j), the delta at epsilon = t_i is
+    /// d1[i] - d2[i]. The first grid index whose delta is at most the target brackets epsilon, which is then solved
+    /// exactly from t_i + log((d1[i] - target) / d2[i]). (Opacus sums p_j e^(-t_j), which underflows to 0 for
+    /// epsilons in the hundreds and more; d2 is accumulated as d2[i] = p_i + e^(-dt) d2[i + 1] instead.) The FFT leaves rounding noise of both signs on every
+    /// cell (about T times the unit roundoff, since the spectrum is raised to the power T); true masses are &gt;= 0,
+    /// so twice the negative mass above a point measures the noise there, and the upper bound spends it like delta
+    /// error. Opacus instead refuses a grid larger than (delta - deltaError) / eps(long double), a size rule that
+    /// both passes noisy cases and refuses clean ones.
     /// </remarks>
     public (double Lower, double Estimate, double Upper) ComputeEpsilon(
         double delta,
         double deltaError,
         double epsilonError)
     {
-        if (MachineEpsilon * Domain.Size > delta - deltaError)
-        {
-            throw new InvalidOperationException(
-                "Floating-point error would dominate at this delta; increase delta or reduce the PRV domain.");
-        }
-
         double[] t = Domain.Points();
         int n = Pmf.Length;
         var tailMass = new double[n];
         var tailDiscounted = new double[n];
-        var negativeDelta = new double[n];
+        var tailNoise = new double[n];
         double runningMass = 0.0;
         double runningDiscounted = 0.0;
+        double runningNoise = 0.0;
+        double discount = Math.Exp(-Domain.Dt);
         for (int i = n - 1; i >= 0; i--)
         {
             runningMass += Pmf[i];
-            runningDiscounted += Pmf[i] * Math.Exp(-t[i]);
+            runningDiscounted = Pmf[i] + discount * runningDiscounted;
+            runningNoise -= 2 * Math.Min(Pmf[i], 0.0);
             tailMass[i] = runningMass;
             tailDiscounted[i] = runningDiscounted;
+            tailNoise[i] = runningNoise;
         }
 
+        // negativeDelta[i] = -delta(t_i) rises with i; the noisy key subtracts the noise above t_i, so it rises too.
+        var negativeDelta = new double[n];
+        var noisyNegativeDelta = new double[n];
         for (int i = 0; i < n; i++)
         {
-            negativeDelta[i] = Math.Exp(t[i]) * tailDiscounted[i] - tailMass[i];
+            negativeDelta[i] = tailDiscounted[i] - tailMass[i];
+            noisyNegativeDelta[i] = negativeDelta[i] - tailNoise[i];
         }
 
-        double FindEpsilon(double deltaTarget)
+        double Solve(int i, double deltaTarget)
         {
-            int i = LowerBound(negativeDelta, -deltaTarget);
-            if (i <= 0 || i >= n)
+            // i = 0 means epsilon lies left of every point, where delta(eps) = d1[0] - e^(eps - t_0) d2[0] holds exactly.
+            if (i >= n)
             {
                 throw new InvalidOperationException("Epsilon lies outside the PRV domain; cannot compute it.");
             }
 
-            return Math.Log((tailMass[i] - deltaTarget) / tailDiscounted[i]);
+            return t[i] + Math.Log((tailMass[i] - deltaTarget) / tailDiscounted[i]);
         }
 
-        double upper = FindEpsilon(delta - deltaError) + epsilonError;
-        double lower = FindEpsilon(delta + deltaError) - epsilonError;
-        double estimate = FindEpsilon(delta);
+        // The upper bound reads delta - deltaError - noise, the noise counted above the epsilon it brackets.
+        double upperTarget = delta - deltaError;
+        int upperIndex = LowerBound(noisyNegativeDelta, -upperTarget);
+        double noise = upperIndex < n ? tailNoise[upperIndex] : 0.0;
+        if (noise >= upperTarget / 2)
+        {
+            throw new InvalidOperationException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"The FFT's rounding noise ({noise:E1} of mass above epsilon) is too close to delta - delta error ({upperTarget:E1}); use a larger delta or rdp."));
+        }
+
+        double upper = Solve(upperIndex, upperTarget - noise) + epsilonError;
+        double lowerTarget = delta + deltaError + noise;
+        double lower = Solve(LowerBound(negativeDelta, -lowerTarget), lowerTarget) - epsilonError;
+        double estimate = Solve(LowerBound(negativeDelta, -delta), delta);
         return (lower, estimate, upper);
     }
 

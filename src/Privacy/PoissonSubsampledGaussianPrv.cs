@@ -50,4 +50,37 @@ internal sealed class PoissonSubsampledGaussianPrv
         double lower = SpecialFunctions.Erfc((2 * z * _sigmaSquared + 1) / _erfcDenominator);
         return -_q * upper / 2 - (1 - _q) * lower / 2 + 1.0;
     }
+
+    /// <summary>
+    /// P(loss &gt; t) as a sum of two positive terms, accurate where it is far below the rounding of 1 - CDF (the
+    /// accountant cuts the tails it may ignore at masses like 1e-20).
+    /// </summary>
+    public double UpperTail(double t)
+    {
+        if (!(t > _lowerLimit))
+        {
+            return 1.0;
+        }
+
+        double z = LogLikelihoodRatioArgument(t);
+        return _q * SpecialFunctions.Erfc((2 * z * _sigmaSquared - 1) / _erfcDenominator) / 2
+            + (1 - _q) * SpecialFunctions.Erfc((2 * z * _sigmaSquared + 1) / _erfcDenominator) / 2;
+    }
+
+    /// <summary>P(loss &lt;= t) as a sum of two positive terms, accurate where it is tiny (erfc(-x) = 2 - erfc(x)).</summary>
+    public double LowerTail(double t)
+    {
+        if (!(t > _lowerLimit))
+        {
+            return 0.0;
+        }
+
+        double z = LogLikelihoodRatioArgument(t);
+        return _q * SpecialFunctions.Erfc(-(2 * z * _sigmaSquared - 1) / _erfcDenominator) / 2
+            + (1 - _q) * SpecialFunctions.Erfc(-(2 * z * _sigmaSquared + 1) / _erfcDenominator) / 2;
+    }
+
+    // z = log((e^t + q - 1) / q), written so that e^t cannot overflow for large t.
+    private double LogLikelihoodRatioArgument(double t) =>
+        _q == 1.0 ? t : t + SpecialFunctions.Log1P((_q - 1) * Math.Exp(-t)) - Math.Log(_q);
 }

@@ -9,31 +9,48 @@ namespace FineTune.Privacy;
 /// second to seconds rather than microseconds.
 /// </summary>
 /// <remarks>
-/// Per query: 1) choose the truncation window [-L, L] from RDP bounds at deltaError (Gopi et al., remark 5.6, as
-/// Opacus adapts it) and the mesh eps_error / sqrt(steps log(12 / deltaError) / 2); 2) discretise each distinct
-/// step's PRV, truncated to the window, and correct its mean; 3) compose by FFT; 4) read epsilon off the composed
-/// mass function at delta, with error bars eps_error and deltaError. The result is cached until the next step.
+/// Per query: 1) the error bar: the one given, or 0.01 / 0.1% of epsilon (whichever is larger) widened until the
+/// grid fits <see cref="PointBudget"/> points; the mesh is eps_error / sqrt(steps log(12 / deltaError) / 2) as in
+/// Opacus; 2) discretise each distinct step within the window that holds all but deltaError / (16 T) of each of
+/// its tails, and correct its mean; 3) bound the sum's window by Chernoff on the steps' exact MGF (within Opacus's
+/// [-L, L] from RDP); 4) compose by one FFT per step, spectra raised to their step counts; 5) read epsilon off
+/// the composed mass function at delta, with error bars eps_error and deltaError plus the FFT's measured rounding
+/// noise. The result is cached until the next step.
 /// </remarks>
 public sealed class PrvAccountant : IPrivacyAccountant
 {
-    /// <summary>Default accuracy target for epsilon (Opacus's <c>eps_error</c>).</summary>
-    public const double DefaultEpsilonError = 0.01;
+    /// <summary>Smallest default accuracy target for epsilon (Opacus's fixed <c>eps_error</c>).</summary>
+    public const double DefaultAbsoluteEpsilonError = 0.01;
+
+    /// <summary>The default accuracy target as a fraction of epsilon, where that exceeds 0.01.</summary>
+    public const double RelativeEpsilonError = 0.001;
 
     // Refuse grids beyond this many points: the FFT would need several GiB.
     private const int MaxDomainSize = 1 << 26;
+
+    // With the default error bar, grids stay within this many points (an FFT of 2^21 takes tenths of a second on
+    // one core): where 0.1% of epsilon would need more, the error bar widens instead.
+    private const long PointBudget = 1 << 21;
 
     private readonly StepHistory _history = new();
     private long _version;
     private (long Version, double Delta, PrvEpsilon Result)? _cached;
 
     /// <summary>Creates a PRV accountant.</summary>
-    /// <param name="epsilonError">Accuracy target for epsilon, &gt; 0 (Opacus default 0.01).</param>
+    /// <param name="epsilonError">
+    /// Accuracy target for epsilon, &gt; 0; null means 0.01 (Opacus's default) or 0.1% of the epsilon, whichever is
+    /// larger.
+    /// </param>
     /// <param name="deltaError">
     /// Accuracy target for delta, &gt; 0 and below the delta asked for; null means delta / 1000, as in Opacus.
     /// </param>
-    public PrvAccountant(double epsilonError = DefaultEpsilonError, double? deltaError = null)
+    public PrvAccountant(double? epsilonError = null, double? deltaError = null)
     {
-        PrivacyArguments.Positive(epsilonError);
+        if (epsilonError is { } error)
+        {
+            PrivacyArguments.Positive(error, nameof(epsilonError));
+        }
+
         if (deltaError is { } value)
         {
             PrivacyArguments.Delta(value, nameof(deltaError));
@@ -43,8 +60,8 @@ public sealed class PrvAccountant : IPrivacyAccountant
         DeltaError = deltaError;
     }
 
-    /// <summary>Accuracy target for epsilon.</summary>
-    public double EpsilonError { get; }
+    /// <summary>Accuracy target for epsilon; null means the default (see the constructor).</summary>
+    public double? EpsilonError { get; }
 
     /// <summary>Accuracy target for delta; null means delta / 1000 of each query.</summary>
     public double? DeltaError { get; }
@@ -111,33 +128,79 @@ public sealed class PrvAccountant : IPrivacyAccountant
         }
 
         long totalSteps = entries.Sum(e => (long)e.Steps);
-        double halfWidth = SafeDomainHalfWidth(entries, totalSteps, deltaError);
-        double meshSize = EpsilonError / Math.Sqrt(totalSteps * Math.Log(12 / deltaError) / 2);
-        double gridPoints = 2 * halfWidth / meshSize;
-        if (gridPoints > MaxDomainSize)
+        double epsilonError = EpsilonError ?? DefaultEpsilonError(entries, delta);
+        Grid grid = Discretise(entries, totalSteps, deltaError, epsilonError);
+        if (EpsilonError is null && grid.Points > PointBudget)
+        {
+            // The default error bar widens until the grid fits the budget: the grid's size is inversely
+            // proportional to it (the windows barely move), so one more pass lands within the budget.
+            epsilonError *= (double)grid.Points / PointBudget * 1.01;
+            grid = Discretise(entries, totalSteps, deltaError, epsilonError);
+        }
+
+        if (grid.Points > MaxDomainSize)
         {
             throw new InvalidOperationException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The PRV grid would need {gridPoints:E2} points (limit {MaxDomainSize}); use rdp or a larger error."));
+                $"The PRV grid would need {grid.Points:E2} points (limit {MaxDomainSize}); use rdp or a larger epsilon error."));
         }
 
-        PrvDomain domain = PrvDomain.CreateAligned(-halfWidth, halfWidth, meshSize);
-        var discrete = new List<DiscretePrv>(entries.Count);
+        int size = Math.Max(Fft.NextPowerOfTwo(grid.Points), 4);
+        DiscretePrv composed = PrvComposition.Compose(grid.Steps, grid.WindowStart, size, grid.MeshSize);
+        (double lower, double estimate, double upper) = composed.ComputeEpsilon(delta, deltaError, epsilonError);
+        return new PrvEpsilon(lower, estimate, upper);
+    }
+
+    // Each step discretised on the mesh for epsilonError (Gopi et al.: eps_error / sqrt(T log(12 / deltaError) / 2))
+    // within its own tail window, and the window of their sum.
+    private static Grid Discretise(List<PrivacyHistoryEntry> entries, long totalSteps, double deltaError, double epsilonError)
+    {
+        double halfWidth = SafeDomainHalfWidth(entries, totalSteps, deltaError, epsilonError);
+        double meshSize = epsilonError / Math.Sqrt(totalSteps * Math.Log(12 / deltaError) / 2);
+
+        // Truncating each step drops at most deltaError / (16 T) per tail (deltaError / 8 over the history), and
+        // the sum's window lets at most deltaError / 4 wrap around: the delta error Opacus spends on its window.
+        double tailMass = deltaError / (16.0 * totalSteps);
+        var steps = new List<DiscretizedStep>(entries.Count);
         foreach (PrivacyHistoryEntry entry in entries)
         {
             var prv = new PoissonSubsampledGaussianPrv(entry.SampleRate, entry.NoiseMultiplier);
-            discrete.Add(DiscretePrv.Discretize(new TruncatedPrv(prv, domain.TMin, domain.TMax), domain));
+            steps.Add(DiscretizedStep.Create(prv, entry.Steps, meshSize, tailMass, halfWidth));
         }
 
-        DiscretePrv composed = PrvComposition.ComposeHeterogeneous(discrete, [.. entries.Select(e => e.Steps)]);
-        (double lower, double estimate, double upper) = composed.ComputeEpsilon(delta, deltaError, EpsilonError);
-        return new PrvEpsilon(lower, estimate, upper);
+        // The sum's window: where Chernoff's bound leaves at most deltaError / 8 per tail, within Opacus's [-L, L].
+        (double low, double high) = SumWindow.Find(steps, meshSize, deltaError / 8);
+        (low, high) = (Math.Max(low, -halfWidth), Math.Min(high, halfWidth));
+        double totalShift = steps.Sum(s => s.Steps * s.Shift);
+        long windowStart = (long)Math.Floor((low - totalShift) / meshSize);
+        long windowEnd = (long)Math.Ceiling((high - totalShift) / meshSize);
+        long stepSpan = steps.Max(s => s.FirstIndex + s.Pmf.Length) - steps.Min(s => s.FirstIndex);
+        return new Grid(steps, meshSize, windowStart, Math.Max(windowEnd - windowStart + 1, stepSpan));
+    }
+
+    // Opacus's fixed 0.01, or a thousandth of the epsilon where that is larger: the grid's size grows as
+    // 1 / epsilonError, and for epsilon 73 an error bar of 0.01 costs 10^7 points where 0.073 costs 10^6 for a
+    // bound that is 0.1% looser. RDP's epsilon stands in for PRV's here; it is at most a few times larger.
+    private static double DefaultEpsilonError(List<PrivacyHistoryEntry> entries, double delta)
+    {
+        var rdp = new RdpAccountant();
+        foreach (PrivacyHistoryEntry entry in entries)
+        {
+            rdp.Step(entry.NoiseMultiplier, entry.SampleRate, entry.Steps);
+        }
+
+        double epsilon = rdp.GetEpsilon(delta);
+        return double.IsFinite(epsilon) ? Math.Max(DefaultAbsoluteEpsilonError, RelativeEpsilonError * epsilon) : DefaultAbsoluteEpsilonError;
     }
 
     // L such that truncating every PRV to [-L, L] moves delta by at most deltaError: the larger of the RDP epsilon
     // of the whole history at deltaError / 4 and of each single step at deltaError / (8 * steps), plus a margin of
     // 3 (Gopi et al. remark 5.6, in the form of their reference code and Opacus).
-    private double SafeDomainHalfWidth(List<PrivacyHistoryEntry> entries, long totalSteps, double deltaError)
+    private static double SafeDomainHalfWidth(
+        List<PrivacyHistoryEntry> entries,
+        long totalSteps,
+        double deltaError,
+        double epsilonError)
     {
         var whole = new RdpAccountant();
         foreach (PrivacyHistoryEntry entry in entries)
@@ -153,6 +216,9 @@ public sealed class PrvAccountant : IPrivacyAccountant
             halfWidth = Math.Max(halfWidth, single.GetEpsilon(deltaError / (8 * totalSteps)));
         }
 
-        return Math.Max(halfWidth, EpsilonError) + 3;
+        return Math.Max(halfWidth, epsilonError) + 3;
     }
+
+    // The discretised steps, the mesh, and the sum's window: Points grid points from grid index WindowStart on.
+    private sealed record Grid(List<DiscretizedStep> Steps, double MeshSize, long WindowStart, long Points);
 }

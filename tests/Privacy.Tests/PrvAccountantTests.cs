@@ -10,7 +10,7 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
     public static TheoryData<int> MsrCases => PublishedDpValues.Indices(c => c.File == OpacusMsrValues);
 
     [Fact]
-    public void GetEpsilon_OpacusPrvAccountantTest_MatchesTo7Places()
+    public void GetEpsilon_OpacusPrvAccountantTest_MatchesTo5Places()
     {
         PublishedCase published = PublishedDpValues.Single(
             PublishedDpValues.OpacusAccountantTests,
@@ -24,7 +24,9 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
 
         output.WriteLine($"PRV epsilon {epsilon:R} vs {published.PublishedValue:R}");
         output.WriteLine($"GetEpsilon took {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
-        PublishedDpValues.AssertAlmostEqual(published.PublishedValue, epsilon, 7);
+        // Opacus discretises every step on its whole window [-L, L]; this accountant cuts each step and the sum to
+        // where their tails hold less than the delta error, which moves epsilon by a few 1e-6 (the error bar is 0.01).
+        PublishedDpValues.AssertAlmostEqual(published.PublishedValue, epsilon, 5);
     }
 
     [Theory]
@@ -44,9 +46,9 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
         PublishedDpValues.AssertAlmostEqual(published.PublishedValue, epsilon, 4);
     }
 
-    // Three distinct step groups exercise the FFT self-composition and the pairwise convolution tree. Reference:
-    // Opacus 1.5.4's algorithm re-run step by step in numpy/scipy (not a published figure), so the tolerance is
-    // the FFT rounding noise seen between implementations, 1e-6.
+    // Three distinct step groups, composed by one spectrum product. Reference: Opacus 1.5.4's algorithm re-run step
+    // by step in numpy/scipy (not a published figure); the tolerance 1e-5 covers the narrower tail windows (see
+    // above) and FFT rounding, far inside the error bar 0.01.
     [Fact]
     public void GetEpsilonBounds_HeterogeneousHistory_MatchesOpacusAlgorithm()
     {
@@ -57,9 +59,9 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
 
         PrvEpsilon epsilon = accountant.GetEpsilonBounds(1e-5);
 
-        Assert.Equal(1.804636618682223, epsilon.Lower, 1e-6);
-        Assert.Equal(1.8147711049648936, epsilon.Estimate, 1e-6);
-        Assert.Equal(1.824905742578972, epsilon.Upper, 1e-6);
+        Assert.Equal(1.804636618682223, epsilon.Lower, 1e-5);
+        Assert.Equal(1.8147711049648936, epsilon.Estimate, 1e-5);
+        Assert.Equal(1.824905742578972, epsilon.Upper, 1e-5);
     }
 
     [Fact]
