@@ -4,8 +4,10 @@ using FineTune.Privacy;
 namespace FineTune.Benchmarks;
 
 /// <summary>
-/// Wall time and result of <c>privacy epsilon</c> and <c>privacy noise</c> on the cases of issue 15, for the RDP and
-/// PRV accountants, each run once in this process after a small warm-up (so JIT compilation is not counted).
+/// Wall time, CPU time and result of <c>privacy epsilon</c> and <c>privacy noise</c> on the cases of issue 15 and the
+/// 16 corners of its range (sigma 0.3 / 10, q 1e-5 / 1, T 1 / 1e6, delta 1e-10 / 0.1), for the RDP and PRV
+/// accountants, each run once in this process after a small warm-up (so JIT compilation is not counted). At each
+/// corner the noise calibration aims at the epsilon PRV gave there, so it should find about the corner's sigma.
 /// </summary>
 internal static class PrivacyBenchmark
 {
@@ -29,6 +31,13 @@ internal static class PrivacyBenchmark
         (8.0, 0.04, 2250, 1e-5),
     ];
 
+    private static readonly (double Sigma, double SampleRate, int Steps, double Delta)[] s_corners =
+        [.. from sigma in new[] { 0.3, 10.0 }
+            from q in new[] { 1e-5, 1.0 }
+            from steps in new[] { 1, 1_000_000 }
+            from delta in new[] { 1e-10, 0.1 }
+            select (sigma, q, steps, delta)];
+
     private static readonly string[] s_accountants = [PrivacyAccountants.RdpMechanism, PrivacyAccountants.PrvMechanism];
 
     public static IReadOnlyList<PrivacyBenchmarkRow> Run()
@@ -37,7 +46,7 @@ internal static class PrivacyBenchmark
         NoiseCalibration.GetNoiseMultiplier(1.0, 1e-5, 0.01, 10, PrivacyAccountants.RdpMechanism);
 
         var rows = new List<PrivacyBenchmarkRow>();
-        foreach ((double sigma, double q, int steps, double delta) in s_epsilonCases)
+        foreach ((double sigma, double q, int steps, double delta) in s_epsilonCases.Concat(s_corners))
         {
             foreach (string accountant in s_accountants)
             {
@@ -45,7 +54,18 @@ internal static class PrivacyBenchmark
             }
         }
 
-        foreach ((double epsilon, double q, int steps, double delta) in s_noiseCases)
+        var noiseCases = s_noiseCases.ToList();
+        foreach ((double sigma, double q, int steps, double delta) in s_corners)
+        {
+            PrivacyBenchmarkRow prv = rows.First(r => r.Command == "epsilon" && r.Accountant == PrivacyAccountants.PrvMechanism
+                && r.Input == sigma && r.SampleRate == q && r.Steps == steps && r.Delta == delta);
+            if (prv.Error is null && prv.Result > 0)
+            {
+                noiseCases.Add((prv.Result, q, steps, delta));
+            }
+        }
+
+        foreach ((double epsilon, double q, int steps, double delta) in noiseCases)
         {
             foreach (string accountant in s_accountants)
             {
@@ -74,16 +94,23 @@ internal static class PrivacyBenchmark
         double delta,
         Func<double> run)
     {
+        // CPU time beside wall time: on a shared machine the wall clock also counts other processes' turns.
+        TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
+        double result = double.NaN;
+        string? error = null;
         try
         {
-            double result = run();
-            return new PrivacyBenchmarkRow(command, accountant, input, q, steps, delta, result, Stopwatch.GetElapsedTime(start).TotalSeconds, null);
+            result = run();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return new PrivacyBenchmarkRow(command, accountant, input, q, steps, delta, double.NaN, Stopwatch.GetElapsedTime(start).TotalSeconds, e.Message);
+            error = e.Message;
         }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        return new PrivacyBenchmarkRow(command, accountant, input, q, steps, delta, result, seconds, cpuSeconds, error);
     }
 }
 
@@ -100,4 +127,5 @@ internal sealed record PrivacyBenchmarkRow(
     double Delta,
     double Result,
     double Seconds,
+    double CpuSeconds,
     string? Error);

@@ -11,9 +11,13 @@ Only python3 and numpy. Where it differs in method from the C# code, on purpose:
   Gauss-Legendre in x, rather than an integral of the CDF in t;
 - epsilon is the root of delta(eps) = sum_{t_i > eps} p_i (1 - e^(eps - t_i)), by bisection, not a table lookup;
 - the T-fold composition is one numpy FFT power on a zero-padded grid.
-Cases whose PRV grid would exceed MAX_POINTS are left out (the C# accountant refuses them with its reason).
+Cases whose PRV grid would exceed MAX_POINTS get no "prv" value. For q = 1 (the plain Gaussian mechanism) every
+case also gets "gaussian_exact": T steps of noise sigma are exactly one Gaussian mechanism with mu = sqrt(T) / sigma,
+whose delta(eps) = Phi(-eps / mu + mu / 2) - e^eps Phi(-eps / mu - mu / 2) (Balle and Wang 2018) is solved for eps
+by bisection: a closed form, independent of any discretisation, that reaches the corners no grid reaches.
 
 Usage: python3 tools/reference/dp_reference_grid.py [out.json]
+(An existing out.json is kept: only cases missing from it are computed and appended.)
 """
 import json
 import math
@@ -198,6 +202,34 @@ def prv_epsilon(sigma, q, steps, delta):
     return hi + EPS_ERROR
 
 
+def gaussian_exact_epsilon(sigma, steps, delta):
+    """Exact epsilon of T Gaussian steps (q = 1): the mu-GDP curve with mu = sqrt(T) / sigma."""
+    mu = math.sqrt(steps) / sigma
+
+    def delta_of(eps):
+        # delta = Phi(a) - e^eps Phi(b), a = -eps/mu + mu/2, b = -eps/mu - mu/2; Phi(b) in logs, as e^eps Phi(b)
+        # stays finite when both factors do not (eps in the millions).
+        a = -eps / mu + mu / 2
+        b = -eps / mu - mu / 2
+        return 0.5 * math.erfc(-a / math.sqrt(2)) - math.exp(eps + math.log(0.5) + log_erfc(-b / math.sqrt(2)))
+
+    lo, hi = -50.0, mu * mu / 2 + 50 * mu + 50
+    for _ in range(400):
+        mid = (lo + hi) / 2
+        if delta_of(mid) > delta:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * max(1.0, abs(hi)):
+            break
+    return hi
+
+
+def corners():
+    """Every corner of sigma in [0.3, 10], q in [1e-5, 1], T in [1, 1e6], delta in [1e-10, 0.1]."""
+    return [(sigma, q, T, d) for sigma in (0.3, 10.0) for q in (1e-5, 1.0) for T in (1, 1000000) for d in (1e-10, 0.1)]
+
+
 def grid():
     sigmas = [0.3, 0.5, 1.0, 2.0, 10.0]
     rates = [1e-5, 1e-3, 0.01, 0.1, 1.0]
@@ -215,12 +247,26 @@ def grid():
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/dp_reference_grid.json"
-    rows = []
-    for sigma, q, T, d in grid():
+    try:
+        with open(out) as f:
+            rows = json.load(f)["cases"]
+    except FileNotFoundError:
+        rows = []
+    done = {(r["noise_multiplier"], r["sample_rate"], r["steps"], r["delta"]) for r in rows}
+    for sigma, q, T, d in grid() + corners():
+        if (sigma, q, T, d) in done:
+            continue
+        done.add((sigma, q, T, d))
         rdp = rdp_epsilon([(sigma, q, T)], d)
         prv = prv_epsilon(sigma, q, T, d) if math.isfinite(rdp) else None
-        rows.append({"noise_multiplier": sigma, "sample_rate": q, "steps": T, "delta": d, "rdp": rdp, "prv": prv})
-        print(sigma, q, T, d, rdp, prv, file=sys.stderr, flush=True)
+        row = {"noise_multiplier": sigma, "sample_rate": q, "steps": T, "delta": d, "rdp": rdp, "prv": prv}
+        if q == 1.0:
+            row["gaussian_exact"] = gaussian_exact_epsilon(sigma, T, d)
+        rows.append(row)
+        print(row, file=sys.stderr, flush=True)
+    for row in rows:
+        if row["sample_rate"] == 1.0 and "gaussian_exact" not in row:
+            row["gaussian_exact"] = gaussian_exact_epsilon(row["noise_multiplier"], row["steps"], row["delta"])
     with open(out, "w") as f:
         json.dump({"note": __doc__.strip().splitlines()[0] + " Made by tools/reference/dp_reference_grid.py.",
                    "cases": rows}, f, indent=1)

@@ -139,7 +139,7 @@ internal static class BenchCommand
             {
                 string input = r.Command == "epsilon" ? $"sigma={r.Input:G4}" : $"eps={r.Input:G4}";
                 string result = r.Error is null ? $"{(r.Command == "epsilon" ? "eps" : "sigma")}={r.Result:G6}" : $"error: {r.Error}";
-                output.WriteLine($"{r.Command,-7} {r.Accountant} {input,-11} q={r.SampleRate:G4} T={r.Steps} delta={r.Delta:G2}: {r.Seconds,7:F3} s  {result}");
+                output.WriteLine($"{r.Command,-7} {r.Accountant} {input,-11} q={r.SampleRate:G4} T={r.Steps} delta={r.Delta:G2}: {r.Seconds,7:F3} s ({r.CpuSeconds:F3} s CPU)  {result}");
             }
             return 0;
         });
