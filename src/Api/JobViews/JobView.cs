@@ -60,7 +60,7 @@ public static class JobView
             FineTunedModel = job.State == JobState.Succeeded && spec is not null ? FineTunedModelName(spec.Model, spec.Suffix, job.Id) : null,
             EstimatedFinish = job.State is JobState.Running or JobState.Cancelling ? EstimatedFinish(job, step, totalSteps) : null,
             Lora = spec is null ? null : new LoraDto(spec.Config.Lora.Rank, spec.Config.Lora.Alpha, spec.Config.Lora.Dropout, spec.Config.Lora.TargetModules, spec.Config.Lora.UseRsLora),
-            Privacy = spec?.Config.Privacy is { } privacy ? Privacy(privacy, progress, result) : null,
+            Privacy = spec is not null && (spec.Config.Privacy is not null || spec.Config.Audit is not null) ? Privacy(spec.Config, progress, result) : null,
             Seed = spec?.Config.Seed,
             Metadata = spec?.Metadata ?? new Dictionary<string, string>(),
             Progress = step is long done ? new ProgressDto(done, totalSteps, totalSteps > 0 ? Math.Round(100.0 * done / totalSteps.Value, 2) : null) : null,
@@ -119,9 +119,14 @@ public static class JobView
             config.Packing);
     }
 
-    private static PrivacyDto Privacy(PrivacyConfig privacy, JsonElement? progress, JsonElement? result)
+    private static PrivacyDto Privacy(TrainingConfig config, JsonElement? progress, JsonElement? result)
     {
         JsonElement? report = result is { } done && Property(done, "privacy") is { ValueKind: JsonValueKind.Object } value ? value : null;
+        AuditDto? audit = config.Audit is { } asked ? Audit(asked, report is { } r ? Property(r, "audit") : null) : null;
+        if (config.Privacy is not { } privacy)
+        {
+            return new PrivacyDto(null, null, null, null, null, null, null, null, DifferentialPrivacy: false, audit);
+        }
         double? delta = Double(report, "delta") ?? privacy.Delta;
         return new PrivacyDto(
             privacy.TargetEpsilon,
@@ -131,7 +136,22 @@ public static class JobView
             privacy.Accountant,
             privacy.ExpectedBatchSize,
             privacy.EntityLevel ? "entity" : "record",
-            Double(report, "epsilon") ?? Double(progress, "epsilon") ?? Double(progress, "epsilon_spent"));
+            Double(report, "epsilon") ?? Double(progress, "epsilon") ?? Double(progress, "epsilon_spent"),
+            Audit: audit);
+    }
+
+    // The spec's canaries until the worker reports what the audit measured (result.json's privacy.audit).
+    private static AuditDto Audit(AuditConfig asked, JsonElement? measured)
+    {
+        long? guesses = Long(measured, "guesses");
+        long? correct = Long(measured, "correct");
+        return new AuditDto(
+            asked.Canaries,
+            asked.CanaryLength,
+            guesses is long k ? (int)k : null,
+            correct is long c ? (int)c : null,
+            Double(measured, "epsilon_lower_bound"),
+            Double(measured, "confidence"));
     }
 
     // A worker may store a structured error ({"code", "message", "param"}) or plain text.

@@ -53,12 +53,14 @@ internal static class TrainCommand
         var entityColumn = new Option<string?>("--entity-column") { Description = "DP: column naming each record's entity (entity-level DP)" };
         var expectedBatchSize = new Option<int>("--expected-batch-size") { Description = "DP: expected Poisson batch size", DefaultValueFactory = _ => 16 };
         var dpSeed = new Option<long?>("--dp-seed") { Description = "DP: fixed sampling/noise seed (tests only; default: OS CSPRNG)" };
+        var audit = new Option<bool>("--audit") { Description = "Audit privacy empirically: train on secret random canaries and report an epsilon lower bound (with or without --dp)" };
+        var auditCanaries = new Option<int?>("--audit-canaries") { Description = $"Audit: canaries drawn (default {AuditConfig.DefaultCanaries}, about half trained on)" };
         var json = CliOptions.Json();
         var command = new Command("train", "Fine-tune a model with LoRA")
         {
             model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, batchSize, gradAccum,
             maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, merge,
-            dp, targetEpsilon, delta, maxGradNorm, noiseMultiplier, accountant, entityColumn, expectedBatchSize, dpSeed, json,
+            dp, targetEpsilon, delta, maxGradNorm, noiseMultiplier, accountant, entityColumn, expectedBatchSize, dpSeed, audit, auditCanaries, json,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -114,6 +116,14 @@ internal static class TrainCommand
                         EntityLevel = parseResult.GetValue(entityColumn) is not null,
                     },
                 };
+            }
+            if (parseResult.GetValue(auditCanaries) is not null && !parseResult.GetValue(audit))
+            {
+                throw new ArgumentException("--audit-canaries needs --audit");
+            }
+            if (parseResult.GetValue(audit))
+            {
+                config = config with { Audit = new AuditConfig { Canaries = parseResult.GetValue(auditCanaries) ?? AuditConfig.DefaultCanaries } };
             }
             if (parseResult.GetValue(steps) is not null && parseResult.GetValue(epochs) is not null)
             {

@@ -54,10 +54,15 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
     {
         if (json)
         {
-            Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, privacy = result.Privacy, output = Path.GetFullPath(outputDir) });
+            Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, privacy = result.Privacy, audit = result.Audit, output = Path.GetFullPath(outputDir) });
             return;
         }
         output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
+        if (result.Audit is { } audit)
+        {
+            string accountant = result.Privacy is { } privacy ? $"; the accountant's epsilon is {privacy.Epsilon:G4} at delta {privacy.Delta:G3}" : "; DP is off";
+            output.WriteLine($"privacy audit: epsilon >= {audit.EpsilonLowerBound:G4} at {audit.Confidence:P0} confidence ({audit.Correct} of {audit.Guesses} membership guesses right, {audit.Canaries} canaries){accountant}");
+        }
     }
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

@@ -68,6 +68,9 @@ public sealed record TrainingConfig
     /// <summary>DP-SGD settings, or null to train without differential privacy.</summary>
     public PrivacyConfig? Privacy { get; init; }
 
+    /// <summary>The empirical privacy audit (canaries), or null for none; it needs no DP.</summary>
+    public AuditConfig? Audit { get; init; }
+
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -94,6 +97,11 @@ public sealed record TrainingConfig
         ArgumentOutOfRangeException.ThrowIfNegative(SaveEvery, nameof(SaveEvery));
         Lora.Validate();
         Privacy?.Validate();
+        Audit?.Validate();
+        if (Audit is { } audit && audit.CanaryLength > MaxSeqLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AuditConfig.CanaryLength), audit.CanaryLength, $"a canary of {audit.CanaryLength} tokens does not fit the maximum sequence length {MaxSeqLength}");
+        }
         if (Privacy is { EntityLevel: false } && Packing)
         {
             throw new ArgumentException("packing different records into one sequence breaks record-level DP (one record's gradient would flow through another's row); turn packing off", nameof(Packing));

@@ -35,6 +35,9 @@ public sealed record TrainingResult
 
     /// <summary>What the DP run spent and with which mechanism; null without DP.</summary>
     public PrivacyReport? Privacy { get; init; }
+
+    /// <summary>The empirical privacy audit's result; null when no audit ran (or the run was cancelled).</summary>
+    public AuditReport? Audit { get; init; }
 }
 
 /// <summary>The privacy guarantee of a DP run: (ε, δ)-DP for the unit (record or entity) under the named accountant.</summary>
@@ -64,4 +67,24 @@ public sealed record PrivacyReport(double Epsilon, double Delta, double NoiseMul
 
     /// <summary>The seeds derive from a seed the caller fixed (tests, replays), which is echoed.</summary>
     public const string FixedSeedSource = "fixed";
+}
+
+/// <summary>
+/// What the empirical audit measured (docs/privacy.md): of <paramref name="Canaries"/> canaries, the membership of
+/// <paramref name="Guesses"/> was guessed from their loss drop and <paramref name="Correct"/> guesses were right, which
+/// rules out every ε below <paramref name="EpsilonLowerBound"/> at <paramref name="Confidence"/>. The guess count is
+/// the best of <paramref name="GuessCountsTried"/>, each tested at (1 - confidence) / their number (Bonferroni), so the
+/// confidence holds for the bound reported. Neither the canaries nor which of them were trained on are reported.
+/// </summary>
+/// <param name="Canaries">Canaries drawn (m), trained on or not by a secret fair coin each.</param>
+/// <param name="CanaryLength">Tokens per canary.</param>
+/// <param name="Guesses">Canaries guessed (k = k+ + k-); the rest were abstained on.</param>
+/// <param name="Correct">Right guesses among them.</param>
+/// <param name="EpsilonLowerBound">The largest ε ruled out; 0 when the guesses are no better than chance.</param>
+/// <param name="Confidence">0.95.</param>
+/// <param name="GuessCountsTried">The fixed set of k the bound is the best over.</param>
+public sealed record AuditReport(int Canaries, int CanaryLength, int Guesses, int Correct, double EpsilonLowerBound, double Confidence, IReadOnlyList<int> GuessCountsTried)
+{
+    /// <summary>How each canary is scored: its loss under the initial model minus its loss under the trained one.</summary>
+    public string Score => "loss_drop";
 }

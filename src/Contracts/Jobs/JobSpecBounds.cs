@@ -37,6 +37,9 @@ public static class JobSpecBounds
         ["privacy.noise_multiplier"] = new(0, 1000),
         ["privacy.expected_batch_size"] = FieldBounds.Whole(1, 1_000_000),
         ["privacy.seed"] = FieldBounds.Whole(0, MaxSeed),
+        // Canaries are scored one forward each after training, so even the largest count costs seconds, not hours.
+        ["privacy.audit.canaries"] = FieldBounds.Whole(2, 100_000),
+        ["privacy.audit.canary_length"] = FieldBounds.Whole(2, 1024),
         ["seed"] = FieldBounds.Whole(0, MaxSeed),
     };
 

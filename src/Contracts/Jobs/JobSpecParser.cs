@@ -18,7 +18,8 @@ public static class JobSpecParser
     private static readonly string[] s_top = ["model", "training_file", "validation_file", "backend", "backend_options", "hyperparameters", "lora", "privacy", "seed", "metadata", "format", "group_by", "all_tokens", "chat_template", "suffix"];
     private static readonly string[] s_hyper = ["n_epochs", "steps", "batch_size", "learning_rate", "grad_accum", "max_seq_len", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "packing"];
     private static readonly string[] s_lora = ["r", "alpha", "dropout", "target_modules", "use_rslora"];
-    private static readonly string[] s_privacy = ["target_epsilon", "delta", "max_grad_norm", "noise_multiplier", "accountant", "expected_batch_size", "entity_column", "seed"];
+    private static readonly string[] s_privacy = ["target_epsilon", "delta", "max_grad_norm", "noise_multiplier", "accountant", "expected_batch_size", "entity_column", "seed", "audit"];
+    private static readonly string[] s_audit = ["canaries", "canary_length"];
 
     // TrainingConfig property names (as ArgumentException.ParamName) → the field a user wrote.
     private static readonly Dictionary<string, string> s_fieldOf = new()
@@ -30,6 +31,7 @@ public static class JobSpecParser
         ["Packing"] = "hyperparameters.packing", ["Rank"] = "lora.r", ["Alpha"] = "lora.alpha", ["Dropout"] = "lora.dropout", ["TargetModules"] = "lora.target_modules",
         ["TargetEpsilon"] = "privacy.target_epsilon", ["Delta"] = "privacy.delta", ["NoiseMultiplier"] = "privacy.noise_multiplier",
         ["Accountant"] = "privacy.accountant", ["ExpectedBatchSize"] = "privacy.expected_batch_size",
+        ["Canaries"] = "privacy.audit.canaries", ["CanaryLength"] = "privacy.audit.canary_length",
     };
 
     /// <summary>Parses and validates; returns the spec, or null with every error found.</summary>
@@ -93,25 +95,31 @@ public static class JobSpecParser
         if (json.TryGetProperty("privacy", out JsonElement p) && p.ValueKind != JsonValueKind.Null && read.IsObject(p, "privacy"))
         {
             read.RejectUnknown(p, "privacy.", s_privacy);
-            string? entityColumn = read.String(p, "entity_column", path: "privacy.");
-            groupBy = entityColumn ?? groupBy;
-            var privacy = new PrivacyConfig();
-            config = config with
+            config = config with { Audit = ReadAudit(p, errors, read) };
+            // The audit alone ({"audit": true}) leaves DP off; any other privacy object asks for DP-SGD.
+            bool auditOnly = p.EnumerateObject().Any() && p.EnumerateObject().All(field => field.Name == "audit");
+            if (!auditOnly)
             {
-                // Record-level DP cannot pack different records together; entity-level packs one entity's records.
-                Packing = false,
-                Privacy = privacy with
+                string? entityColumn = read.String(p, "entity_column", path: "privacy.");
+                groupBy = entityColumn ?? groupBy;
+                var privacy = new PrivacyConfig();
+                config = config with
                 {
-                    TargetEpsilon = read.Number(p, "privacy.", "target_epsilon"),
-                    Delta = read.NumberOrAuto(p, "privacy.", "delta", out _),
-                    MaxGradNorm = read.Number(p, "privacy.", "max_grad_norm") ?? privacy.MaxGradNorm,
-                    NoiseMultiplier = read.Number(p, "privacy.", "noise_multiplier"),
-                    Accountant = read.String(p, "accountant", path: "privacy.") ?? privacy.Accountant,
-                    ExpectedBatchSize = read.Int(p, "privacy.", "expected_batch_size") ?? privacy.ExpectedBatchSize,
-                    Seed = read.Long(p, "privacy.", "seed"),
-                    EntityLevel = entityColumn is not null,
-                },
-            };
+                    // Record-level DP cannot pack different records together; entity-level packs one entity's records.
+                    Packing = false,
+                    Privacy = privacy with
+                    {
+                        TargetEpsilon = read.Number(p, "privacy.", "target_epsilon"),
+                        Delta = read.NumberOrAuto(p, "privacy.", "delta", out _),
+                        MaxGradNorm = read.Number(p, "privacy.", "max_grad_norm") ?? privacy.MaxGradNorm,
+                        NoiseMultiplier = read.Number(p, "privacy.", "noise_multiplier"),
+                        Accountant = read.String(p, "accountant", path: "privacy.") ?? privacy.Accountant,
+                        ExpectedBatchSize = read.Int(p, "privacy.", "expected_batch_size") ?? privacy.ExpectedBatchSize,
+                        Seed = read.Long(p, "privacy.", "seed"),
+                        EntityLevel = entityColumn is not null,
+                    },
+                };
+            }
         }
         config = config with { Lora = lora, Seed = read.Long(json, "", "seed") ?? defaults.Seed };
         var metadata = new Dictionary<string, string>();
@@ -155,6 +163,31 @@ public static class JobSpecParser
             Metadata = metadata,
             Suffix = suffix,
         }, errors);
+    }
+
+    // privacy.audit: true (the default canary count), false, or {"canaries": m, "canary_length": L}.
+    private static AuditConfig? ReadAudit(JsonElement privacy, List<JobSpecError> errors, FieldReader read)
+    {
+        if (!privacy.TryGetProperty("audit", out JsonElement audit) || audit.ValueKind is JsonValueKind.Null or JsonValueKind.False)
+        {
+            return null;
+        }
+        if (audit.ValueKind == JsonValueKind.True)
+        {
+            return new AuditConfig();
+        }
+        if (audit.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new JobSpecError("privacy.audit", "must be true, false or an object such as {\"canaries\": 1000}"));
+            return null;
+        }
+        read.RejectUnknown(audit, "privacy.audit.", s_audit);
+        var defaults = new AuditConfig();
+        return new AuditConfig
+        {
+            Canaries = read.Int(audit, "privacy.audit.", "canaries") ?? defaults.Canaries,
+            CanaryLength = read.Int(audit, "privacy.audit.", "canary_length") ?? defaults.CanaryLength,
+        };
     }
 
     // Part of the adapter's name (ft:BASE:SUFFIX:JOB), so it keeps to characters safe in names and paths, as OpenAI's.

@@ -160,7 +160,9 @@ public sealed class LibtorchBackend : ITrainingBackend
         using Transformer model = TransformerLoader.Load(request.ModelFolder, dtype, device);
         using var generator = new Generator(request.Config.Seed);
         using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
-        using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device) { Callbacks = callbacks };
+        // A resumed audit trains on the same canaries as before: their key comes from the checkpoint.
+        byte[]? canaryKey = request.Config.Audit is not null && request.ResumeFrom is not null ? Trainer.ReadCanaryKey(request.ResumeFrom) : null;
+        using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device, canaryKey) { Callbacks = callbacks };
         TrainingResult result = trainer.Run(request.OutputDir, request.BaseModelName, request.ResumeFrom, cancellationToken);
         if (request.Merge)
         {

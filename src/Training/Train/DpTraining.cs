@@ -15,16 +15,26 @@ internal sealed class DpTraining : IDisposable
 {
     private readonly DpLoraCapture _capture;
 
-    public DpTraining(LoraModel lora, IReadOnlyList<TokenizedExample> examples, TrainingConfig config, long plannedSteps)
+    /// <param name="lora">The adapters trained.</param>
+    /// <param name="examples">The training data, with the audit's trained canaries (each its own unit) if any.</param>
+    /// <param name="config">The run's configuration; its privacy settings must be set.</param>
+    /// <param name="plannedSteps">Steps noise calibration plans for.</param>
+    /// <param name="auditCanaries">
+    /// All canaries of the audit (m, trained on or not; 0 without an audit). The rate is q = B / (n + m) for n user
+    /// units: it must not depend on the secret coins, so it counts every canary, and the accountant is charged at it.
+    /// </param>
+    public DpTraining(LoraModel lora, IReadOnlyList<TokenizedExample> examples, TrainingConfig config, long plannedSteps, int auditCanaries = 0)
     {
         PrivacyConfig privacy = config.Privacy!;
         Units = privacy.EntityLevel
             ? examples.Select((e, i) => (Example: e, Key: e.EntityKey ?? $"record:{i}")).GroupBy(p => p.Key).Select(g => (IReadOnlyList<TokenizedExample>)Pack(g.Select(p => p.Example).ToList(), config.MaxSeqLength)).ToList()
             : examples.Select(e => (IReadOnlyList<TokenizedExample>)[e]).ToList();
-        double expected = Math.Min(privacy.ExpectedBatchSize, Units.Count);
+        UserUnits = Units.Count(unit => !unit[0].IsCanary);
+        int population = UserUnits + auditCanaries;
+        double expected = Math.Min(privacy.ExpectedBatchSize, population);
         long seed = privacy.Seed ?? SecureSeed.Next();
-        Sampler = new PoissonSampler(Units.Count, expected, seed);
-        Delta = privacy.Delta ?? PrivacyDelta.Auto(Math.Max(2, Units.Count));
+        Sampler = PoissonSampler.AtRate(Units.Count, expected / population, seed);
+        Delta = privacy.Delta ?? PrivacyDelta.Auto(Math.Max(2, population));
         NoiseMultiplier = privacy.NoiseMultiplier
             ?? NoiseCalibration.GetNoiseMultiplier(privacy.TargetEpsilon!.Value, Delta, Sampler.SampleRate, (int)plannedSteps, privacy.Accountant);
         Accountant = PrivacyAccountants.Create(privacy.Accountant);
@@ -37,13 +47,16 @@ internal sealed class DpTraining : IDisposable
     /// <summary>What Poisson sampling draws: one row of examples per record, or per entity.</summary>
     public IReadOnlyList<IReadOnlyList<TokenizedExample>> Units { get; }
 
+    /// <summary>The units that are the user's (records or entities), without the audit's canaries.</summary>
+    public int UserUnits { get; }
+
     /// <summary>Draws step t's batch from (seed, t) alone, so a resumed run redraws the same batches.</summary>
     public PoissonSampler Sampler { get; private set; }
 
     /// <summary>Restores the sampler seed and the accountant's history from a checkpoint.</summary>
     public void Restore(long samplerSeed, IEnumerable<PrivacyHistoryEntry> history)
     {
-        Sampler = new PoissonSampler(Sampler.Count, Sampler.ExpectedBatchSize, samplerSeed);
+        Sampler = PoissonSampler.AtRate(Sampler.Count, Sampler.SampleRate, samplerSeed);
         foreach (PrivacyHistoryEntry entry in history)
         {
             Accountant.Step(entry.NoiseMultiplier, entry.SampleRate, entry.Steps);

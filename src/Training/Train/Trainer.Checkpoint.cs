@@ -9,6 +9,8 @@ namespace FineTune.Training.Train;
 /// <summary>
 /// Checkpoints hold everything a resumed run needs to continue bit for bit on CPU: the adapter, AdamW's moments and
 /// step count, the dropout generator's state, the data cursor (epoch, row), the micro-batch size and the histories.
+/// Under DP they also hold the sampling and noise seeds, and with an audit the canaries' key: checkpoints are the
+/// worker's own state and are never served (as outputs, events or logs are).
 /// </summary>
 public sealed partial class Trainer
 {
@@ -44,7 +46,8 @@ public sealed partial class Trainer
                     _dp.Sampler.Seed,
                     Convert.ToBase64String(_dp.Optimizer.GetNoiseGeneratorState().ToArray<byte>()),
                     _dp.Optimizer.StepCount,
-                    _dp.Accountant.History.ToList()));
+                    _dp.Accountant.History.ToList()),
+                _canaries is null ? null : Convert.ToBase64String(_canaries.Key));
             WriteJsonAtomically(Path.Combine(staging, StateFile), state);
         }
         if (Directory.Exists(folder))
@@ -53,6 +56,18 @@ public sealed partial class Trainer
         }
         Directory.Move(staging, folder);
         return folder;
+    }
+
+    /// <summary>The audit's canary key a checkpoint holds (to construct the resumed trainer with), or null if none.</summary>
+    public static byte[]? ReadCanaryKey(string folder)
+    {
+        string statePath = Path.Combine(folder, StateFile);
+        if (!File.Exists(statePath))
+        {
+            throw new FileNotFoundException($"{folder} is not a checkpoint: {StateFile} is missing", statePath);
+        }
+        CheckpointState? state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath), s_json);
+        return state?.CanaryKey is { } key ? Convert.FromBase64String(key) : null;
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this trainer.</summary>
@@ -92,6 +107,13 @@ public sealed partial class Trainer
         _lossHistory.AddRange(state.LossHistory);
         _evalLosses.Clear();
         _evalLosses.AddRange(state.EvalLosses.Select(e => new EvalReport((long)e[0], e[1])));
+        if (_canaries is not null && state.CanaryKey != Convert.ToBase64String(_canaries.Key))
+        {
+            // Different canaries would mean different training data than the steps already taken.
+            throw new InvalidDataException(state.CanaryKey is null
+                ? $"{statePath} was written by a run without a privacy audit"
+                : $"{statePath} holds other canaries than this run's: pass {nameof(ReadCanaryKey)}(checkpoint) to the trainer");
+        }
         if (_dp is not null)
         {
             DpCheckpointState dp = state.Privacy ?? throw new InvalidDataException($"{statePath} was written by a run without differential privacy");
@@ -113,7 +135,8 @@ public sealed partial class Trainer
         string DropoutGeneratorState,
         List<double> LossHistory,
         List<double[]> EvalLosses,
-        DpCheckpointState? Privacy);
+        DpCheckpointState? Privacy,
+        string? CanaryKey = null);
 
     private sealed record DpCheckpointState(long SamplerSeed, string NoiseGeneratorState, long NoisedSteps, List<FineTune.Privacy.PrivacyHistoryEntry> History);
 }

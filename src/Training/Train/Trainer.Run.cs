@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
 using FineTune.Training.Lora;
@@ -21,6 +22,8 @@ public sealed partial class Trainer
         Directory.CreateDirectory(outputDir);
         try
         {
+            // The adapters are still fresh here, even when resuming: this is the initial model the audit compares with.
+            ScoreCanariesBeforeTraining();
             if (resumeFrom is not null)
             {
                 LoadCheckpoint(resumeFrom);
@@ -68,9 +71,10 @@ public sealed partial class Trainer
             }
             PeftAdapter.Save(_lora, outputDir, baseModelNameOrPath);
             Callbacks.OnSave(outputDir);
+            bool completed = stopReason is "max_steps" or "privacy_budget";
             var result = new TrainingResult
             {
-                Completed = stopReason is "max_steps" or "privacy_budget",
+                Completed = completed,
                 StopReason = stopReason,
                 Steps = StepsDone,
                 FinalLoss = _lossHistory.Count > 0 ? _lossHistory[^1] : double.NaN,
@@ -80,11 +84,13 @@ public sealed partial class Trainer
                 ElapsedSeconds = ElapsedSeconds,
                 TrainableParameters = _lora.TrainableParameterCount,
                 Privacy = ReportPrivacy(),
+                // A cancelled run resumes later: its canaries are audited when it completes.
+                Audit = completed ? Audit() : null,
             };
             WriteJsonAtomically(Path.Combine(outputDir, "result.json"), ResultJson(result));
-            if (result.Privacy is { } privacy)
+            if (PrivacyJson(result) is { } privacy)
             {
-                // Beside adapter_config.json, so the guarantee travels with the adapter files.
+                // Beside adapter_config.json, so the guarantee (and what the audit measured) travels with the adapter.
                 WriteJsonAtomically(Path.Combine(outputDir, "privacy.json"), privacy);
             }
             Callbacks.OnComplete(result);
@@ -117,8 +123,26 @@ public sealed partial class Trainer
         r.ElapsedSeconds,
         r.TokensPerSecond,
         r.TrainableParameters,
-        r.Privacy,
+        Privacy = PrivacyJson(r),
     };
+
+    /// <summary>
+    /// The <c>privacy</c> object of result.json and privacy.json: the DP guarantee (if DP is on) with the audit's
+    /// figures under <c>audit</c> (if one ran); null when neither.
+    /// </summary>
+    internal static JsonObject? PrivacyJson(TrainingResult r)
+    {
+        if (r.Privacy is null && r.Audit is null)
+        {
+            return null;
+        }
+        var privacy = r.Privacy is null ? new JsonObject() : (JsonObject)JsonSerializer.SerializeToNode(r.Privacy, s_json)!;
+        if (r.Audit is { } audit)
+        {
+            privacy["audit"] = JsonSerializer.SerializeToNode(audit, s_json);
+        }
+        return privacy;
+    }
 
     private PrivacyReport? ReportPrivacy()
     {
@@ -136,7 +160,7 @@ public sealed partial class Trainer
             privacy.Accountant,
             privacy.MaxGradNorm,
             privacy.EntityLevel ? "entity" : "record",
-            _dp.Units.Count,
+            _dp.UserUnits,
             privacy.Seed is null ? PrivacyReport.OsCsprngSeedSource : PrivacyReport.FixedSeedSource,
             privacy.Seed,
             privacy.TargetEpsilon);

@@ -4,6 +4,7 @@ using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
+using FineTune.Training.Privacy.Audit;
 using F = FineTune.Torch.torch.nn.functional;
 
 namespace FineTune.Training.Train;
@@ -31,12 +32,17 @@ public sealed partial class Trainer : IDisposable
     private double _elapsedBefore;
     private readonly Stopwatch _clock = new();
     private readonly DpTraining? _dp;
+    private readonly CanarySet? _canaries;
+    private double[]? _canaryReferenceLosses;
 
     /// <summary>
     /// Prepares a run; examples must already fit <see cref="TrainingConfig.MaxSeqLength"/>. Under entity-level DP an
     /// example's <see cref="TokenizedExample.EntityKey"/> names its entity (examples without one are their own).
+    /// With <see cref="TrainingConfig.Audit"/>, the audit's canaries derive from <paramref name="canaryKey"/>: null
+    /// draws a fresh key; a run resumed from a checkpoint must pass the checkpoint's (<see cref="ReadCanaryKey"/>),
+    /// since its training data holds the same canaries.
     /// </summary>
-    public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device)
+    public Trainer(Transformer model, LoraModel lora, IReadOnlyList<TokenizedExample> train, IReadOnlyList<TokenizedExample> validation, TrainingConfig config, Device device, byte[]? canaryKey = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(train);
@@ -51,7 +57,11 @@ public sealed partial class Trainer : IDisposable
         _validation = validation;
         _config = config;
         _device = device;
-        _rows = new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing);
+        // The trained canaries are records like any other; only the user's records plan the steps (docs/privacy.md).
+        _canaries = config.Audit is { } audit ? CanarySet.Create(canaryKey ?? CanarySet.NewKey(), audit, model.Config.VocabSize) : null;
+        IReadOnlyList<TokenizedExample> examples = _canaries is null ? train : [.. train, .. _canaries.Trained];
+        _rows = new RowSchedule(examples, config.Seed, config.MaxSeqLength, config.Packing);
+        int userRowsPerEpoch = _canaries is null ? _rows.RowsPerEpoch : new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing).RowsPerEpoch;
         _optimizer = new AdamW(lora.NamedParameters, weightDecay: config.WeightDecay);
         _dropoutGenerator = new Generator(config.Seed + 1, device);
         foreach (LoraLinear adapter in lora.Adapters)
@@ -60,13 +70,13 @@ public sealed partial class Trainer : IDisposable
         }
         _microBatchSize = config.MicroBatchSize;
         long rowsPerStep = (long)config.MicroBatchSize * config.GradientAccumulation;
-        TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(_rows.RowsPerEpoch * config.Epochs / rowsPerStep));
+        TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(userRowsPerEpoch * config.Epochs / rowsPerStep));
         if (config.Privacy is { } privacy)
         {
             // Under DP an epoch is n / (expected batch) logical steps of Poisson-sampled units.
             int units = privacy.EntityLevel ? train.Select((e, i) => e.EntityKey ?? $"record:{i}").Distinct().Count() : train.Count;
             TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(units * config.Epochs / Math.Min(privacy.ExpectedBatchSize, units)));
-            _dp = new DpTraining(lora, train, config, TotalSteps);
+            _dp = new DpTraining(lora, examples, config, TotalSteps, _canaries?.Canaries.Count ?? 0);
         }
         WarmupSteps = (long)Math.Floor(TotalSteps * config.WarmupRatio);
     }
@@ -99,7 +109,8 @@ public sealed partial class Trainer : IDisposable
             ? _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation)
             : _dp.Sampler.Sample(step - 1).Select(i => _dp.Units[i]).ToList();
         long targetTokens = rows.Sum(r => r.Sum(e => Math.Max(0, e.TargetCount - (e.LossMask[0] ? 1 : 0))));
-        long tokens = rows.Sum(r => r.Sum(e => (long)e.InputIds.Length));
+        // Canaries train like records but are not the user's tokens.
+        long tokens = rows.Sum(r => r.Where(e => !e.IsCanary).Sum(e => (long)e.InputIds.Length));
 
         // 2) forward and loss micro-batch by micro-batch (halving the micro-batch on OOM), and
         // 3) per-sample gradients under DP, clipped to C and summed; without DP plain backward accumulation.

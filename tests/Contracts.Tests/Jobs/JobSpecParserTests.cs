@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Contracts.Configs;
 using FineTune.Contracts.Jobs;
 
 namespace FineTune.Contracts.Tests.Jobs;
@@ -74,6 +75,35 @@ public class JobSpecParserTests
         Assert.Equal("user_id", spec.GroupBy);
     }
 
+    [Fact]
+    public void Parse_AuditAlone_AuditsWithoutDp()
+    {
+        var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "privacy": {"audit": true}}""");
+
+        Assert.Empty(errors);
+        Assert.Null(spec!.Config.Privacy);
+        Assert.Equal(new AuditConfig(), spec.Config.Audit);
+        Assert.Equal(AuditConfig.DefaultCanaries, spec.Config.Audit!.Canaries);
+        Assert.True(spec.Config.Packing);
+    }
+
+    [Fact]
+    public void Parse_AuditBesideDp_ReadsBoth()
+    {
+        var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 4, "audit": {"canaries": 200, "canary_length": 12}}}""");
+
+        Assert.Empty(errors);
+        Assert.Equal(4, spec!.Config.Privacy!.TargetEpsilon);
+        Assert.Equal(new AuditConfig { Canaries = 200, CanaryLength = 12 }, spec.Config.Audit);
+    }
+
+    [Fact]
+    public void Parse_AuditFalseOrAbsent_AuditsNothing()
+    {
+        Assert.Null(Parse("""{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 4, "audit": false}}""").Spec!.Config.Audit);
+        Assert.Null(Parse("""{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 4}}""").Spec!.Config.Audit);
+    }
+
     // Each is a spec the API once accepted and the worker could never run (issue 13, finding 8), or a number JSON
     // allows but no run can use; each must be refused naming its field.
     public static TheoryData<string, string> OutOfBounds => new()
@@ -113,6 +143,14 @@ public class JobSpecParserTests
         { """{"privacy": {"noise_multiplier": -1}}""", "privacy.noise_multiplier" },
         { """{"privacy": {"target_epsilon": 8, "expected_batch_size": 0}}""", "privacy.expected_batch_size" },
         { """{"privacy": {"target_epsilon": 8, "seed": 1e400}}""", "privacy.seed" },
+        { """{"privacy": {"audit": {"canaries": 1}}}""", "privacy.audit.canaries" },
+        { """{"privacy": {"audit": {"canaries": 1e6}}}""", "privacy.audit.canaries" },
+        { """{"privacy": {"audit": {"canaries": 10.5}}}""", "privacy.audit.canaries" },
+        { """{"privacy": {"audit": {"canary_length": 1}}}""", "privacy.audit.canary_length" },
+        { """{"privacy": {"audit": {"canary_length": 64}}, "hyperparameters": {"max_seq_len": 32}}""", "privacy.audit.canary_length" },
+        { """{"privacy": {"audit": {"canaries": 10, "seed": 3}}}""", "privacy.audit.seed" },
+        { """{"privacy": {"audit": "yes"}}""", "privacy.audit" },
+        { """{"privacy": {"audit": true, "delta": 1e-5}}""", "privacy.target_epsilon" },
         { """{"seed": -1}""", "seed" },
         { """{"seed": 1e30}""", "seed" },
     };

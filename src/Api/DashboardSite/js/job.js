@@ -84,10 +84,17 @@ function showFacts(facts, job) {
   facts.replaceChildren(fact("Status", statusBadge(job.status)), fact("Model", job.model), fact("Backend", job.backend), fact("Progress", progress),
     fact("Trained tokens", job.trained_tokens ?? "–"), fact("ETA", job.estimated_finish ? duration(job.estimated_finish - Date.now() / 1000) : "–"));
   if (job.privacy) {
-    facts.append(fact("ε spent / target", `${number(job.privacy.epsilon_spent)} / ${number(job.privacy.target_epsilon)}`),
-      fact("δ", String(job.privacy.delta)), fact("Accountant", job.privacy.accountant),
-      // Issue 15's audited lower bound shows here once the job object carries it.
-      fact("ε audit lower bound", job.privacy.audit?.epsilon_lower_bound !== undefined ? number(job.privacy.audit.epsilon_lower_bound) : "not audited"));
+    if (job.privacy.differential_privacy === false) {
+      facts.append(fact("Differential privacy", "off"));
+    } else {
+      facts.append(fact("ε spent / target", `${number(job.privacy.epsilon_spent)} / ${number(job.privacy.target_epsilon)}`),
+        fact("δ", String(job.privacy.delta)), fact("Accountant", job.privacy.accountant));
+    }
+    // The audit's bound is measured when the job succeeds; until then its canaries are all there is to show.
+    const audit = job.privacy.audit;
+    facts.append(fact("ε audit lower bound", !audit ? "not audited"
+      : audit.epsilon_lower_bound != null ? `${number(audit.epsilon_lower_bound)} (${audit.correct} of ${audit.guesses} guesses, 95%)`
+      : `pending (${audit.canaries} canaries)`));
   }
   if (job.error) facts.append(fact("Error", h("span", { class: "error" }, job.error.message)));
 }

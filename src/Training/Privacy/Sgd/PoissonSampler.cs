@@ -26,23 +26,45 @@ public sealed class PoissonSampler
     /// <param name="expectedBatchSize">Mean logical batch size, in (0, count].</param>
     /// <param name="seed">Fixed seed (tests, replays); null draws one from the OS CSPRNG.</param>
     public PoissonSampler(int count, double expectedBatchSize, long? seed = null)
+        : this(seed, count, expectedBatchSize / count)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         if (!double.IsFinite(expectedBatchSize) || expectedBatchSize <= 0 || expectedBatchSize > count)
         {
             throw new ArgumentOutOfRangeException(nameof(expectedBatchSize), expectedBatchSize, $"the expected batch size must lie in (0, {count}], the number of units");
         }
-        Count = count;
         ExpectedBatchSize = expectedBatchSize;
-        SampleRate = expectedBatchSize / count;
+    }
+
+    private PoissonSampler(long? seed, int count, double sampleRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Count = count;
+        SampleRate = sampleRate;
+        ExpectedBatchSize = sampleRate * count;
         Seed = seed ?? SecureSeed.Next();
         _streamKey = Mix(unchecked((ulong)Seed));
+    }
+
+    /// <summary>
+    /// A sampler whose rate is given rather than derived from the unit count: a privacy audit's canaries change the
+    /// count by a secret amount, and the rate must not (docs/privacy.md).
+    /// </summary>
+    /// <param name="count">Number of units, at least 1.</param>
+    /// <param name="sampleRate">q, in (0, 1].</param>
+    /// <param name="seed">Fixed seed (tests, replays); null draws one from the OS CSPRNG.</param>
+    public static PoissonSampler AtRate(int count, double sampleRate, long? seed = null)
+    {
+        if (!(sampleRate > 0 && sampleRate <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "the sample rate must lie in (0, 1]");
+        }
+        return new PoissonSampler(seed, count, sampleRate);
     }
 
     /// <summary>Number of units sampled from.</summary>
     public int Count { get; }
 
-    /// <summary>Mean batch size, q · <see cref="Count"/>; DP-SGD divides the noised sum by this, not the realised size.</summary>
+    /// <summary>Mean batch size, q · <see cref="Count"/>.</summary>
     public double ExpectedBatchSize { get; }
 
     /// <summary>The Poisson rate q each unit joins a batch with; the accountant is charged at this rate.</summary>
