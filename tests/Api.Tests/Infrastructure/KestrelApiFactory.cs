@@ -8,10 +8,14 @@ namespace FineTune.Api.Tests.Infrastructure;
 
 /// <summary>
 /// The host of <see cref="ApiFactory"/> on a real Kestrel socket at 127.0.0.1 (a free port), so slow clients are real
-/// TCP connections, and with room for 200 uploads in flight per tenant, so every upload of a test reaches staging.
+/// TCP connections, and with room for <see cref="MaxConcurrentUploads"/> uploads in flight per tenant (200, so every
+/// upload of the slow-client test reaches staging).
 /// </summary>
-public sealed class KestrelApiFactory : ApiFactory
+public class KestrelApiFactory : ApiFactory
 {
+    /// <summary>How many uploads one tenant may have in flight on this host.</summary>
+    public virtual int MaxConcurrentUploads => 200;
+
     /// <summary>Where the host listens.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -19,7 +23,7 @@ public sealed class KestrelApiFactory : ApiFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("ApiOptions:MaxConcurrentUploadsPerTenant", "200");
+        builder.UseSetting("ApiOptions:MaxConcurrentUploadsPerTenant", MaxConcurrentUploads.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("ApiOptions:RateLimitBurst", "1000");
     }
 
