@@ -102,8 +102,8 @@ internal static class BenchServiceCommand
             + $"max {s.MaxMs:F1} ms; scheduler send lag p99 {s.SendLagP99Ms:F2} ms (inside the latencies)");
         output.WriteLine(running.SkippedReason is { } reason
             ? $"submit -> running: skipped, {reason}"
-            : $"submit -> running ({running.Backend}, idle worker, {running.SamplesMs.Count} jobs one at a time): median {running.MedianMs:F1} ms, "
-              + $"max {running.MaxMs:F1} ms (target <= {running.TargetMs:F0} ms: {Verdict(running.TargetMet)}); "
+            : $"submit -> running ({running.Backend}, idle Hangfire worker woken by long polling, {running.SamplesMs.Count} jobs one at a time): "
+              + $"p50 {running.MedianMs:F1} ms (target <= {running.TargetMs:F0} ms: {Verdict(running.TargetMet)}), p99 {running.P99Ms:F1} ms, max {running.MaxMs:F1} ms; "
               + $"samples {string.Join(", ", running.SamplesMs.Select(ms => ms.ToString("F1", CultureInfo.InvariantCulture)))} ms; jobs {string.Join(", ", running.FinalStatuses.Distinct())}");
         output.WriteLine($"fan-out of one event to {f.Subscribers} SignalR subscribers ({f.Connected} connected in {f.ConnectSeconds:F1} s, {f.Received} received): "
             + $"last after {f.LastReceivedMs:F1} ms (target <= {f.TargetMs:F0} ms: {Verdict(f.TargetMet)}); per client p50 {f.P50Ms:F1} ms, p99 {f.P99Ms:F1} ms; "
