@@ -34,7 +34,7 @@ internal static class TrainCommand
         var loraR = new Option<int?>("--lora-r");
         var loraAlpha = new Option<double?>("--lora-alpha");
         var loraDropout = new Option<double?>("--lora-dropout");
-        var targets = new Option<string?>("--targets") { Description = "q_proj,k_proj,... or all-linear" };
+        var targets = new Option<string?>("--targets") { Description = "q_proj,k_proj,... or all-linear (the default: every linear layer but the output head)" };
         var rsLora = new Option<bool>("--rslora") { Description = "Scale by alpha/sqrt(r)" };
         var noPacking = new Option<bool>("--no-packing");
         var allTokens = new Option<bool>("--all-tokens") { Description = "Loss on every token, not only replies" };

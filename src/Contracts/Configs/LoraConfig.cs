@@ -18,8 +18,13 @@ public sealed record LoraConfig
     /// <summary>Dropout on the adapter's input during training (0.05, a common LoRA default).</summary>
     public double Dropout { get; init; } = 0.05;
 
-    /// <summary>Module names (q_proj, …) or the single entry "all-linear" (every linear layer but the output head).</summary>
-    public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "k_proj", "v_proj", "o_proj"];
+    /// <summary>
+    /// Module names (q_proj, …) or the single entry "all-linear" (every linear layer but the output head), the default:
+    /// QLoRA (Dettmers et al. 2023) found adapting every linear layer needed to match full fine-tuning, and Unsloth
+    /// defaults to it; attention-only adapters lowered tinystories-656k's loss on alpaca_en_demo by 7.6% in 40 steps,
+    /// all-linear by 12.1% (docs/api.md).
+    /// </summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = ["all-linear"];
 
     /// <summary>Use alpha / √r instead of alpha / r.</summary>
     public bool UseRsLora { get; init; }

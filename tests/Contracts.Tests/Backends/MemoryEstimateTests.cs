@@ -37,13 +37,14 @@ public class MemoryEstimateTests
     }
 
     [Fact]
-    public void LoraParameterCount_DefaultTargets_CountsRankTimesInPlusOut()
+    public void LoraParameterCount_CountsRankTimesInPlusOut_OfEveryLinearLayerByDefault()
     {
-        // q, o: 2048 -> 2048; k, v: 2048 -> 512 (8 kv heads of 64); r = 8; 16 layers.
-        long expected = 16 * 8 * ((2 * (2048 + 2048)) + (2 * (2048 + 512)));
+        // q, o: 2048 -> 2048; k, v: 2048 -> 512 (8 kv heads of 64); gate, up: 2048 -> 8192; down: 8192 -> 2048; r = 8; 16 layers.
+        long attention = 16 * 8 * ((2 * (2048 + 2048)) + (2 * (2048 + 512)));
+        long mlp = 16 * 8 * 3 * (2048 + 8192);
 
-        Assert.Equal(expected, MemoryEstimate.LoraParameterCount(s_llama32_1b, new LoraConfig()));
-        Assert.True(MemoryEstimate.LoraParameterCount(s_llama32_1b, new LoraConfig { TargetModules = ["all-linear"] }) > expected);
+        Assert.Equal(attention, MemoryEstimate.LoraParameterCount(s_llama32_1b, new LoraConfig { TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"] }));
+        Assert.Equal(attention + mlp, MemoryEstimate.LoraParameterCount(s_llama32_1b, new LoraConfig()));
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public sealed class LoraTests : IDisposable
         using Transformer model = TinyStoriesFixture.LoadModel();
         using var generator = new Generator(3);
         Tensor adaptedLogits;
-        using (LoraModel lora = LoraModel.Attach(model, new LoraConfig { Rank = 4, Alpha = 8, UseRsLora = true }, generator))
+        using (LoraModel lora = LoraModel.Attach(model, new LoraConfig { Rank = 4, Alpha = 8, UseRsLora = true, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"] }, generator))
         {
             lora.SetTraining(false);
             using (torch.no_grad())
