@@ -32,6 +32,9 @@ public sealed class PrvAccountant : IPrivacyAccountant
     // one core): where 0.1% of epsilon would need more, the error bar widens instead.
     private const long PointBudget = 1 << 21;
 
+    // How much coarser the probe's mesh is than the one it sizes.
+    private const int ProbeCoarsening = 16;
+
     private readonly StepHistory _history = new();
     private long _version;
     private (long Version, double Delta, PrvEpsilon Result)? _cached;
@@ -129,6 +132,18 @@ public sealed class PrvAccountant : IPrivacyAccountant
 
         long totalSteps = entries.Sum(e => (long)e.Steps);
         double epsilonError = EpsilonError ?? DefaultEpsilonError(entries, delta);
+        if (EpsilonError is null)
+        {
+            // A probe on a mesh ProbeCoarsening times coarser sizes the grid for a fraction of the cost (points
+            // scale as 1 / mesh), so a grid over budget is never discretised in full only to be thrown away.
+            Grid probe = Discretise(entries, totalSteps, deltaError, epsilonError * ProbeCoarsening);
+            double estimatedPoints = (double)probe.Points * ProbeCoarsening;
+            if (estimatedPoints > PointBudget)
+            {
+                epsilonError *= estimatedPoints / PointBudget;
+            }
+        }
+
         Grid grid = Discretise(entries, totalSteps, deltaError, epsilonError);
         if (EpsilonError is null && grid.Points > PointBudget)
         {
