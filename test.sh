@@ -12,8 +12,9 @@ torch_dir=$(scripts/torch-dir.sh)
 Torch_DIR="$torch_dir" scripts/install-deps.sh
 
 # Reference implementations the tests compare against (npm packages, pinned by their lock files).
-# tools/dashboard holds the dashboard's browser libraries, copied in by the Api build.
-for reference in tools/reference/*/package-lock.json tools/dashboard/package-lock.json; do
+# tools/dashboard holds the dashboard's browser libraries, copied in by the Api build; tools/dashboard-test drives
+# the dashboard in Debian's chromium (playwright-core, which downloads no browser).
+for reference in tools/reference/*/package-lock.json tools/*/package-lock.json; do
     [ -f "$reference" ] || continue
     dir=$(dirname "$reference")
     if [ ! -d "$dir/node_modules" ] || [ "$reference" -nt "$dir/node_modules" ]; then

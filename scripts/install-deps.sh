@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what FineTune needs on Debian 12 and is missing: the .NET 10 SDK, a C++ toolchain with CMake, libtorch
-# (CPU, with OpenBLAS; skipped when Torch_DIR names another), PostgreSQL, node with npm (reference tests) and numpy
-# (reference scripts).
+# (CPU, with OpenBLAS; skipped when Torch_DIR names another), PostgreSQL, node with npm (reference tests), numpy
+# (reference scripts) and chromium (the dashboard's browser tests).
 # Idempotent and quiet when everything is present. Used by ./finetune and ./test.sh.
 # `install-deps.sh --runtime` installs only what a running worker needs (libtorch's shared libraries and OpenBLAS, no
 # toolchain, headers, Postgres, node or SDK): the worker stage of the Dockerfile uses it.
@@ -25,7 +25,7 @@ if [ "$runtime_only" = true ]; then
     [ -n "$libtorch_runtime" ] || { echo "install-deps: no libtorch shared-library package found beside libtorch-dev" >&2; exit 1; }
     apt_packages=("$libtorch_runtime" libopenblas0-pthread ca-certificates)
 else
-    apt_packages=(cmake g++ make postgresql python3-numpy ca-certificates curl)
+    apt_packages=(cmake g++ make postgresql python3-numpy ca-certificates curl chromium)
     # A Torch_DIR (from scripts/torch-dir.sh: a CUDA libtorch on a GPU machine) replaces Debian's CPU libtorch.
     [ -n "${Torch_DIR:-}" ] || apt_packages+=(libtorch-dev libopenblas0-pthread)
     command -v node >/dev/null || apt_packages+=(nodejs)

@@ -50,6 +50,7 @@ public static class Extensions
         services.AddAuthorization(options =>
             options.AddPolicy(ApiKeyAuthentication.AdminPolicy, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole)));
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<DatasetPreviewer>();
         services.AddScoped<DatasetUploader>();
         services.AddSingleton<UploadSlots>();
         services.AddSingleton<StartupGate>();
@@ -108,6 +109,7 @@ public static class Extensions
         app.MapMetrics();
         RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapDatasetsEndpoints();
+        v1.MapDatasetPreviewEndpoints();
         v1.MapModelsEndpoints();
         v1.MapBackendsEndpoints();
         v1.MapJobsEndpoints();

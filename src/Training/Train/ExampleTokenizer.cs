@@ -66,16 +66,7 @@ public sealed class ExampleTokenizer
     /// <summary>One example's ids and loss mask, before truncation.</summary>
     public TokenizedExample Tokenize(TrainingExample example)
     {
-        ArgumentNullException.ThrowIfNull(example);
-        if (example.Text is { } text)
-        {
-            int[] body = _tokenizer.Encode(text);
-            int[] ids = _tokenizer.EosTokenId is int eos ? [.. body, eos] : body;
-            return new TokenizedExample(ids, ids.Select((_, i) => i > 0).ToArray());
-        }
-        var turns = example.Messages.Select(m => new ChatTurn(m.RoleName, string.IsNullOrEmpty(m.Content) ? m.ToolCalls ?? "" : m.Content)).ToList();
-        RenderedChat rendered = _template.Render(turns, _tokenizer);
-        bool[] mask = _allTokens ? rendered.Ids.Select((_, i) => i > 0).ToArray() : rendered.AssistantMask;
-        return new TokenizedExample(rendered.Ids, mask);
+        (int[] ids, bool[] mask) = ExampleEncoder.Encode(example, _tokenizer, _template, _allTokens);
+        return new TokenizedExample(ids, mask);
     }
 }

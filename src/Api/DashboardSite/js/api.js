@@ -25,7 +25,12 @@ export async function api(path, { method = "GET", json, body } = {}) {
   }
   const response = await fetch(path, { method, headers, body });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: `HTTP ${response.status}: ${text.slice(0, 200)}` }; // a proxy's HTML error page, say
+  }
   if (!response.ok) {
     throw new ApiError(response.status, data);
   }
@@ -40,6 +45,9 @@ export async function download(path, fileName) {
   }
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement("a"), { href: url, download: fileName });
+  document.body.append(link);
   link.click();
-  URL.revokeObjectURL(url);
+  link.remove();
+  // Revoking at once can cancel the download before the browser has read the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
