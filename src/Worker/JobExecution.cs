@@ -45,7 +45,7 @@ internal sealed class JobExecution(
             logger.LogError(exception, "Job {JobId} could not be run", jobId);
             outcome = new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Abandoned, exception.Message);
         }
-        if (outcome.Kind == JobOutcomeKind.Cancelled)
+        if (outcome.Kind is JobOutcomeKind.Cancelled or JobOutcomeKind.Paused)
         {
             DeleteOwnDelivery(context);
         }
@@ -57,8 +57,9 @@ internal sealed class JobExecution(
             case JobOutcomeKind.Succeeded:
             case JobOutcomeKind.LeaseLost:
             case JobOutcomeKind.Cancelled:
-                // Done (a cancelled job's delivery is deleted above), or another attempt owns the job and its delivery
-                // is responsible for it.
+            case JobOutcomeKind.Paused:
+                // Done (a cancelled or paused job's delivery is deleted above; a resume hands the job over anew), or
+                // another attempt owns the job and its delivery is responsible for it.
                 return;
             case JobOutcomeKind.Released:
                 // The host is stopping: Hangfire puts the delivery back on its queue, and the next attempt is uncharged.
@@ -95,8 +96,8 @@ internal sealed class JobExecution(
     {
         if (context?.BackgroundJob.Id is string hangfireJobId)
         {
-            // From Processing: Hangfire then skips its own Succeeded transition, so the cancelled job's delivery ends
-            // deleted, as one cancelled before it ran.
+            // From Processing: Hangfire then skips its own Succeeded transition, so the cancelled or paused job's
+            // delivery ends deleted, as one cancelled or paused before it ran.
             dispatcher.Hangfire.ChangeState(hangfireJobId, new DeletedState(), ProcessingState.StateName);
         }
     }

@@ -9,6 +9,9 @@ public enum JobOutcomeKind
     /// <summary>Stopped at a step boundary after a cancel request; job cancelled.</summary>
     Cancelled,
 
+    /// <summary>Stopped at a step boundary after a pause request, its checkpoint stored; job paused until resumed.</summary>
+    Paused,
+
     /// <summary>Failed for good: a permanent error, or a transient one on the last attempt.</summary>
     Failed,
 

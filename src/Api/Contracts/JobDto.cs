@@ -13,7 +13,7 @@ public sealed record JobDto
     [JsonPropertyOrder(-1)]
     public string Object => "fine_tuning.job";
 
-    /// <summary>validating_files, queued, running, cancelling, succeeded, failed or cancelled.</summary>
+    /// <summary>validating_files, queued, running, cancelling, pausing, paused, succeeded, failed or cancelled.</summary>
     public required string Status { get; init; }
 
     /// <summary>The base model's name (see <c>GET /v1/models</c>).</summary>

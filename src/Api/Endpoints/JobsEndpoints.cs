@@ -20,7 +20,8 @@ using Microsoft.EntityFrameworkCore;
 namespace FineTune.Api.Endpoints;
 
 /// <summary>
-/// <c>/v1/jobs</c>: submit (strictly validated, Idempotency-Key honoured), list with cursor pagination, get, cancel.
+/// <c>/v1/jobs</c>: submit (strictly validated, Idempotency-Key honoured), list with cursor pagination, get, cancel,
+/// pause and resume.
 /// The job's log, checkpoints and files are in <see cref="JobEventsEndpoints"/> and <see cref="JobArtifactsEndpoints"/>.
 /// </summary>
 public static class JobsEndpoints
@@ -61,6 +62,16 @@ public static class JobsEndpoints
             .WithSummary("Cancel a job")
             .WithDescription("A job that has not started is cancelled at once; a running one becomes 'cancelling' until "
                 + "its worker stops. Cancelling a cancelled job is a no-op; a succeeded or failed job is 409.");
+        group.MapPost("/{jobId:guid}/pause", PauseJobAsync)
+            .WithName("PauseJob")
+            .WithSummary("Pause a job")
+            .WithDescription("A queued job is paused at once; a running one shows as 'pausing' until its worker has stored a "
+                + "checkpoint of its last step and stopped, then 'paused'. Pausing a paused job is a no-op; any other state is 409.");
+        group.MapPost("/{jobId:guid}/resume", ResumeJobAsync)
+            .WithName("ResumeJob")
+            .WithSummary("Resume a paused job")
+            .WithDescription("The job is queued again and its next attempt continues from its latest checkpoint (no step "
+                + "after it is redone). A job that is not paused (also one still 'pausing') is 409.");
         group.MapDelete("/{jobId:guid}", DeleteJobAsync)
             .WithName("DeleteJob")
             .WithSummary("Delete a finished job")
@@ -142,7 +153,7 @@ public static class JobsEndpoints
             List<JobState> states = Enum.GetValues<JobState>().Where(state => state.ToApiStatus() == status).ToList();
             if (states.Count == 0)
             {
-                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, cancelling, succeeded, failed, cancelled");
+                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, cancelling, paused, succeeded, failed, cancelled");
             }
             query = query.Where(job => states.Contains(job.State));
         }
@@ -192,6 +203,46 @@ public static class JobsEndpoints
         await dispatcher.CancelAsync(queue, tenantId, jobId, cancellationToken);
         job = await queue.GetAsync(tenantId, jobId, cancellationToken) ?? job;
         return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(tenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFoundProblem, ConflictProblem>> PauseJobAsync(
+        HttpContext context,
+        Guid jobId,
+        JobQueue queue,
+        JobDispatcher dispatcher,
+        ArtifactStore artifacts,
+        JobPlacement placement,
+        CancellationToken cancellationToken)
+    {
+        (Job? job, string? refusal) = await JobPauseControl.PauseAsync(queue, dispatcher, context.TenantId(), jobId, cancellationToken);
+        return await ControlResultAsync(jobId, job, refusal, artifacts, placement, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFoundProblem, ConflictProblem>> ResumeJobAsync(
+        HttpContext context,
+        Guid jobId,
+        JobQueue queue,
+        JobDispatcher dispatcher,
+        ArtifactStore artifacts,
+        JobPlacement placement,
+        CancellationToken cancellationToken)
+    {
+        (Job? job, string? refusal) = await JobPauseControl.ResumeAsync(queue, dispatcher, context.TenantId(), jobId, cancellationToken);
+        return await ControlResultAsync(jobId, job, refusal, artifacts, placement, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFoundProblem, ConflictProblem>> ControlResultAsync(
+        Guid jobId, Job? job, string? refusal, ArtifactStore artifacts, JobPlacement placement, CancellationToken cancellationToken)
+    {
+        if (job is null)
+        {
+            return NotFound(jobId);
+        }
+        if (refusal is not null)
+        {
+            return ApiProblems.Conflict(refusal);
+        }
+        return TypedResults.Ok(JobView.ToDto(job, await artifacts.ListAsync(job.TenantId, jobId, cancellationToken), await placement.LiveWorkersAsync(cancellationToken)));
     }
 
     private static async Task<Results<Ok<DeletedDto>, NotFoundProblem, ConflictProblem>> DeleteJobAsync(

@@ -47,7 +47,7 @@ public static class JobView
         return new JobDto
         {
             Id = job.Id,
-            Status = job.State.ToApiStatus(),
+            Status = job.ToApiStatus(),
             Model = spec?.Model ?? Text(raw, "model") ?? "",
             TrainingFile = spec?.TrainingFile ?? Text(raw, "training_file") ?? "",
             ValidationFile = spec?.ValidationFile ?? Text(raw, "validation_file"),

@@ -62,6 +62,9 @@ public sealed record OpenAiEvent(string Id, long CreatedAt, string Level, string
         {
             "running" => data["resumed_from_step"] is JsonValue from ? $"Fine-tuning job started (attempt {Text(data, "attempt")}, resumed from step {from})" : $"Fine-tuning job started (attempt {Text(data, "attempt")})",
             "released" => "The worker stopped; the job goes back to the queue and resumes from its last checkpoint",
+            "pausing" => "Pausing: the job stops at its next step after a checkpoint",
+            "paused" => data["checkpoint_step"] is JsonValue at ? $"Fine-tuning job paused after step {Text(data, "step")}; it resumes from step {at}" : "Fine-tuning job paused",
+            "resumed" => "Fine-tuning job resumed: queued again, it continues from its last checkpoint",
             _ => $"Job status: {status}",
         };
     }

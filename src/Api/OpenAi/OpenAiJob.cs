@@ -37,7 +37,10 @@ public sealed record OpenAiJob
     /// <summary>The output files (adapter, config, log, result) as file ids; <c>GET /v1/files/{id}/content</c> serves them.</summary>
     public IReadOnlyList<string> ResultFiles { get; init; } = [];
 
-    /// <summary>validating_files, queued, running, succeeded, failed or cancelled (a cancel in progress shows as running).</summary>
+    /// <summary>
+    /// validating_files, queued, running, paused, succeeded, failed or cancelled (a cancel or pause in progress shows as
+    /// running until the worker has stopped).
+    /// </summary>
     public required string Status { get; init; }
 
     /// <summary>Tokens trained on; null before training.</summary>

@@ -34,9 +34,10 @@ public static class OpenAiJobView
             FinishedAt = native.FinishedAt,
             Hyperparameters = hyperparameters,
             Model = native.Model,
-            OrganizationId = "org-" + job.TenantId.ToString("N"),
+            OrganizationId = Endpoints.ModelsEndpoints.OrganizationId(job.TenantId),
             ResultFiles = outputs.Select(artifact => OpenAiIds.Format(OpenAiIds.File, artifact.Id)).ToList(),
-            Status = native.Status == "cancelling" ? "running" : native.Status,
+            // OpenAI's vocabulary has neither: a job whose worker is still stopping shows as running.
+            Status = native.Status is "cancelling" or "pausing" ? "running" : native.Status,
             TrainedTokens = native.TrainedTokens,
             TrainingFile = FileId(native.TrainingFile),
             ValidationFile = native.ValidationFile is { } validation ? FileId(validation) : null,

@@ -147,18 +147,41 @@ public static class OpenAiJobsEndpoints
         return TypedResults.Ok(await ViewAsync(job, artifacts, models, placement, cancellationToken));
     }
 
-    private static async Task<IResult> PauseAsync(HttpContext context, string jobId, JobQueue queue, CancellationToken cancellationToken)
+    private static async Task<IResult> PauseAsync(
+        HttpContext context, string jobId, JobQueue queue, JobDispatcher dispatcher, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
     {
-        return await FindAsync(context.TenantId(), jobId, queue, cancellationToken) is null
-            ? NoJob(jobId)
-            : OpenAiError.BadRequest("pausing is not supported by FineTune yet: cancel the job, or let it run; a job released by its worker resumes from its last checkpoint on its own", null, "unsupported_operation");
+        if (!OpenAiIds.TryParse(jobId, OpenAiIds.Job, out Guid id))
+        {
+            return NoJob(jobId);
+        }
+        (Job? job, string? refusal) = await JobPauseControl.PauseAsync(queue, dispatcher, context.TenantId(), id, cancellationToken);
+        return await ControlResultAsync(jobId, job, refusal, artifacts, models, placement, cancellationToken);
     }
 
-    private static async Task<IResult> ResumeAsync(HttpContext context, string jobId, JobQueue queue, CancellationToken cancellationToken)
+    private static async Task<IResult> ResumeAsync(
+        HttpContext context, string jobId, JobQueue queue, JobDispatcher dispatcher, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
     {
-        return await FindAsync(context.TenantId(), jobId, queue, cancellationToken) is null
-            ? NoJob(jobId)
-            : OpenAiError.BadRequest("resuming is not supported by FineTune yet: jobs cannot be paused, so none is paused", null, "unsupported_operation");
+        if (!OpenAiIds.TryParse(jobId, OpenAiIds.Job, out Guid id))
+        {
+            return NoJob(jobId);
+        }
+        (Job? job, string? refusal) = await JobPauseControl.ResumeAsync(queue, dispatcher, context.TenantId(), id, cancellationToken);
+        return await ControlResultAsync(jobId, job, refusal, artifacts, models, placement, cancellationToken);
+    }
+
+    // A wrong state is 400 invalid_state, as for cancel on this surface (the native routes answer 409).
+    private static async Task<IResult> ControlResultAsync(
+        string jobId, Job? job, string? refusal, ArtifactStore artifacts, ModelCatalog models, JobPlacement placement, CancellationToken cancellationToken)
+    {
+        if (job is null)
+        {
+            return NoJob(jobId);
+        }
+        if (refusal is not null)
+        {
+            return OpenAiError.BadRequest(refusal, null, "invalid_state");
+        }
+        return TypedResults.Ok(await ViewAsync(job, artifacts, models, placement, cancellationToken));
     }
 
     internal static async Task<Job?> FindAsync(Guid tenantId, string jobId, JobQueue queue, CancellationToken cancellationToken)

@@ -93,6 +93,38 @@ public sealed class JobDispatcher
         return cancelled?.State;
     }
 
+    /// <summary>
+    /// Pauses a job of <paramref name="tenantId"/> (<see cref="JobQueue.RequestPauseAsync"/>) and, when it was paused
+    /// before it ran, deletes its Hangfire job as a cancel does. A running job's worker deletes its own Hangfire job when
+    /// it stops. Null when there is no such job.
+    /// </summary>
+    public async Task<JobControl?> PauseAsync(JobQueue queue, Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        JobControl? paused = await queue.RequestPauseAsync(tenantId, jobId, cancellationToken);
+        if (paused?.HangfireJobId is string hangfireJobId)
+        {
+            // Best effort: a delivery that escapes the delete finds the job paused and does nothing.
+            _hangfire.Delete(hangfireJobId);
+        }
+        return paused;
+    }
+
+    /// <summary>
+    /// Resumes a paused job of <paramref name="tenantId"/> (<see cref="JobQueue.ResumeAsync"/>) and asks for it to be
+    /// handed to Hangfire now; the sweep covers a hand-over this process never gets to. Null when there is no such job.
+    /// </summary>
+    public async Task<JobControl?> ResumeAsync(JobQueue queue, Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        JobControl? resumed = await queue.ResumeAsync(tenantId, jobId, cancellationToken);
+        if (resumed is { Accepted: true })
+        {
+            Notify(jobId);
+        }
+        return resumed;
+    }
+
     private async Task<int> DispatchBatchAsync(Guid? jobId, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -62,6 +62,9 @@ public sealed class Job
     /// <summary>When a cancel was requested.</summary>
     public DateTimeOffset? CancelRequestedAt { get; set; }
 
+    /// <summary>When a pause of the running job was requested; null when none is pending (cleared as it leaves running).</summary>
+    public DateTimeOffset? PauseRequestedAt { get; set; }
+
     /// <summary>The latest progress the worker reported, as JSON.</summary>
     public string? Progress { get; set; }
 

@@ -17,6 +17,9 @@ public enum JobClaimOutcome
     /// <summary>The job is still validating its files; the dispatcher hands it over again once it is queued.</summary>
     NotReady,
 
+    /// <summary>The job is paused: this delivery escaped the delete and does nothing; a resume hands the job over anew.</summary>
+    Paused,
+
     /// <summary>No such job (deleted): nothing to run.</summary>
     Missing,
 }

@@ -42,6 +42,7 @@ public sealed partial class JobQueue
                     null => new JobClaim(JobClaimOutcome.Missing, null, null),
                     { State: JobState.Succeeded or JobState.Failed or JobState.Cancelled } => new JobClaim(JobClaimOutcome.Finished, null, job),
                     { State: JobState.ValidatingFiles } => new JobClaim(JobClaimOutcome.NotReady, null, job),
+                    { State: JobState.Paused } => new JobClaim(JobClaimOutcome.Paused, null, job),
                     _ => new JobClaim(JobClaimOutcome.HeldElsewhere, null, job),
                 };
             },

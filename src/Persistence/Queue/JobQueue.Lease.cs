@@ -31,6 +31,7 @@ public sealed partial class JobQueue
                 {
                     null => LeaseStatus.Lost,
                     "cancelling" => LeaseStatus.CancelRequested,
+                    "pausing" => LeaseStatus.PauseRequested,
                     _ => LeaseStatus.Active,
                 };
             },
@@ -92,8 +93,17 @@ public sealed partial class JobQueue
     }
 
     /// <summary>
+    /// Acknowledges a requested pause: the worker stored a checkpoint and stopped; the job waits as paused, this attempt
+    /// uncharged. Returns paused, or cancelled if a cancel arrived meanwhile.
+    /// </summary>
+    public async Task<JobState> MarkPausedAsync(JobLease lease, CancellationToken cancellationToken)
+    {
+        return await FinishAsync(lease, QueueSql.Paused, _ => { }, state => state is JobState.Paused or JobState.Cancelled, cancellationToken);
+    }
+
+    /// <summary>
     /// Gives the job back when the worker shuts down (after saving a checkpoint): claimable at once, and the
-    /// interrupted attempt is not charged. Returns retryable, or cancelled if a cancel was pending.
+    /// interrupted attempt is not charged. Returns retryable, cancelled if a cancel was pending, or paused if a pause was.
     /// </summary>
     public async Task<JobState> ReleaseAsync(JobLease lease, CancellationToken cancellationToken)
     {
@@ -101,7 +111,7 @@ public sealed partial class JobQueue
             lease,
             QueueSql.Release,
             _ => { },
-            state => state is JobState.Retryable or JobState.Cancelled,
+            state => state is JobState.Retryable or JobState.Cancelled or JobState.Paused,
             cancellationToken);
     }
 

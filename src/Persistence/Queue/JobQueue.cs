@@ -157,6 +157,51 @@ public sealed partial class JobQueue
     }
 
     /// <summary>
+    /// Pauses a job of <paramref name="tenantId"/> (<c>request_pause.sql</c>). Waiting for an attempt (queued or
+    /// retryable): paused at once, with its <c>status</c> event <c>{status: "paused"}</c>, and its Hangfire job returned
+    /// for the caller to delete (<c>JobDispatcher.PauseAsync</c> does). Running: the pause is requested; its worker sees
+    /// it on the next heartbeat, stores a checkpoint, stops and marks it paused. Any other state: not accepted. Null when
+    /// the tenant has no such job.
+    /// </summary>
+    public async Task<JobControl?> RequestPauseAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    {
+        return await _databaseRetry.ExecuteAsync<JobControl?>(
+            async token =>
+            {
+                await using NpgsqlCommand command = _dataSource.CreateCommand(QueueSql.RequestPause);
+                command.Parameters.AddWithValue("job_id", jobId);
+                command.Parameters.AddWithValue("tenant_id", tenantId);
+                QueueSql.AddNow(command, _timeProvider);
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
+                return await reader.ReadAsync(token)
+                    ? new JobControl(QueueSql.ParseState(reader.GetString(0)), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+                    : null;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Resumes a paused job of <paramref name="tenantId"/> (<c>resume.sql</c>): queued again, with its <c>status</c>
+    /// event <c>{status: "resumed"}</c>, and without a Hangfire job, so the dispatcher hands it over anew
+    /// (<c>JobDispatcher.ResumeAsync</c> asks it to at once). Its next attempt continues from its latest checkpoint. Any
+    /// other state: not accepted. Null when the tenant has no such job.
+    /// </summary>
+    public async Task<JobControl?> ResumeAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    {
+        return await _databaseRetry.ExecuteAsync<JobControl?>(
+            async token =>
+            {
+                await using NpgsqlCommand command = _dataSource.CreateCommand(QueueSql.Resume);
+                command.Parameters.AddWithValue("job_id", jobId);
+                command.Parameters.AddWithValue("tenant_id", tenantId);
+                QueueSql.AddNow(command, _timeProvider);
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
+                return await reader.ReadAsync(token) ? new JobControl(QueueSql.ParseState(reader.GetString(0)), reader.GetBoolean(1)) : null;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Ends dataset validation of a job enqueued with <see cref="NewJob.AwaitValidation"/>: <paramref name="error"/>
     /// null makes it claimable, otherwise it fails with that reason. False when the tenant has no such job waiting.
     /// </summary>

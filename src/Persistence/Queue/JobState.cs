@@ -22,6 +22,13 @@ public enum JobState
     /// <summary>Running, and a cancel was requested; the worker sees it on its next heartbeat.</summary>
     Cancelling,
 
+    /// <summary>
+    /// Stopped at a user's request, neither final nor claimable: a resume makes it <see cref="Queued"/> again, and its
+    /// next attempt continues from its latest checkpoint. A running job whose pause is requested stays
+    /// <see cref="Running"/> (with <c>pause_requested_at</c>) until its worker has stored a checkpoint and stopped.
+    /// </summary>
+    Paused,
+
     /// <summary>Final: finished and stored its result.</summary>
     Succeeded,
 

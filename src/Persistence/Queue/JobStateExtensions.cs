@@ -15,11 +15,22 @@ public static class JobStateExtensions
             JobState.Queued or JobState.Retryable => "queued",
             JobState.Running => "running",
             JobState.Cancelling => "cancelling",
+            JobState.Paused => "paused",
             JobState.Succeeded => "succeeded",
             JobState.Failed => "failed",
             JobState.Cancelled => "cancelled",
             _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown job state"),
         };
+    }
+
+    /// <summary>
+    /// The status of <paramref name="job"/> the API exposes: <see cref="ToApiStatus(JobState)"/>, except that a running job whose
+    /// pause was requested shows as <c>pausing</c> until its worker has stopped.
+    /// </summary>
+    public static string ToApiStatus(this Entities.Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.State == JobState.Running && job.PauseRequestedAt is not null ? "pausing" : job.State.ToApiStatus();
     }
 
     /// <summary>Whether the state is final (succeeded, failed or cancelled): nothing changes the job afterwards.</summary>

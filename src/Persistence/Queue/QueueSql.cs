@@ -23,6 +23,9 @@ internal static class QueueSql
     public static readonly string Release = Load("release");
     public static readonly string FenceCheck = Load("fence_check");
     public static readonly string RequestCancel = Load("request_cancel");
+    public static readonly string RequestPause = Load("request_pause");
+    public static readonly string Resume = Load("resume");
+    public static readonly string Paused = Load("paused");
     public static readonly string FinishValidation = Load("finish_validation");
     public static readonly string GetJob = Load("get_job");
     public static readonly string SaveCheckpoint = Load("save_checkpoint");
@@ -69,6 +72,7 @@ internal static class QueueSql
             "running" => JobState.Running,
             "retryable" => JobState.Retryable,
             "cancelling" => JobState.Cancelling,
+            "paused" => JobState.Paused,
             "succeeded" => JobState.Succeeded,
             "failed" => JobState.Failed,
             "cancelled" => JobState.Cancelled,
@@ -99,6 +103,7 @@ internal static class QueueSql
             LeaseOwner = NullableText(reader, "lease_owner"),
             LeaseExpiresAt = Nullable<DateTimeOffset>(reader, "lease_expires_at"),
             CancelRequestedAt = Nullable<DateTimeOffset>(reader, "cancel_requested_at"),
+            PauseRequestedAt = Nullable<DateTimeOffset>(reader, "pause_requested_at"),
             Progress = NullableText(reader, "progress"),
             Result = NullableText(reader, "result"),
             Error = NullableText(reader, "error"),

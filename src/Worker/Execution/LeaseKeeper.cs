@@ -5,10 +5,10 @@ namespace FineTune.Worker.Execution;
 
 /// <summary>
 /// Renews an attempt's lease every heartbeat interval, sending the latest progress. A heartbeat that reports a cancel
-/// request or a lost lease stops the trainer through the <see cref="LeaseSession"/>. <see cref="Nudge"/> makes the next
-/// heartbeat happen now: the worker calls it on a <c>job_cancel</c> notification, so a cancel lands within a step
-/// rather than within a heartbeat interval. A failed heartbeat is logged and retried at the next tick; the lease
-/// outlives several missed beats (a third of its duration each).
+/// or pause request or a lost lease stops the trainer through the <see cref="LeaseSession"/>. <see cref="Nudge"/> makes
+/// the next heartbeat happen now: the worker calls it on a <c>job_cancel</c> notification (sent for a cancel or a pause
+/// request), so a cancel or pause lands within a step rather than within a heartbeat interval. A failed heartbeat is
+/// logged and retried at the next tick; the lease outlives several missed beats (a third of its duration each).
 /// </summary>
 internal sealed class LeaseKeeper : IDisposable
 {
@@ -95,6 +95,12 @@ internal sealed class LeaseKeeper : IDisposable
         else if (status == LeaseStatus.CancelRequested && _session.MarkCancelRequested())
         {
             await _session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("cancelling"), cancellationToken);
+        }
+        else if (status == LeaseStatus.PauseRequested && !_session.PauseRequested)
+        {
+            // Appended before the trainer is stopped, so "pausing" always precedes the worker's "paused".
+            await _session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("pausing"), cancellationToken);
+            _session.MarkPauseRequested();
         }
     }
 }

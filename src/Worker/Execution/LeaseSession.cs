@@ -17,6 +17,7 @@ internal sealed class LeaseSession : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private int _lost;
     private int _cancelRequested;
+    private int _pauseRequested;
     private Exception? _fault;
     private volatile string? _progress;
 
@@ -36,10 +37,13 @@ internal sealed class LeaseSession : IDisposable
     /// <summary>A heartbeat reported that the job is being cancelled.</summary>
     public bool CancelRequested => Volatile.Read(ref _cancelRequested) != 0;
 
+    /// <summary>A heartbeat reported that the job is to be paused.</summary>
+    public bool PauseRequested => Volatile.Read(ref _pauseRequested) != 0;
+
     /// <summary>The first write that failed for a reason other than a lost lease, if any.</summary>
     public Exception? Fault => Volatile.Read(ref _fault);
 
-    /// <summary>Cancelled when the trainer must stop: lost lease, cancel request, or a failed write.</summary>
+    /// <summary>Cancelled when the trainer must stop: lost lease, cancel or pause request, or a failed write.</summary>
     public CancellationToken StopToken => _stop.Token;
 
     /// <summary>The latest progress JSON, sent with each heartbeat.</summary>
@@ -68,6 +72,16 @@ internal sealed class LeaseSession : IDisposable
         }
         Stop();
         return first;
+    }
+
+    /// <summary>Records a pause request: the trainer stops at its next step and checkpoints.</summary>
+    public void MarkPauseRequested()
+    {
+        if (Interlocked.Exchange(ref _pauseRequested, 1) == 0)
+        {
+            _logger.LogInformation("Job {JobId}: pause requested; stopping at the next step after a checkpoint", Lease.JobId);
+        }
+        Stop();
     }
 
     public void MarkFaulted(Exception exception)

@@ -19,8 +19,8 @@ namespace FineTune.Worker.Execution;
 /// <summary>
 /// Runs one claimed attempt of a <c>train.lora</c> job, start to final write: prepare (spec, model, datasets,
 /// checkpoint), train on a dedicated thread while the async side appends events, stores checkpoints and heartbeats,
-/// then end the attempt exactly one way: complete, fail (permanent or transient), acknowledge a cancel, release on
-/// shutdown, or, when the lease was lost, write nothing. <c>TrainLoraHandler.Prepare.cs</c> holds the preparation.
+/// then end the attempt exactly one way: complete, fail (permanent or transient), acknowledge a cancel or a pause,
+/// release on shutdown, or, when the lease was lost, write nothing. <c>TrainLoraHandler.Prepare.cs</c> holds the preparation.
 /// </summary>
 public sealed partial class TrainLoraHandler
 {
@@ -170,7 +170,7 @@ public sealed partial class TrainLoraHandler
             return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.LeaseLost);
         }
         bool stopped = result?.StopReason == "cancelled"
-            || (error is OperationCanceledException && (stoppingToken.IsCancellationRequested || session.CancelRequested));
+            || (error is OperationCanceledException && (stoppingToken.IsCancellationRequested || session.CancelRequested || session.PauseRequested));
         if (session.Fault is Exception fault)
         {
             // A failed write stopped the trainer: the attempt failed, whatever the trainer reports.
@@ -187,13 +187,23 @@ public sealed partial class TrainLoraHandler
                 _logger.LogInformation("Job {JobId}: cancelled after step {Step}", lease.JobId, pump?.LastStep);
                 return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Cancelled);
             }
+            if (stopped && session.PauseRequested)
+            {
+                return await PauseAsync(session, keeper, pump, writesToken);
+            }
             if (stopped)
             {
                 await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("released", pump?.LastStep, pump?.LastCheckpointStep), writesToken);
                 await keeper.StopAsync();
                 JobState state = await _queue.ReleaseAsync(lease, writesToken);
                 _logger.LogInformation("Job {JobId}: released on shutdown after step {Step}; it resumes from step {Checkpoint}", lease.JobId, pump?.LastStep, pump?.LastCheckpointStep ?? lease.ResumeFrom?.Step ?? 0);
-                return new JobOutcome(lease.JobId, lease.Attempt, state == JobState.Cancelled ? JobOutcomeKind.Cancelled : JobOutcomeKind.Released);
+                JobOutcomeKind released = state switch
+                {
+                    JobState.Cancelled => JobOutcomeKind.Cancelled,
+                    JobState.Paused => JobOutcomeKind.Paused,
+                    _ => JobOutcomeKind.Released,
+                };
+                return new JobOutcome(lease.JobId, lease.Attempt, released);
             }
             if (error is null && result is not null)
             {
@@ -220,6 +230,19 @@ public sealed partial class TrainLoraHandler
             _logger.LogError(exception, "Job {JobId}: could not record the end of attempt {Attempt}", lease.JobId, lease.Attempt);
             return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Abandoned, exception.Message);
         }
+    }
+
+    // The trainer stored a checkpoint of its last step as it stopped (the pump has uploaded it), so the resumed attempt
+    // redoes nothing; the outputs are not uploaded: the job is not over.
+    private async Task<JobOutcome> PauseAsync(LeaseSession session, LeaseKeeper keeper, EventPump? pump, CancellationToken writesToken)
+    {
+        JobLease lease = session.Lease;
+        long? checkpointStep = pump?.LastCheckpointStep ?? lease.ResumeFrom?.Step;
+        await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("paused", pump?.LastStep, checkpointStep), writesToken);
+        await keeper.StopAsync();
+        JobState state = await _queue.MarkPausedAsync(lease, writesToken);
+        _logger.LogInformation("Job {JobId}: paused after step {Step}; it resumes from step {Checkpoint}", lease.JobId, pump?.LastStep, checkpointStep ?? 0);
+        return new JobOutcome(lease.JobId, lease.Attempt, state == JobState.Cancelled ? JobOutcomeKind.Cancelled : JobOutcomeKind.Paused);
     }
 
     private async Task<JobOutcome> CompleteAsync(LeaseSession session, LeaseKeeper keeper, JobWorkspace workspace, CancellationToken writesToken)

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { h, number, duration, statusBadge } from "./dom.js";
 
-const statuses = ["", "queued", "running", "cancelling", "succeeded", "failed", "cancelled", "validating_files"];
+const statuses = ["", "queued", "running", "cancelling", "paused", "succeeded", "failed", "cancelled", "validating_files"];
 
 export async function renderJobs(view) {
   const filter = h("select", { id: "status-filter", onchange: () => load() }, statuses.map(s => h("option", { value: s }, s || "all statuses")));

@@ -1,11 +1,14 @@
 -- Ends the attempt of a delivered job whose worker stopped heartbeating (killed, or cut off from the database past its
--- lease): a cancelling job ends cancelled, a job with attempts left becomes retryable at once (Hangfire already waited
--- out its invisibility timeout before delivering it again), a job without attempts left fails. The WHERE re-checks the
--- attempt and the expiry, so a heartbeat that renewed the lease first wins. lease_owner is cleared: the dead worker's
--- fencing token no longer matches, and fence_check.sql will not mistake this for the worker's own write.
+-- lease): a cancelling job ends cancelled, a job with attempts left whose pause was requested ends paused (the charged
+-- attempt is recorded as for any expired lease; a resume queues it again), another job with attempts left becomes
+-- retryable at once (Hangfire already waited out its invisibility timeout before delivering it again), a job without
+-- attempts left fails. The WHERE re-checks the attempt and the expiry, so a heartbeat that renewed the lease first
+-- wins. lease_owner is cleared: the dead worker's fencing token no longer matches, and fence_check.sql will not
+-- mistake this for the worker's own write.
 UPDATE job
 SET state = CASE
         WHEN job.state = 'cancelling' THEN 'cancelled'::job_state
+        WHEN job.pause_requested_at IS NOT NULL AND job.attempt < job.max_attempts THEN 'paused'::job_state
         WHEN job.attempt >= job.max_attempts THEN 'failed'::job_state
         ELSE 'retryable'::job_state
     END,
