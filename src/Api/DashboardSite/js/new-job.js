@@ -59,13 +59,30 @@ export async function renderNewJob(view) {
   const accountant = h("select", { id: "dp-accountant" }, ["rdp", "prv", "gdp"].map(a => h("option", { value: a }, a)));
   const epsilonOut = h("strong", { id: "dp-epsilon" }, "–");
   let calculation = 0;
-  async function calculate() {
+  let pending;
+  // One request once typing pauses, and none for a half-typed field (an empty or partial number is not a question
+  // for the accountant; the service still answers 422 with the field for values out of its range).
+  function calculate() {
+    clearTimeout(pending);
+    pending = setTimeout(askAccountant, 250);
+  }
+  async function askAccountant() {
     const mine = ++calculation;
     const records = Number(dataset.selectedOptions[0]?.textContent.match(/\((\d+) records\)/)?.[1]);
+    const question = { noise_multiplier: Number(dpFields.noise_multiplier.value), expected_batch_size: Number(dpFields.expected_batch_size.value),
+      dataset_size: records || undefined, steps: Number(dpFields.steps.value), delta: Number(dpFields.delta.value), accountant: accountant.value };
+    const unfinished = ["noise_multiplier", "expected_batch_size", "steps", "delta"].filter(name => !(question[name] > 0));
+    if (!records) unfinished.unshift("a dataset");
+    if (unfinished.length > 0) {
+      epsilonOut.textContent = `enter ${unfinished.join(", ")}`;
+      return;
+    }
+    if (question.expected_batch_size > records) {
+      epsilonOut.textContent = `the expected batch (${question.expected_batch_size}) exceeds the dataset's ${records} records`;
+      return;
+    }
     try {
-      const answer = await api("/v1/privacy/epsilon", { method: "POST", json: { noise_multiplier: Number(dpFields.noise_multiplier.value),
-        expected_batch_size: Number(dpFields.expected_batch_size.value), dataset_size: records || undefined, steps: Number(dpFields.steps.value),
-        delta: Number(dpFields.delta.value), accountant: accountant.value } });
+      const answer = await api("/v1/privacy/epsilon", { method: "POST", json: question });
       if (mine === calculation) epsilonOut.textContent = `ε = ${number(answer.epsilon, 4)} at δ = ${answer.delta} (q = ${number(answer.sample_rate)})`;
     } catch (failure) {
       if (mine === calculation) epsilonOut.textContent = failure.message;
