@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using FineTune.Api.Datasets;
@@ -25,10 +23,10 @@ public sealed class ConcurrentUploadBoundTests(BoundedUploadsApiFactory factory)
         // Bodies far longer than the test at 300 B/s: they stay in flight until cancelled.
         byte[] body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(ApiTestExtensions.ChatJsonl, 40)));
         using var stop = new CancellationTokenSource();
-        List<Task> trickles = Enumerable.Range(0, bound).Select(_ => TrickleAsync(busy.Http, body, stop.Token)).ToList();
+        List<Task> trickles = Enumerable.Range(0, bound).Select(_ => TrickledUploads.TrickleAsync(busy.Http, body, stop.Token)).ToList();
         try
         {
-            await WaitUntilAsync(() => slots.InFlight(busy.TenantId) == bound, TimeSpan.FromSeconds(30));
+            await TrickledUploads.WaitUntilAsync(() => slots.InFlight(busy.TenantId) == bound, TimeSpan.FromSeconds(30));
 
             using HttpResponseMessage refused = await busy.Http.UploadRawAsync(ApiTestExtensions.ChatJsonl);
             string text = await refused.Content.ReadAsStringAsync();
@@ -51,32 +49,8 @@ public sealed class ConcurrentUploadBoundTests(BoundedUploadsApiFactory factory)
             await Task.WhenAll(trickles);
         }
         // The bound counts uploads in flight, not uploads made: once the trickles end, the tenant uploads again.
-        await WaitUntilAsync(() => slots.InFlight(busy.TenantId) == 0, TimeSpan.FromSeconds(30));
+        await TrickledUploads.WaitUntilAsync(() => slots.InFlight(busy.TenantId) == 0, TimeSpan.FromSeconds(30));
         using HttpResponseMessage after = await busy.Http.UploadRawAsync(ApiTestExtensions.ChatJsonl);
         Assert.Equal(HttpStatusCode.Created, after.StatusCode);
-    }
-
-    private static async Task TrickleAsync(HttpClient client, byte[] body, CancellationToken stop)
-    {
-        using var content = new TricklingContent(body, bytesPerWrite: 15, TimeSpan.FromMilliseconds(50), stop);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
-        try
-        {
-            using HttpResponseMessage response = await client.PostAsync(new Uri("/v1/datasets?name=slow.jsonl", UriKind.Relative), content, stop);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
-        {
-            // The test ends every trickle by cancelling it.
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < timeout, $"not reached within {timeout}");
-            await Task.Delay(50);
-        }
     }
 }

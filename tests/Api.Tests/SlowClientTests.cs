@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Text;
 using FineTune.Api.Datasets;
 using FineTune.Api.Tests.Infrastructure;
@@ -27,10 +26,10 @@ public sealed class SlowClientTests(KestrelApiFactory factory, ITestOutputHelper
         // Longer than the test: none of them finishes, so all stay in flight until cancelled.
         byte[] body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(ApiTestExtensions.ChatJsonl, 40)));
         using var stop = new CancellationTokenSource();
-        List<Task> trickles = Enumerable.Range(0, TricklingUploads).Select(_ => TrickleAsync(slow.Http, body, stop.Token)).ToList();
+        List<Task> trickles = Enumerable.Range(0, TricklingUploads).Select(_ => TrickledUploads.TrickleAsync(slow.Http, body, stop.Token)).ToList();
         try
         {
-            await WaitUntilAsync(() => slots.InFlight(slow.TenantId) == TricklingUploads, TimeSpan.FromSeconds(60));
+            await TrickledUploads.WaitUntilAsync(() => slots.InFlight(slow.TenantId) == TricklingUploads, TimeSpan.FromSeconds(60));
 
             var timings = new List<(string Request, double Ms)>();
             for (int round = 0; round < 5; round++)
@@ -60,7 +59,7 @@ public sealed class SlowClientTests(KestrelApiFactory factory, ITestOutputHelper
             await stop.CancelAsync();
             await Task.WhenAll(trickles);
         }
-        await WaitUntilAsync(() => slots.InFlight(slow.TenantId) == 0, TimeSpan.FromSeconds(30));
+        await TrickledUploads.WaitUntilAsync(() => slots.InFlight(slow.TenantId) == 0, TimeSpan.FromSeconds(30));
         Assert.Equal(0, await CountDatasetsAsync(slow.TenantId));
     }
 
@@ -71,31 +70,6 @@ public sealed class SlowClientTests(KestrelApiFactory factory, ITestOutputHelper
         double ms = watch.Elapsed.TotalMilliseconds;
         Assert.True(response.IsSuccessStatusCode, $"{request}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (request, ms);
-    }
-
-    private static async Task TrickleAsync(HttpClient client, byte[] body, CancellationToken stop)
-    {
-        // 15 bytes every 50 ms: the probe's 300 B/s.
-        using var content = new TricklingContent(body, bytesPerWrite: 15, TimeSpan.FromMilliseconds(50), stop);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
-        try
-        {
-            using HttpResponseMessage response = await client.PostAsync(new Uri("/v1/datasets?name=slow.jsonl", UriKind.Relative), content, stop);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
-        {
-            // The test ends every trickle by cancelling it.
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < timeout, $"not reached within {timeout}");
-            await Task.Delay(50);
-        }
     }
 
     private async Task<long> CountDatabaseConnectionsAsync()
