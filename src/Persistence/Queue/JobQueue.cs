@@ -163,22 +163,8 @@ public sealed partial class JobQueue
     /// it on the next heartbeat, stores a checkpoint, stops and marks it paused. Any other state: not accepted. Null when
     /// the tenant has no such job.
     /// </summary>
-    public async Task<JobControl?> RequestPauseAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
-    {
-        return await _databaseRetry.ExecuteAsync<JobControl?>(
-            async token =>
-            {
-                await using NpgsqlCommand command = _dataSource.CreateCommand(QueueSql.RequestPause);
-                command.Parameters.AddWithValue("job_id", jobId);
-                command.Parameters.AddWithValue("tenant_id", tenantId);
-                QueueSql.AddNow(command, _timeProvider);
-                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
-                return await reader.ReadAsync(token)
-                    ? new JobControl(QueueSql.ParseState(reader.GetString(0)), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2))
-                    : null;
-            },
-            cancellationToken);
-    }
+    public Task<JobControl?> RequestPauseAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken) =>
+        ControlAsync(QueueSql.RequestPause, tenantId, jobId, cancellationToken);
 
     /// <summary>
     /// Resumes a paused job of <paramref name="tenantId"/> (<c>resume.sql</c>): queued again, with its <c>status</c>
@@ -186,17 +172,27 @@ public sealed partial class JobQueue
     /// (<c>JobDispatcher.ResumeAsync</c> asks it to at once). Its next attempt continues from its latest checkpoint. Any
     /// other state: not accepted. Null when the tenant has no such job.
     /// </summary>
-    public async Task<JobControl?> ResumeAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken)
+    public Task<JobControl?> ResumeAsync(Guid tenantId, Guid jobId, CancellationToken cancellationToken) =>
+        ControlAsync(QueueSql.Resume, tenantId, jobId, cancellationToken);
+
+    /// <summary>Runs a pause or resume statement: each returns the resulting state and whether the change was
+    /// accepted, and the pause also the Hangfire job to delete (a third column).</summary>
+    private async Task<JobControl?> ControlAsync(string sql, Guid tenantId, Guid jobId, CancellationToken cancellationToken)
     {
         return await _databaseRetry.ExecuteAsync<JobControl?>(
             async token =>
             {
-                await using NpgsqlCommand command = _dataSource.CreateCommand(QueueSql.Resume);
+                await using NpgsqlCommand command = _dataSource.CreateCommand(sql);
                 command.Parameters.AddWithValue("job_id", jobId);
                 command.Parameters.AddWithValue("tenant_id", tenantId);
                 QueueSql.AddNow(command, _timeProvider);
                 await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token);
-                return await reader.ReadAsync(token) ? new JobControl(QueueSql.ParseState(reader.GetString(0)), reader.GetBoolean(1)) : null;
+                if (!await reader.ReadAsync(token))
+                {
+                    return null;
+                }
+                string? hangfireJobId = reader.FieldCount > 2 && !reader.IsDBNull(2) ? reader.GetString(2) : null;
+                return new JobControl(QueueSql.ParseState(reader.GetString(0)), reader.GetBoolean(1), hangfireJobId);
             },
             cancellationToken);
     }
