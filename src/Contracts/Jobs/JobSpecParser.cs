@@ -65,7 +65,8 @@ public static class JobSpecParser
                 AutoEpochs = autoEpochs,
                 MaxSteps = read.Long(h, "hyperparameters.", "steps"),
                 LearningRate = read.NumberOrAuto(h, "hyperparameters.", "learning_rate", out bool autoLr) ?? defaults.LearningRate,
-                AutoLearningRate = autoLr || !h.TryGetProperty("learning_rate", out _),
+                // null means the same as absent (as on the OpenAI surface): auto, not the fixed default rate.
+                AutoLearningRate = autoLr || !h.TryGetProperty("learning_rate", out JsonElement givenRate) || givenRate.ValueKind == JsonValueKind.Null,
                 MicroBatchSize = (int?)read.NumberOrAuto(h, "hyperparameters.", "batch_size", out bool autoBatch) ?? defaults.MicroBatchSize,
                 AutoMicroBatch = autoBatch,
                 GradientAccumulation = read.Int(h, "hyperparameters.", "grad_accum") ?? defaults.GradientAccumulation,

@@ -34,6 +34,30 @@ public class JobSpecParserTests
         Assert.Equal(2, spec.BackendOptions!["threads"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("""{"model": "m", "training_file": "f"}""")]
+    [InlineData("""{"model": "m", "training_file": "f", "hyperparameters": {}}""")]
+    [InlineData("""{"model": "m", "training_file": "f", "hyperparameters": {"learning_rate": null}}""")]
+    [InlineData("""{"model": "m", "training_file": "f", "hyperparameters": {"learning_rate": "auto"}}""")]
+    public void Parse_LearningRateAbsentNullOrAuto_IsChosenByModelSize(string json)
+    {
+        // A null learning_rate once turned auto off and trained at the fixed 2e-4 (issue 13): null means absent.
+        var (spec, errors) = Parse(json);
+
+        Assert.Empty(errors);
+        Assert.True(spec!.Config.AutoLearningRate);
+    }
+
+    [Fact]
+    public void Parse_LearningRateGiven_IsNotAuto()
+    {
+        var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"learning_rate": 0.001}}""");
+
+        Assert.Empty(errors);
+        Assert.False(spec!.Config.AutoLearningRate);
+        Assert.Equal(0.001, spec.Config.LearningRate);
+    }
+
     [Fact]
     public void Parse_UnknownFieldsAtEveryLevel_AreErrorsNamingThem()
     {
