@@ -113,8 +113,13 @@ public sealed class JobRunnerTrainingTests(ITestOutputHelper output)
         // The job_cancel notification makes the worker heartbeat at once, long before its 10-minute interval.
         await worker.Signals.WaitForEventAsync(e => e.JobId == job.Id && e.Type == "status" && e.Payload.Contains("cancelling", StringComparison.Ordinal), timeout);
         gate.Open();
+        // A client reacting to the cancelled event reads the job at once: the row must already say cancelled (issue 13:
+        // the event was committed before the row, which a reader then saw still cancelling).
+        await worker.Signals.WaitForEventAsync(e => e.JobId == job.Id && e.Type == "status" && e.Payload.Contains("\"cancelled\"", StringComparison.Ordinal), timeout);
+        JobState seenByTheClient = (await context.GetJobAsync(job.Id)).State;
         JobOutcome outcome = await worker.Signals.WaitForOutcomeAsync(job.Id, timeout);
 
+        Assert.Equal(JobState.Cancelled, seenByTheClient);
         Assert.Equal(JobOutcomeKind.Cancelled, outcome.Kind);
         Assert.Equal(JobState.Cancelled, (await context.GetJobAsync(job.Id)).State);
         List<JsonElement> steps = await context.PayloadsAsync(job.Id, "step");

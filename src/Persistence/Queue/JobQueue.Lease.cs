@@ -48,18 +48,9 @@ public sealed partial class JobQueue
     /// Finishes the job successfully with <paramref name="result"/> (JSON, may be null) and its last
     /// <paramref name="progress"/> (null keeps the one the last heartbeat sent; a job shorter than a heartbeat sent none).
     /// </summary>
-    public async Task CompleteAsync(JobLease lease, string? result, string? progress, CancellationToken cancellationToken)
+    public Task CompleteAsync(JobLease lease, string? result, string? progress, CancellationToken cancellationToken)
     {
-        await FinishAsync(
-            lease,
-            QueueSql.Complete,
-            command =>
-            {
-                QueueSql.AddJson(command, "result", result);
-                QueueSql.AddJson(command, "progress", progress);
-            },
-            state => state == JobState.Succeeded,
-            cancellationToken);
+        return CompleteAsync(lease, result, progress, finalEvent: null, cancellationToken);
     }
 
     /// <summary>
@@ -69,27 +60,13 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<JobState> FailAsync(JobLease lease, string error, bool permanent, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        ArgumentException.ThrowIfNullOrWhiteSpace(error);
-        // Drawn once, outside the database retry, so a repeated statement schedules the same time.
-        TimeSpan retryDelay = _retryPolicy.NextDelay(lease.Attempt);
-        return await FinishAsync(
-            lease,
-            QueueSql.Fail,
-            command =>
-            {
-                QueueSql.AddText(command, "error", error);
-                command.Parameters.AddWithValue("permanent", permanent);
-                command.Parameters.AddWithValue("retry_delay", retryDelay);
-            },
-            state => state is JobState.Retryable or JobState.Failed or JobState.Cancelled,
-            cancellationToken);
+        return (await FailAsync(lease, error, permanent, finalEvent: null, cancellationToken)).State;
     }
 
     /// <summary>Acknowledges a requested cancel: the worker has stopped, the job ends cancelled.</summary>
-    public async Task MarkCancelledAsync(JobLease lease, CancellationToken cancellationToken)
+    public Task MarkCancelledAsync(JobLease lease, CancellationToken cancellationToken)
     {
-        await FinishAsync(lease, QueueSql.Cancelled, _ => { }, state => state == JobState.Cancelled, cancellationToken);
+        return MarkCancelledAsync(lease, finalEvent: null, cancellationToken);
     }
 
     /// <summary>
@@ -98,7 +75,7 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<JobState> MarkPausedAsync(JobLease lease, CancellationToken cancellationToken)
     {
-        return await FinishAsync(lease, QueueSql.Paused, _ => { }, state => state is JobState.Paused or JobState.Cancelled, cancellationToken);
+        return (await MarkPausedAsync(lease, finalEvent: null, cancellationToken)).State;
     }
 
     /// <summary>
@@ -107,12 +84,7 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<JobState> ReleaseAsync(JobLease lease, CancellationToken cancellationToken)
     {
-        return await FinishAsync(
-            lease,
-            QueueSql.Release,
-            _ => { },
-            state => state is JobState.Retryable or JobState.Cancelled or JobState.Paused,
-            cancellationToken);
+        return (await ReleaseAsync(lease, finalEvent: null, cancellationToken)).State;
     }
 
     /// <summary>
@@ -176,33 +148,6 @@ public sealed partial class JobQueue
                 }
                 await CheckFenceAsync(connection, lease, _ => false, token);
                 throw new InvalidOperationException("unreachable: the fence check throws");
-            },
-            cancellationToken);
-    }
-
-    private async Task<JobState> FinishAsync(
-        JobLease lease,
-        string sql,
-        Action<NpgsqlCommand> addParameters,
-        Func<JobState, bool> isOwnEarlierWrite,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        return await _databaseRetry.ExecuteAsync(
-            async token =>
-            {
-                await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(token);
-                await using (var command = new NpgsqlCommand(sql, connection))
-                {
-                    QueueSql.AddLease(command, lease);
-                    QueueSql.AddNow(command, _timeProvider);
-                    addParameters(command);
-                    if (await command.ExecuteScalarAsync(token) is string label)
-                    {
-                        return QueueSql.ParseState(label);
-                    }
-                }
-                return await CheckFenceAsync(connection, lease, isOwnEarlierWrite, token);
             },
             cancellationToken);
     }

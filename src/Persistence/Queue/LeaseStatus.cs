@@ -6,11 +6,11 @@ public enum LeaseStatus
     /// <summary>Renewed; keep working.</summary>
     Active,
 
-    /// <summary>Renewed, and a cancel was requested: stop, then call <see cref="JobQueue.MarkCancelledAsync"/>.</summary>
+    /// <summary>Renewed, and a cancel was requested: stop, then call <see cref="JobQueue.MarkCancelledAsync(JobLease, FinalEvent?, CancellationToken)"/>.</summary>
     CancelRequested,
 
     /// <summary>
-    /// Renewed, and a pause was requested: stop after storing a checkpoint, then call <see cref="JobQueue.MarkPausedAsync"/>.
+    /// Renewed, and a pause was requested: stop after storing a checkpoint, then call <see cref="JobQueue.MarkPausedAsync(JobLease, FinalEvent?, CancellationToken)"/>.
     /// </summary>
     PauseRequested,
 

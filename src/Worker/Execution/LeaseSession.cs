@@ -117,6 +117,25 @@ internal sealed class LeaseSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the attempt through <paramref name="finish"/>, one of the queue's final writes, which stores this final event
+    /// in the same transaction as the job's new state (so a client woken by the event never reads the state before
+    /// it); returns that state. A lost lease throws <see cref="LeaseLostException"/>.
+    /// </summary>
+    public async Task<JobState> FinishAsync(string type, JsonObject payload, Func<FinalEvent, Task<(JobState State, long EventSeq)>> finish)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(finish);
+        var finalEvent = new FinalEvent(type, payload.ToJsonString());
+        (JobState state, long seq) = await finish(finalEvent);
+        // 0: a retried write found its own earlier commit, whose event was already published.
+        if (seq > 0)
+        {
+            _signals.Publish(new AppendedEvent(Lease.JobId, Lease.Attempt, seq, type, finalEvent.Payload));
+        }
+        return state;
+    }
+
     public void Dispose()
     {
         _stop.Dispose();

@@ -181,9 +181,9 @@ public sealed partial class TrainLoraHandler
             if (stopped && session.CancelRequested)
             {
                 await UploadOutputsAsync(session, workspace, writesToken);
-                await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("cancelled", pump?.LastStep), writesToken);
                 await keeper.StopAsync();
-                await _queue.MarkCancelledAsync(lease, writesToken);
+                // The cancelled event and the cancelled row commit together: a client reacting to it reads the new row.
+                await session.FinishAsync(WorkerEventTypes.Status, WorkerEvents.Status("cancelled", pump?.LastStep), finalEvent => _queue.MarkCancelledAsync(lease, finalEvent, writesToken));
                 _logger.LogInformation("Job {JobId}: cancelled after step {Step}", lease.JobId, pump?.LastStep);
                 return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Cancelled);
             }
@@ -193,9 +193,8 @@ public sealed partial class TrainLoraHandler
             }
             if (stopped)
             {
-                await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("released", pump?.LastStep, pump?.LastCheckpointStep), writesToken);
                 await keeper.StopAsync();
-                JobState state = await _queue.ReleaseAsync(lease, writesToken);
+                JobState state = await session.FinishAsync(WorkerEventTypes.Status, WorkerEvents.Status("released", pump?.LastStep, pump?.LastCheckpointStep), finalEvent => _queue.ReleaseAsync(lease, finalEvent, writesToken));
                 _logger.LogInformation("Job {JobId}: released on shutdown after step {Step}; it resumes from step {Checkpoint}", lease.JobId, pump?.LastStep, pump?.LastCheckpointStep ?? lease.ResumeFrom?.Step ?? 0);
                 JobOutcomeKind released = state switch
                 {
@@ -238,9 +237,8 @@ public sealed partial class TrainLoraHandler
     {
         JobLease lease = session.Lease;
         long? checkpointStep = pump?.LastCheckpointStep ?? lease.ResumeFrom?.Step;
-        await session.AppendAsync(WorkerEventTypes.Status, WorkerEvents.Status("paused", pump?.LastStep, checkpointStep), writesToken);
         await keeper.StopAsync();
-        JobState state = await _queue.MarkPausedAsync(lease, writesToken);
+        JobState state = await session.FinishAsync(WorkerEventTypes.Status, WorkerEvents.Status("paused", pump?.LastStep, checkpointStep), finalEvent => _queue.MarkPausedAsync(lease, finalEvent, writesToken));
         _logger.LogInformation("Job {JobId}: paused after step {Step}; it resumes from step {Checkpoint}", lease.JobId, pump?.LastStep, checkpointStep ?? 0);
         return new JobOutcome(lease.JobId, lease.Attempt, state == JobState.Cancelled ? JobOutcomeKind.Cancelled : JobOutcomeKind.Paused);
     }
@@ -250,9 +248,8 @@ public sealed partial class TrainLoraHandler
         JobLease lease = session.Lease;
         IReadOnlyList<Artifact> outputs = await UploadOutputsAsync(session, workspace, writesToken);
         string resultJson = await File.ReadAllTextAsync(Path.Combine(workspace.Output, "result.json"), writesToken);
-        await session.AppendAsync(WorkerEventTypes.Completed, WorkerEvents.Completed(JsonNode.Parse(resultJson), outputs), writesToken);
         await keeper.StopAsync();
-        await _queue.CompleteAsync(lease, resultJson, session.Progress, writesToken);
+        await session.FinishAsync(WorkerEventTypes.Completed, WorkerEvents.Completed(JsonNode.Parse(resultJson), outputs), finalEvent => _queue.CompleteAsync(lease, resultJson, session.Progress, finalEvent, writesToken));
         _logger.LogInformation("Job {JobId}: succeeded on attempt {Attempt}", lease.JobId, lease.Attempt);
         return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.Succeeded);
     }
@@ -270,9 +267,8 @@ public sealed partial class TrainLoraHandler
         {
             _logger.LogError(error, "Job {JobId}: attempt {Attempt} failed{Retry}", lease.JobId, lease.Attempt, retrying ? "; it will be retried" : "");
         }
-        await session.AppendAsync(WorkerEventTypes.Failed, WorkerEvents.Failed(failure, lease.Attempt, retrying), writesToken);
         await keeper.StopAsync();
-        JobState state = await _queue.FailAsync(lease, failure.Message, failure.Permanent, writesToken);
+        JobState state = await session.FinishAsync(WorkerEventTypes.Failed, WorkerEvents.Failed(failure, lease.Attempt, retrying), finalEvent => _queue.FailAsync(lease, failure.Message, failure.Permanent, finalEvent, writesToken));
         JobOutcomeKind kind = state switch
         {
             JobState.Retryable => JobOutcomeKind.Retrying,
