@@ -10,7 +10,8 @@ using FineTune.Training.Train;
 namespace FineTune.Benchmarks;
 
 /// <summary>
-/// Times LoRA training steps (r=16, alpha=32, all linear layers, no dropout) on random token rows (B × L, no packing)
+/// Times LoRA training steps (r=16, alpha=32, all linear layers, no dropout) on random token rows (B × L; with
+/// --records-per-row K, K records of L / K tokens packed into each row)
 /// and relates the achieved model FLOP/s to a GEMM measured in the same run, on the same device and in the same dtype
 /// (1024³ on the CPU, 8192³ on CUDA). Model FLOPs per token, with frozen base weights: 4·P (forward 2·P, backward 2·P
 /// for input gradients only; LoRA's own terms are negligible) + 12·n_layer·L·d_attn (attention scores and values,
@@ -37,23 +38,31 @@ internal static class TrainBenchmark
         using var generator = new Generator(0);
         var loraConfig = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"], Dropout = 0 };
         using LoraModel lora = LoraModel.Attach(model, loraConfig, generator);
-        List<TokenizedExample> examples = RandomRows(c.VocabSize, options.BatchSize * (options.Steps + WarmupSteps), options.SequenceLength);
+        int recordsPerRow = options.RecordsPerRow;
+        List<TokenizedExample> examples = RandomRows(c.VocabSize, options.BatchSize * recordsPerRow * (options.Steps + WarmupSteps), options.SequenceLength / recordsPerRow);
         var config = new TrainingConfig
         {
             MaxSteps = options.Steps + WarmupSteps,
             MicroBatchSize = options.BatchSize,
             MaxSeqLength = options.SequenceLength,
-            Packing = false,
+            Packing = recordsPerRow > 1,
             LearningRate = 1e-4,
             Lora = lora.Config,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
         StepTiming? dp = null;
+        StepTiming? dpUnpacked = null;
         if (options.Dp)
         {
-            // Same model, rows and micro-batch; Poisson batches of expected size B, so tokens are counted as processed.
-            var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = options.BatchSize, Delta = 1e-5, Seed = 0 };
+            // Same model, records and micro-batch; Poisson batches of expected size B · K records (about B packed
+            // rows), so tokens are counted as processed.
+            var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = options.BatchSize * recordsPerRow, Delta = 1e-5, Seed = 0 };
             dp = TimeSteps(model, lora, examples, config with { Privacy = privacy }, options);
+            if (recordsPerRow > 1)
+            {
+                // The same sampled records, one per row (micro-batches of B short rows): what packing saves.
+                dpUnpacked = TimeSteps(model, lora, examples, config with { Privacy = privacy, Packing = false }, options);
+            }
         }
         long linearParameters = model.Linears.Sum(l => l.Weight.numel()) + ((long)c.VocabSize * c.HiddenSize);
         double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * options.SequenceLength * c.NumHeads * c.HeadDim);
@@ -82,7 +91,9 @@ internal static class TrainBenchmark
             gemm.Gflops,
             modelGflops / gemm.Gflops,
             dp?.TokensPerSecond,
-            dp?.PeakMemoryBytes);
+            dp?.PeakMemoryBytes,
+            recordsPerRow,
+            dpUnpacked?.TokensPerSecond);
     }
 
     private static void Validate(TrainBenchmarkOptions options)
@@ -98,6 +109,10 @@ internal static class TrainBenchmark
         if (options.Steps < 1)
         {
             throw new ArgumentException("--steps must be at least 1");
+        }
+        if (options.RecordsPerRow < 1 || options.SequenceLength / options.RecordsPerRow < 2)
+        {
+            throw new ArgumentException("--records-per-row must be at least 1 and leave records of at least 2 tokens (--seq-len / K)");
         }
     }
 

@@ -11,6 +11,10 @@ namespace FineTune.Benchmarks;
 /// <param name="SequenceLength">Tokens per row, L.</param>
 /// <param name="Steps">Timed steps after the warm-up.</param>
 /// <param name="Dp">Also time DP-SGD steps on the same model and rows.</param>
+/// <param name="RecordsPerRow">
+/// K: records of L / K tokens packed K to a row (1: one record fills a row, so packing changes nothing). Under DP the
+/// expected batch is then B · K records, and the DP steps are timed both packed and unpacked.
+/// </param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -19,4 +23,5 @@ internal sealed record TrainBenchmarkOptions(
     int BatchSize,
     int SequenceLength,
     int Steps,
-    bool Dp);
+    bool Dp,
+    int RecordsPerRow = 1);

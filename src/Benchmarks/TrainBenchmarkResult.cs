@@ -27,7 +27,9 @@ internal sealed record TrainBenchmarkResult(
     double GemmGflops,
     double ModelFlopsUtilization,
     double? DpTokensPerSecond,
-    long? DpPeakMemoryBytes)
+    long? DpPeakMemoryBytes,
+    int RecordsPerRow = 1,
+    double? DpUnpackedTokensPerSecond = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -61,10 +61,11 @@ internal static class BenchCommand
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 256 };
         var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps", DefaultValueFactory = _ => 5 };
         var dp = new Option<bool>("--dp") { Description = "Also time DP-SGD steps (per-sample clipping + noise) on the same model and batch" };
+        var recordsPerRow = new Option<int>("--records-per-row") { Description = "K records of L/K tokens packed into each row (DP: timed packed and unpacked)", DefaultValueFactory = _ => 1 };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, json,
         };
         train.SetAction(parseResult =>
         {
@@ -80,7 +81,8 @@ internal static class BenchCommand
                 parseResult.GetValue(batchSize),
                 parseResult.GetValue(seqLen),
                 parseResult.GetValue(steps),
-                parseResult.GetValue(dp));
+                parseResult.GetValue(dp),
+                parseResult.GetValue(recordsPerRow));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -100,7 +102,12 @@ internal static class BenchCommand
         text.Append($"model {r.ModelGflops:F1} GFLOP/s vs {r.Dtype} GEMM {r.GemmSize}^3 {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}");
         if (r.DpTokensPerSecond is double dpRate)
         {
-            text.Append($"\nDP-SGD {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x), peak memory {r.DpPeakMemoryBytes / (1 << 20):N0} MiB");
+            string packed = r.RecordsPerRow > 1 ? $" packed ({r.RecordsPerRow} records per row)" : "";
+            text.Append($"\nDP-SGD{packed} {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x), peak memory {r.DpPeakMemoryBytes / (1 << 20):N0} MiB");
+        }
+        if (r.DpUnpackedTokensPerSecond is double unpackedRate)
+        {
+            text.Append($"\nDP-SGD unpacked (one record per row) {unpackedRate:F0} tokens/s = {unpackedRate / r.TokensPerSecond:F2}x non-DP packed");
         }
         return text.ToString();
     }

@@ -102,8 +102,6 @@ internal static class TrainCommand
                 string deltaText = parseResult.GetValue(delta)!;
                 config = config with
                 {
-                    // Record-level DP forbids packing different records together; entity-level packs one entity's records.
-                    Packing = false,
                     Privacy = new PrivacyConfig
                     {
                         TargetEpsilon = parseResult.GetValue(targetEpsilon),

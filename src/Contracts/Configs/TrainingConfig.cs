@@ -50,7 +50,10 @@ public sealed record TrainingConfig
     /// <summary>Decoupled weight decay of AdamW (0: LoRA matrices are small and start at zero).</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary>Pack several examples into each sequence, each seeing only itself (block-diagonal attention).</summary>
+    /// <summary>
+    /// Pack several examples into each sequence, each seeing only itself (block-diagonal attention). Under DP-SGD
+    /// the Poisson-sampled records (or entities) share rows and each is still clipped on its own.
+    /// </summary>
     public bool Packing { get; init; } = true;
 
     /// <summary>Evaluate on the validation split every N steps (0: only at the end).</summary>
@@ -101,10 +104,6 @@ public sealed record TrainingConfig
         if (Audit is { } audit && audit.CanaryLength > MaxSeqLength)
         {
             throw new ArgumentOutOfRangeException(nameof(AuditConfig.CanaryLength), audit.CanaryLength, $"a canary of {audit.CanaryLength} tokens does not fit the maximum sequence length {MaxSeqLength}");
-        }
-        if (Privacy is { EntityLevel: false } && Packing)
-        {
-            throw new ArgumentException("packing different records into one sequence breaks record-level DP (one record's gradient would flow through another's row); turn packing off", nameof(Packing));
         }
     }
 }

@@ -106,8 +106,6 @@ public static class JobSpecParser
                 var privacy = new PrivacyConfig();
                 config = config with
                 {
-                    // Record-level DP cannot pack different records together; entity-level packs one entity's records.
-                    Packing = false,
                     Privacy = privacy with
                     {
                         TargetEpsilon = read.Number(p, "privacy.", "target_epsilon"),

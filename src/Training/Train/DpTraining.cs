@@ -3,6 +3,7 @@ using FineTune.Privacy;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Privacy.Sgd;
+using FineTune.Training.Privacy.Sgd.PerSampleGrads;
 
 namespace FineTune.Training.Train;
 
@@ -14,6 +15,8 @@ namespace FineTune.Training.Train;
 internal sealed class DpTraining : IDisposable
 {
     private readonly DpLoraCapture _capture;
+    private readonly bool _packing;
+    private readonly int _maxLength;
 
     /// <param name="lora">The adapters trained.</param>
     /// <param name="examples">The training data, with the audit's trained canaries (each its own unit) if any.</param>
@@ -42,6 +45,8 @@ internal sealed class DpTraining : IDisposable
         Optimizer = new DpOptimizer(lora.NamedParameters, NoiseMultiplier, privacy.MaxGradNorm, expected, privacy.Seed is long s ? s + 1 : null);
         Optimizer.AttachAccountant(Accountant, Sampler.SampleRate);
         _capture = DpLoraCapture.Attach(lora);
+        _packing = config.Packing;
+        _maxLength = config.MaxSeqLength;
     }
 
     /// <summary>What Poisson sampling draws: one row of examples per record, or per entity.</summary>
@@ -76,10 +81,24 @@ internal sealed class DpTraining : IDisposable
     /// <summary>ε spent so far at the run's δ.</summary>
     public double Epsilon => Accountant.History.Count == 0 ? 0 : Accountant.GetEpsilon(Delta);
 
-    /// <summary>Per-sample gradients of a summed loss, clipped and added to the step's sum.</summary>
-    public void ClipAndAccumulate(Tensor lossSum)
+    /// <summary>
+    /// The rows a sampled batch trains in: with packing, units share rows up to the maximum length (first fit);
+    /// without, each unit is its own row. Which units train is the sampler's alone, so ε is the same either way.
+    /// </summary>
+    public List<TrainingRow> LayOut(IEnumerable<int> sampled)
     {
-        IReadOnlyList<KeyValuePair<string, Tensor>> perSample = _capture.ComputePerSampleGradients(lossSum);
+        ArgumentNullException.ThrowIfNull(sampled);
+        List<IReadOnlyList<TokenizedExample>> units = sampled.Select(i => Units[i]).ToList();
+        return _packing ? TrainingRow.Pack(units, _maxLength) : units.Select(TrainingRow.Single).ToList();
+    }
+
+    /// <summary>
+    /// Per-sample gradients of a summed loss, clipped and added to the step's sum; <paramref name="segments"/> says
+    /// where each unit lies when rows pack several (null: one unit per row).
+    /// </summary>
+    public void ClipAndAccumulate(Tensor lossSum, TokenSegments? segments = null)
+    {
+        IReadOnlyList<KeyValuePair<string, Tensor>> perSample = _capture.ComputePerSampleGradients(lossSum, segments: segments);
         try
         {
             Optimizer.ClipAndAccumulate(perSample);

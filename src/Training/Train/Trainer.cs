@@ -5,6 +5,7 @@ using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
 using FineTune.Training.Privacy.Audit;
+using FineTune.Training.Privacy.Sgd.PerSampleGrads;
 using F = FineTune.Torch.torch.nn.functional;
 
 namespace FineTune.Training.Train;
@@ -104,13 +105,14 @@ public sealed partial class Trainer : IDisposable
         double learningRate = LearningRateSchedule.At(_config.LrSchedule, _config.LearningRate, step, TotalSteps, WarmupSteps);
 
         // 1) sample the logical batch: a fixed set of rows, replayable if a smaller micro-batch must retry it. Under
-        //    DP, Poisson sampling of units (records or entities); its size varies and may be zero.
-        List<IReadOnlyList<TokenizedExample>> rows = _dp is null
-            ? _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation)
-            : _dp.Sampler.Sample(step - 1).Select(i => _dp.Units[i]).ToList();
-        long targetTokens = rows.Sum(r => r.Sum(e => Math.Max(0, e.TargetCount - (e.LossMask[0] ? 1 : 0))));
+        //    DP, Poisson sampling of units (records or entities); its size varies and may be zero. With packing the
+        //    sampled units share rows, each still clipped on its own.
+        List<TrainingRow> rows = _dp is null
+            ? _rows.Take(_config.MicroBatchSize * _config.GradientAccumulation).Select(TrainingRow.Single).ToList()
+            : _dp.LayOut(_dp.Sampler.Sample(step - 1));
+        long targetTokens = rows.Sum(r => r.Examples.Sum(e => Math.Max(0, e.TargetCount - (e.LossMask[0] ? 1 : 0))));
         // Canaries train like records but are not the user's tokens.
-        long tokens = rows.Sum(r => r.Where(e => !e.IsCanary).Sum(e => (long)e.InputIds.Length));
+        long tokens = rows.Sum(r => r.Examples.Where(e => !e.IsCanary).Sum(e => (long)e.InputIds.Length));
 
         // 2) forward and loss micro-batch by micro-batch (halving the micro-batch on OOM), and
         // 3) per-sample gradients under DP, clipped to C and summed; without DP plain backward accumulation.
@@ -154,14 +156,14 @@ public sealed partial class Trainer : IDisposable
 
     private double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
 
-    private double ForwardBackwardWithRetry(List<IReadOnlyList<TokenizedExample>> rows, long targetTokens)
+    private double ForwardBackwardWithRetry(List<TrainingRow> rows, long targetTokens)
     {
         for (int attempt = 0; ; attempt++)
         {
             try
             {
                 double lossSum = 0;
-                foreach (IReadOnlyList<TokenizedExample>[] micro in rows.Chunk(_microBatchSize))
+                foreach (TrainingRow[] micro in rows.Chunk(_microBatchSize))
                 {
                     lossSum += ForwardBackward(micro, targetTokens);
                 }
@@ -182,10 +184,10 @@ public sealed partial class Trainer : IDisposable
     }
 
     /// <summary>Sum of per-token losses of a micro-batch; backward of that sum / the step's target tokens.</summary>
-    private double ForwardBackward(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, long stepTargetTokens)
+    private double ForwardBackward(IReadOnlyList<TrainingRow> rows, long stepTargetTokens)
     {
         using var scope = TensorScope.Begin();
-        using PackedBatch batch = PackedBatch.Build(rows, _config.MaxSeqLength, _device);
+        using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device);
         Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, V)
         long vocabulary = logits.size(-1);
         Tensor lossSum = F.cross_entropy(
@@ -199,8 +201,9 @@ public sealed partial class Trainer : IDisposable
         }
         else
         {
-            // Each row's gradient must depend on that row alone, so the per-sample path takes the plain sum.
-            _dp.ClipAndAccumulate(lossSum);
+            // Each sample's gradient must depend on that sample alone, so the per-sample path takes the plain sum.
+            using TokenSegments? segments = TrainingRow.Segments(rows, batch.InputIds.size(1), _device);
+            _dp.ClipAndAccumulate(lossSum, segments);
         }
         return lossSum.item();
     }

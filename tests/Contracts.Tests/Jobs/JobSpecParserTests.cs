@@ -88,12 +88,15 @@ public class JobSpecParserTests
     }
 
     [Fact]
-    public void Parse_Privacy_TurnsPackingOffAndMapsTheEntityColumn()
+    public void Parse_Privacy_KeepsPackingAndMapsTheEntityColumn()
     {
         var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 8, "delta": "auto", "entity_column": "user_id"}}""");
+        var (unpacked, _) = Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"packing": false}, "privacy": {"target_epsilon": 8}}""");
 
         Assert.Empty(errors);
-        Assert.False(spec!.Config.Packing);
+        // DP-SGD clips each record (or entity) of a packed row on its own, so packing stays as asked (on by default).
+        Assert.True(spec!.Config.Packing);
+        Assert.False(unpacked!.Config.Packing);
         Assert.True(spec.Config.Privacy!.EntityLevel);
         Assert.Null(spec.Config.Privacy.Delta);
         Assert.Equal("user_id", spec.GroupBy);

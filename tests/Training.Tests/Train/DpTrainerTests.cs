@@ -162,14 +162,4 @@ public sealed class DpTrainerTests : IDisposable
         Assert.Equal("entity", result.Privacy.Unit);
         Assert.Equal(0.5, result.Privacy.SampleRate);
     }
-
-    [Fact]
-    public void RecordLevelDpWithPacking_IsRefusedWithAClearMessage()
-    {
-        var privacy = new PrivacyConfig { NoiseMultiplier = 1.0 };
-
-        var error = Assert.Throws<ArgumentException>(() => (Config(2, privacy) with { Packing = true }).Validate());
-
-        Assert.Contains("packing", error.Message);
-    }
 }

@@ -12,9 +12,10 @@ namespace FineTune.Training.Privacy.Sgd;
 /// contracts them with x̃ and h (<see cref="LoraLinearGrads"/>). Disposing puts the original adapters back.
 /// </summary>
 /// <remarks>
-/// Per-sample means per row of the batch: each row must be one record (record-level DP) or one entity's records
-/// (entity-level DP), the forward must keep rows independent (no cross-row packing or attention), and the loss
-/// must be a sum of per-row terms. The adapters must not be merged while attached. The parameters' <c>.grad</c>
+/// Per-sample means per row of the batch, each row one record (record-level DP) or one entity's records
+/// (entity-level DP); or, with <see cref="TokenSegments"/>, per span of a row when rows pack several samples. The
+/// forward must keep samples independent (block-diagonal attention within a packed row, none across rows), and the
+/// loss must be a sum of per-sample terms. The adapters must not be merged while attached. The parameters' <c>.grad</c>
 /// is never touched; <see cref="DpOptimizer"/> writes it after clipping and noise.
 /// </remarks>
 public sealed class DpLoraCapture : IDisposable
@@ -55,7 +56,8 @@ public sealed class DpLoraCapture : IDisposable
     /// </summary>
     /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
     /// <param name="retainGraph">Keep the graph, e.g. to differentiate the same loss again.</param>
-    public IReadOnlyList<KeyValuePair<string, Tensor>> ComputePerSampleGradients(Tensor loss, bool retainGraph = false)
+    /// <param name="segments">Where each sample lies when rows pack several (the leading size is then its count).</param>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> ComputePerSampleGradients(Tensor loss, bool retainGraph = false, TokenSegments? segments = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
         try
@@ -68,7 +70,7 @@ public sealed class DpLoraCapture : IDisposable
             Tensor?[] outputGrads = torch.autograd.grad([loss], outputs, retainGraph: retainGraph, allowUnused: true);
             try
             {
-                return Contract(outputGrads);
+                return Contract(outputGrads, segments);
             }
             finally
             {
@@ -99,7 +101,7 @@ public sealed class DpLoraCapture : IDisposable
         _adapters.Clear();
     }
 
-    private List<KeyValuePair<string, Tensor>> Contract(Tensor?[] outputGrads)
+    private List<KeyValuePair<string, Tensor>> Contract(Tensor?[] outputGrads, TokenSegments? segments)
     {
         var result = new List<KeyValuePair<string, Tensor>>(2 * _adapters.Count);
         try
@@ -107,7 +109,7 @@ public sealed class DpLoraCapture : IDisposable
             int next = 0;
             foreach (CapturingLoraAdapter adapter in _adapters)
             {
-                (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count));
+                (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count), segments);
                 next += adapter.Activations.Count;
                 result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_A"), gradA));
                 result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_B"), gradB));
@@ -122,7 +124,7 @@ public sealed class DpLoraCapture : IDisposable
     }
 
     // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.
-    private (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads)
+    private static (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads, TokenSegments? segments)
     {
         if (outputGrads.Length == 0)
         {
@@ -136,7 +138,7 @@ public sealed class DpLoraCapture : IDisposable
             LoraActivation activation = adapter.Activations[i];
             // A branch the loss does not depend on has a zero gradient at its output.
             Tensor outputGrad = outputGrads[i] ?? torch.zeros(activation.Output.shape, ScalarType.Float32, activation.Output.device);
-            (Tensor a, Tensor b) = LoraLinearGrads.Compute(activation.DroppedInput, activation.Low, outputGrad, adapter.Lora.B, adapter.Lora.Scaling);
+            (Tensor a, Tensor b) = LoraLinearGrads.Compute(activation.DroppedInput, activation.Low, outputGrad, adapter.Lora.B, adapter.Lora.Scaling, segments);
             gradA = gradA is null ? a : gradA.add(a);
             gradB = gradB is null ? b : gradB.add(b);
         }

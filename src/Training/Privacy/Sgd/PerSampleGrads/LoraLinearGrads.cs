@@ -12,7 +12,8 @@ namespace FineTune.Training.Privacy.Sgd.PerSampleGrads;
 /// i = in features, r = rank, o = out features; s is the LoRA scaling.
 /// grad_B[b] = s · Σ_t gOut[b, t]ᵀ h[b, t]            (o, r)
 /// grad_A[b] = Σ_t (s · gOut[b, t] B)ᵀ x̃[b, t]         (r, i)
-/// Each row's gradient depends on that row alone, so the loss must be a sum of per-row terms.
+/// Each row's gradient depends on that row alone, so the loss must be a sum of per-row terms. With
+/// <see cref="TokenSegments"/> (packed rows), b runs over the samples instead and t over each sample's own tokens.
 /// </remarks>
 public static class LoraLinearGrads
 {
@@ -24,7 +25,8 @@ public static class LoraLinearGrads
     /// <param name="outputGrad">∂loss/∂delta (b, …, o), the gradient at the (scaled) branch output.</param>
     /// <param name="b">The adapter's B (o, r) at forward time.</param>
     /// <param name="scaling">The LoRA scaling s.</param>
-    public static (Tensor GradA, Tensor GradB) Compute(Tensor droppedInput, Tensor low, Tensor outputGrad, Tensor b, double scaling)
+    /// <param name="segments">Where each sample lies when rows pack several; null when each row is one sample.</param>
+    public static (Tensor GradA, Tensor GradB) Compute(Tensor droppedInput, Tensor low, Tensor outputGrad, Tensor b, double scaling, TokenSegments? segments = null)
     {
         ArgumentNullException.ThrowIfNull(droppedInput);
         ArgumentNullException.ThrowIfNull(low);
@@ -47,13 +49,26 @@ public static class LoraLinearGrads
             Tensor emptyB = torch.zeros([0, outFeatures, rank], ScalarType.Float32, b.device);
             return (scope.MoveToOuter(emptyA), scope.MoveToOuter(emptyB));
         }
+        if (segments is not null)
+        {
+            // Regrouped by sample: x and h gathered, g also zeroed at padding slots so they add nothing to either sum.
+            (Tensor segmentA, Tensor segmentB) = Contract(segments.Gather(droppedInput), segments.Gather(low), segments.Gather(outputGrad).mul_(segments.Valid), b, scaling);
+            return (scope.MoveToOuter(segmentA), scope.MoveToOuter(segmentB));
+        }
         // float32 throughout: bf16 sums over thousands of tokens would lose the precision clipping relies on.
         Tensor x = droppedInput.to(ScalarType.Float32).reshape(rows, -1, inFeatures);   // (b, t, i)
         Tensor h = low.to(ScalarType.Float32).reshape(rows, -1, rank);                  // (b, t, r)
         Tensor g = outputGrad.to(ScalarType.Float32).reshape(rows, -1, outFeatures);    // (b, t, o)
+        (Tensor gradA, Tensor gradB) = Contract(x, h, g, b, scaling);
+        return (scope.MoveToOuter(gradA), scope.MoveToOuter(gradB));
+    }
+
+    // x (b, t, i), h (b, t, r), g (b, t, o), all float32.
+    private static (Tensor GradA, Tensor GradB) Contract(Tensor x, Tensor h, Tensor g, Tensor b, double scaling)
+    {
         Tensor gradB = torch.einsum("bto,btr->bor", g, h).mul_(scaling);                // (b, o, r)
         Tensor lowGrad = g.matmul(b.to(ScalarType.Float32)).mul_(scaling);              // (b, t, r) = ∂loss/∂h
         Tensor gradA = torch.einsum("btr,bti->bri", lowGrad, x);                        // (b, r, i)
-        return (scope.MoveToOuter(gradA), scope.MoveToOuter(gradB));
+        return (gradA, gradB);
     }
 }
