@@ -61,6 +61,43 @@ public sealed class TrainCommandTests : IDisposable
         JsonLines(output).Where(l => l.GetProperty("type").GetString() == "step").Select(l => l.GetProperty("loss").GetDouble()).ToArray();
 
     [Fact]
+    public void Train_ExamplesWhosePromptFillsMaxSeqLen_AreLeftOutWithAWarning()
+    {
+        // Truncation to 128 tokens (the Alpaca template takes about half) leaves the two long prompts no reply token
+        // to train on (issue 13): the run goes on with the other four and says how many it left out, not silently.
+        Directory.CreateDirectory(_folder);
+        string data = Path.Combine(_folder, "train.jsonl"), validation = Path.Combine(_folder, "validation.jsonl");
+        string longPrompt = string.Concat(Enumerable.Repeat("The little dog ran to the park and played. ", 40));
+        string Line(string prompt, string completion) => JsonSerializer.Serialize(new { prompt, completion });
+        File.WriteAllLines(data, [Line("Say hi.", "Hi there."), Line(longPrompt, "It was fun."), Line("Name a color.", "Red."), Line(longPrompt + "Why?", "He liked it."), Line("Count to two.", "One, two."), Line("Say bye.", "Bye.")]);
+        File.WriteAllLines(validation, [Line("Say yes.", "Yes.")]);
+
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", data, "--validation", validation, "--out", Path.Combine(_folder, "out"),
+            "--steps", "1", "--max-seq-len", "128", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        JsonElement warning = Assert.Single(JsonLines(run.Output), l => l.GetProperty("type").GetString() == "warning");
+        Assert.StartsWith("2 of 6 training examples are left out", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("max_seq_len 128", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_EveryPromptFillsMaxSeqLen_IsOneReadableError()
+    {
+        Directory.CreateDirectory(_folder);
+        string data = Path.Combine(_folder, "train.jsonl");
+        string longPrompt = string.Concat(Enumerable.Repeat("The little dog ran to the park and played. ", 40));
+        File.WriteAllLines(data, [JsonSerializer.Serialize(new { prompt = longPrompt, completion = "It was fun." }), JsonSerializer.Serialize(new { prompt = longPrompt + "Why?", completion = "Fun." })]);
+
+        CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", data, "--out", Path.Combine(_folder, "out"), "--steps", "1", "--max-seq-len", "64");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("every example is truncated away", run.Error, StringComparison.Ordinal);
+        Assert.Contains("max_seq_len", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_UnsupportedBackendOption_IsRejectedNamingIt()
     {
         CliRun run = CliRun.Invoke(

@@ -30,6 +30,7 @@ internal static class TrainCommand
         var schedule = new Option<string?>("--lr-schedule") { Description = "constant|linear|cosine (default cosine)" };
         var batchSize = new Option<string?>("--batch-size") { Description = "Sequences per micro-batch, or auto (from free memory; default 4)" };
         var gradAccum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)" };
+        var warmupRatio = new Option<double?>("--warmup-ratio") { Description = "Share of steps warming the learning rate up linearly (default 0.03)" };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Longest sequence in tokens (default 512)" };
         var loraR = new Option<int?>("--lora-r");
         var loraAlpha = new Option<double?>("--lora-alpha");
@@ -58,7 +59,7 @@ internal static class TrainCommand
         var json = CliOptions.Json();
         var command = new Command("train", "Fine-tune a model with LoRA")
         {
-            model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, batchSize, gradAccum,
+            model, data, outDir, validation, format, groupBy, orderBy, backend, backendOptions, steps, epochs, lr, schedule, warmupRatio, batchSize, gradAccum,
             maxSeqLen, loraR, loraAlpha, loraDropout, targets, rsLora, noPacking, allTokens, chatTemplate, seed, evalEvery, saveEvery, resume, merge,
             dp, targetEpsilon, delta, maxGradNorm, noiseMultiplier, accountant, entityColumn, expectedBatchSize, dpSeed, audit, auditCanaries, json,
         };
@@ -75,6 +76,7 @@ internal static class TrainCommand
                 // No --lr means auto: a fixed 2e-4 barely moves a small model.
                 AutoLearningRate = parseResult.GetValue(lr) is null or "auto",
                 LrSchedule = parseResult.GetValue(schedule) ?? defaults.LrSchedule,
+                WarmupRatio = parseResult.GetValue(warmupRatio) ?? defaults.WarmupRatio,
                 MicroBatchSize = (int)AutoOr(parseResult.GetValue(batchSize), "--batch-size", defaults.MicroBatchSize),
                 AutoMicroBatch = parseResult.GetValue(batchSize) == "auto",
                 GradientAccumulation = parseResult.GetValue(gradAccum) ?? defaults.GradientAccumulation,

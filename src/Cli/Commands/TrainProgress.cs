@@ -50,6 +50,16 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         }
     }
 
+    public void OnWarning(string message)
+    {
+        if (json)
+        {
+            Write(new { type = "warning", message });
+            return;
+        }
+        output.WriteLine($"{(_terminal ? "\n" : "")}warning: {message}");
+    }
+
     public void WriteResult(TrainingResult result, string outputDir)
     {
         if (json)

@@ -18,6 +18,14 @@ public interface ITrainingCallbacks
     {
     }
 
+    /// <summary>
+    /// Something the user should know that does not stop the run, e.g. examples left out because truncation cut away
+    /// every token they would train on.
+    /// </summary>
+    public void OnWarning(string message)
+    {
+    }
+
     /// <summary>When the run ends normally (finished or cancelled).</summary>
     public void OnComplete(TrainingResult result)
     {

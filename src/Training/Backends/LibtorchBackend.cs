@@ -154,8 +154,8 @@ public sealed class LibtorchBackend : ITrainingBackend
         Tokenizer tokenizer = Tokenizer.FromFolder(request.ModelFolder);
         var (train, validation) = ReadExamples(request);
         var exampleTokenizer = new ExampleTokenizer(tokenizer, request.Config.MaxSeqLength, request.AllTokens, request.ChatTemplate);
-        List<TokenizedExample> trainTokens = exampleTokenizer.TokenizeAll(train).Examples;
-        List<TokenizedExample> validationTokens = validation.Count == 0 ? [] : exampleTokenizer.TokenizeAll(validation).Examples;
+        List<TokenizedExample> trainTokens = Tokenize(exampleTokenizer, train, "training", request.Config.MaxSeqLength, callbacks);
+        List<TokenizedExample> validationTokens = validation.Count == 0 ? [] : Tokenize(exampleTokenizer, validation, "validation", request.Config.MaxSeqLength, callbacks);
 
         using Transformer model = TransformerLoader.Load(request.ModelFolder, dtype, device);
         using var generator = new Generator(request.Config.Seed);
@@ -171,6 +171,20 @@ public sealed class LibtorchBackend : ITrainingBackend
             callbacks.OnSave(Path.Combine(request.OutputDir, "merged"));
         }
         return result;
+    }
+
+    // An example whose trained part truncation cuts away entirely would train on nothing: it is left out, and said so
+    // (a run where every example is left out stops in TokenizeAll).
+    private static List<TokenizedExample> Tokenize(ExampleTokenizer exampleTokenizer, IReadOnlyList<TrainingExample> examples, string split, int maxSeqLength, ITrainingCallbacks callbacks)
+    {
+        (List<TokenizedExample> kept, int truncated, int dropped) = exampleTokenizer.TokenizeAll(examples);
+        if (dropped > 0)
+        {
+            callbacks.OnWarning(
+                $"{dropped} of {examples.Count} {split} examples are left out: truncated to max_seq_len {maxSeqLength} tokens, they keep no "
+                + $"token to train on (their prompt fills it); {truncated} in all were truncated. Raise max_seq_len or shorten the prompts.");
+        }
+        return kept;
     }
 
     private static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Validation) ReadExamples(TrainingRequest request)

@@ -58,7 +58,7 @@ public sealed class ExampleTokenizer
         }
         if (total > 0 && kept.Count == 0)
         {
-            throw new InvalidDataException($"every example is truncated away: none keeps a trained token within --max-seq-len {_maxLength}; raise it");
+            throw new InvalidDataException($"every example is truncated away: none of the {total} keeps a trained token within max_seq_len (--max-seq-len) {_maxLength}; raise it or shorten the prompts");
         }
         return (kept, truncated, dropped);
     }

@@ -30,4 +30,9 @@ internal sealed class ChannelCallbacks : ITrainingCallbacks
     {
         _writer.TryWrite(new SavedMessage(path));
     }
+
+    public void OnWarning(string message)
+    {
+        _writer.TryWrite(new WarningMessage(message));
+    }
 }

@@ -88,6 +88,9 @@ internal sealed partial class EventPump
             case EvalMessage { Report: var report }:
                 await AppendAsync(WorkerEventTypes.Eval, WorkerEvents.Eval(report), writesToken);
                 break;
+            case WarningMessage { Message: var warning }:
+                await AppendAsync(WorkerEventTypes.Log, WorkerEvents.Log("warning", warning), writesToken);
+                break;
             case SavedMessage { Path: var path }:
                 Match match = CheckpointFolderName().Match(Path.GetFileName(path));
                 if (match.Success && long.TryParse(match.Groups[1].ValueSpan, out long step))

@@ -17,3 +17,6 @@ internal sealed record EvalMessage(EvalReport Report) : TrainingMessage;
 
 /// <summary>The trainer wrote a checkpoint folder, or the final outputs.</summary>
 internal sealed record SavedMessage(string Path) : TrainingMessage;
+
+/// <summary>Something the user should know that did not stop the run; it becomes a <c>log</c> event at level warning.</summary>
+internal sealed record WarningMessage(string Message) : TrainingMessage;
