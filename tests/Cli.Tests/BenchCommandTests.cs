@@ -87,6 +87,32 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
+    public void BenchTrain_DpWithRecordsPerRow_TimesDpPackedAndUnpacked()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "16", "--steps", "1", "--dp", "--records-per-row", "4", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using JsonDocument result = JsonDocument.Parse(run.Output);
+        JsonElement root = result.RootElement;
+        Assert.Equal(4, root.GetProperty("records_per_row").GetInt32());
+        Assert.True(root.GetProperty("dp_tokens_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("dp_unpacked_tokens_per_second").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void BenchTrain_RecordsShorterThanTwoTokens_AreRefusedInOneLine()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--seq-len", "16", "--records-per-row", "9");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--records-per-row", run.Error);
+    }
+
+    [Fact]
     public void BenchTrain_CudaBackendWithoutGpu_FailsWithOneReadableLine()
     {
         if (FineTune.Torch.torch.cuda.is_available())
