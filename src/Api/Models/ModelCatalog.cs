@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using FineTune.Api.Contracts;
-using FineTune.Contracts.Backends;
 using FineTune.Contracts.Models;
 using Microsoft.Extensions.Options;
 
@@ -87,6 +86,6 @@ public sealed class ModelCatalog(IOptions<ApiOptions> options, ILogger<ModelCata
 
     private static long CountParameters(string folder, ModelConfig config)
     {
-        return SafetensorsHeaders.CountParameters(folder) ?? MemoryEstimate.ParameterCount(config);
+        return SafetensorsHeaders.CountParameters(folder) ?? WeightLayout.Of(config).ParameterCount;
     }
 }

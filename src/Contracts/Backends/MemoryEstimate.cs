@@ -112,22 +112,4 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long perLayer = linears.Where(linear => lora.Targets(linear.Name)).Sum(linear => lora.Rank * (linear.In + linear.Out));
         return perLayer * model.NumLayers;
     }
-
-    /// <summary>
-    /// Parameters of <paramref name="model"/> counted from its config (embedding, attention, SwiGLU MLP, norms, and
-    /// the output head unless tied), for a model folder whose weights are not at hand.
-    /// </summary>
-    public static long ParameterCount(ModelConfig model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        long hidden = model.HiddenSize;
-        long queryWidth = (long)model.NumHeads * model.HeadDim;
-        long keyValueWidth = (long)model.NumKeyValueHeads * model.HeadDim;
-        long attention = (hidden * queryWidth) + (2 * hidden * keyValueWidth) + (queryWidth * hidden)
-            + (model.AttentionBias ? queryWidth + (2 * keyValueWidth) : 0);
-        long mlp = 3 * hidden * model.IntermediateSize;
-        long layer = attention + mlp + (2 * hidden);
-        long embedding = (long)model.VocabSize * hidden;
-        return embedding + (model.NumLayers * layer) + hidden + (model.TieWordEmbeddings ? 0 : embedding);
-    }
 }

@@ -27,13 +27,7 @@ public class MemoryEstimateTests
 
     private static MemoryEstimate Estimate(TrainingConfig config, WeightDType dtype = WeightDType.BFloat16, bool cuda = true)
     {
-        return MemoryEstimate.For(s_llama32_1b, MemoryEstimate.ParameterCount(s_llama32_1b), config, dtype, cuda);
-    }
-
-    [Fact]
-    public void ParameterCount_Llama32_1b_MatchesTheCheckpoint()
-    {
-        Assert.Equal(1_235_814_400, MemoryEstimate.ParameterCount(s_llama32_1b));
+        return MemoryEstimate.For(s_llama32_1b, WeightLayout.Of(s_llama32_1b).ParameterCount, config, dtype, cuda);
     }
 
     [Fact]
@@ -101,7 +95,7 @@ public class MemoryEstimateTests
     [Fact]
     public void ForJob_ReadsTheBackendAndItsDtype()
     {
-        long parameters = MemoryEstimate.ParameterCount(s_llama32_1b);
+        long parameters = WeightLayout.Of(s_llama32_1b).ParameterCount;
 
         MemoryEstimate cudaDefault = MemoryEstimate.ForJob(s_llama32_1b, parameters, "libtorch-cuda", null, s_b8L1024);
         MemoryEstimate cudaF32 = MemoryEstimate.ForJob(s_llama32_1b, parameters, "libtorch-cuda", new JsonObject { ["dtype"] = "f32" }, s_b8L1024);
