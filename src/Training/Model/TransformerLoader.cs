@@ -35,34 +35,26 @@ public static class TransformerLoader
 
     private static Transformer Build(ModelConfig config, WeightReader weights)
     {
-        long c = config.HiddenSize, kvWidth = (long)config.NumKeyValueHeads * config.HeadDim, qWidth = (long)config.NumHeads * config.HeadDim;
-        const string Embed = "model.embed_tokens.weight", Head = "lm_head.weight";
-        bool hasEmbed = weights.Has(Embed);
-        Tensor embedding = weights.Get(hasEmbed || !config.TieWordEmbeddings ? Embed : Head, config.VocabSize, c);
-        Tensor? lmHead = config.TieWordEmbeddings ? null : weights.Get(Head, config.VocabSize, c);
+        WeightLayout layout = weights.Layout;
+        // A tied model may store the shared matrix only under the head's name; it is still the embedding's shape.
+        bool embeddingUnderHeadName = config.TieWordEmbeddings && !weights.Has(WeightLayout.EmbeddingName);
+        Tensor embedding = weights.Get(embeddingUnderHeadName ? WeightLayout.OutputHeadName : WeightLayout.EmbeddingName, layout[WeightLayout.EmbeddingName]);
+        Tensor? lmHead = layout.Contains(WeightLayout.OutputHeadName) ? weights.Get(WeightLayout.OutputHeadName) : null;
         var blocks = new Block[config.NumLayers];
         for (int i = 0; i < config.NumLayers; i++)
         {
-            string p = $"model.layers.{i}.";
-            Linear Proj(string name, long outWidth, long inWidth, bool bias) =>
-                new(p + name, weights.Get(p + name + ".weight", outWidth, inWidth), bias ? weights.Get(p + name + ".bias", outWidth) : null);
-            var attention = new Attention(
-                config,
-                Proj("self_attn.q_proj", qWidth, c, config.AttentionBias),
-                Proj("self_attn.k_proj", kvWidth, c, config.AttentionBias),
-                Proj("self_attn.v_proj", kvWidth, c, config.AttentionBias),
-                Proj("self_attn.o_proj", c, qWidth, false));
-            var mlp = new Mlp(
-                Proj("mlp.gate_proj", config.IntermediateSize, c, false),
-                Proj("mlp.up_proj", config.IntermediateSize, c, false),
-                Proj("mlp.down_proj", c, config.IntermediateSize, false));
+            string p = WeightLayout.LayerPrefix(i);
+            Linear Proj(string name) =>
+                new(p + name, weights.Get(p + name + ".weight"), layout.Contains(p + name + ".bias") ? weights.Get(p + name + ".bias") : null);
+            var attention = new Attention(config, Proj("self_attn.q_proj"), Proj("self_attn.k_proj"), Proj("self_attn.v_proj"), Proj("self_attn.o_proj"));
+            var mlp = new Mlp(Proj("mlp.gate_proj"), Proj("mlp.up_proj"), Proj("mlp.down_proj"));
             blocks[i] = new Block(
-                new RmsNorm(weights.Get(p + "input_layernorm.weight", c), config.RmsNormEps),
+                new RmsNorm(weights.Get(p + "input_layernorm.weight"), config.RmsNormEps),
                 attention,
-                new RmsNorm(weights.Get(p + "post_attention_layernorm.weight", c), config.RmsNormEps),
+                new RmsNorm(weights.Get(p + "post_attention_layernorm.weight"), config.RmsNormEps),
                 mlp);
         }
-        var norm = new RmsNorm(weights.Get("model.norm.weight", c), config.RmsNormEps);
+        var norm = new RmsNorm(weights.Get(WeightLayout.FinalNormName), config.RmsNormEps);
         return new Transformer(config, embedding, blocks, norm, lmHead) { ParameterCount = weights.ParameterCount };
     }
 
@@ -71,12 +63,20 @@ public static class TransformerLoader
     {
         private readonly List<Tensor> _loaded = new();
 
+        /// <summary>The names and shapes <c>config.json</c> implies.</summary>
+        public WeightLayout Layout { get; } = WeightLayout.Of(config);
+
         public long ParameterCount { get; private set; }
 
         public bool Has(string name) => checkpoint.TryGetTensor(name, out _, out _);
 
-        public Tensor Get(string name, params long[] shape)
+        /// <summary>The tensor <paramref name="name"/> of the layout, checked against its shape.</summary>
+        public Tensor Get(string name) => Get(name, Layout[name]);
+
+        /// <summary>The tensor stored as <paramref name="name"/>, which must have the shape of <paramref name="expected"/>.</summary>
+        public Tensor Get(string name, WeightTensor expected)
         {
+            IReadOnlyList<long> shape = expected.Shape;
             if (!Has(name))
             {
                 throw new ModelFormatException($"{folder}: the weights lack tensor '{name}', which a {config.ModelType} model with this config.json needs");

@@ -1,3 +1,4 @@
+using FineTune.Contracts.Models;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
 
@@ -18,10 +19,27 @@ public static class TransformerWriter
         Directory.CreateDirectory(folder);
         using (var scope = TensorScope.Begin())
         {
-            var tensors = model.NamedWeights().Select(w => w.Value.ToSafetensor(w.Key)).ToList();
+            var tensors = InLayoutOrder(model).Select(w => w.Value.ToSafetensor(w.Key)).ToList();
             SafetensorsWriter.Write(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
         CopyFiles(sourceFolder, folder, s_copiedFiles);
+    }
+
+    /// <summary>
+    /// The model's weights in the order and shapes of its <see cref="WeightLayout"/>, so the folder written is exactly
+    /// what the loader reads back; a weight missing or of another shape is a bug here, not a file to write.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, Tensor>> InLayoutOrder(Transformer model)
+    {
+        Dictionary<string, Tensor> weights = model.NamedWeights().ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+        foreach (WeightTensor expected in WeightLayout.Of(model.Config).Tensors)
+        {
+            if (!weights.TryGetValue(expected.Name, out Tensor? tensor) || !tensor.shape.SequenceEqual(expected.Shape))
+            {
+                throw new InvalidOperationException($"the model has no weight '{expected.Name}' of shape [{string.Join(", ", expected.Shape)}] to write");
+            }
+            yield return KeyValuePair.Create(expected.Name, tensor);
+        }
     }
 
     /// <summary>
