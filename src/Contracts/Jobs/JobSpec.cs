@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Backends;
 using FineTune.Contracts.Configs;
 
 namespace FineTune.Contracts.Jobs;
@@ -47,4 +48,32 @@ public sealed record JobSpec
 
     /// <summary>A name part for the adapter (<c>ft:BASE:SUFFIX:JOB</c>), as OpenAI's <c>suffix</c>; null for none.</summary>
     public string? Suffix { get; init; }
+
+    /// <summary>
+    /// The training run this spec asks for, once its host has put the files in place: the one spec-to-request mapping,
+    /// used by the worker (for a queued job) and by <c>finetune train</c> (which builds a spec from its flags), so the
+    /// same job trains with the same configuration wherever it runs. Host-only settings (resuming, merging, the device
+    /// a worker assigns, an upload's format) are the caller's, added with <c>with</c>.
+    /// </summary>
+    /// <param name="modelFolder">The model folder <see cref="Model"/> resolved to.</param>
+    /// <param name="dataFile">Where the training data is.</param>
+    /// <param name="validationFile">Where the validation data is, or null (a share of the training data is held out).</param>
+    /// <param name="outputDir">The folder receiving the adapter, logs, checkpoints and result.</param>
+    public TrainingRequest ToTrainingRequest(string modelFolder, string dataFile, string? validationFile, string outputDir)
+    {
+        return new TrainingRequest
+        {
+            ModelFolder = modelFolder,
+            BaseModelName = Model,
+            DataFile = dataFile,
+            ValidationFile = validationFile,
+            Format = Format,
+            GroupBy = GroupBy,
+            ChatTemplate = ChatTemplate,
+            AllTokens = AllTokens,
+            OutputDir = outputDir,
+            Config = Config,
+            BackendOptions = BackendOptions,
+        };
+    }
 }

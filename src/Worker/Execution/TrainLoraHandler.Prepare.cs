@@ -27,21 +27,12 @@ public sealed partial class TrainLoraHandler
             : (await CopyDatasetAsync(lease, spec.ValidationFile, "validation_file", workspace, cancellationToken)).Path;
         (string? resumeFrom, string? resumedArtifact) = await RestoreCheckpointAsync(session, workspace, cancellationToken, writesToken);
 
-        var request = new TrainingRequest
+        TrainingRequest request = spec.ToTrainingRequest(modelFolder, trainingFile, validationFile, workspace.Output) with
         {
-            ModelFolder = modelFolder,
-            BaseModelName = spec.Model,
-            DataFile = trainingFile,
-            ValidationFile = validationFile,
             // A spec without a format trains the file as the format its upload was validated as (detected, or named
             // with ?format=), so a JSON file uploaded as tabular trains as tabular and nothing else is ever guessed.
             Format = spec.Format ?? uploadFormat,
-            GroupBy = spec.GroupBy,
-            ChatTemplate = spec.ChatTemplate,
-            AllTokens = spec.AllTokens,
-            OutputDir = workspace.Output,
             ResumeFrom = resumeFrom,
-            Config = spec.Config,
             BackendOptions = backend.AssignDevice(spec.BackendOptions, slot),
         };
         return (backend, request, resumedArtifact);
