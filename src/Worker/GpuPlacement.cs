@@ -1,38 +1,52 @@
+using FineTune.Training.Backends;
+
 namespace FineTune.Worker;
 
 /// <summary>
-/// How a worker spreads its jobs over its GPUs: one job per GPU. A worker offering <c>libtorch-cuda</c> runs one
-/// claim loop (slot) per CUDA device unless <see cref="WorkerOptions.Slots"/> says otherwise; slot i trains on GPU i
-/// unless the job chose its <c>device_index</c>; and the memory it offers per job is its smallest GPU's, because any
-/// slot may claim any job and the job must fit the GPU it lands on. Pure functions of what the caller read from
-/// libtorch, so they are tested without a GPU.
+/// How a worker spreads its jobs over the devices its backends train on (<see cref="ITrainingBackend.ListDevices"/>):
+/// one job per device. It runs one claim loop (slot) per device unless <see cref="WorkerOptions.Slots"/> says
+/// otherwise; slot i trains on device i (the backend's <see cref="ITrainingBackend.AssignDevice"/>) unless the job chose
+/// its own; and the memory it offers per job is its smallest device's, because any slot may claim any job and the job
+/// must fit the device it lands on. A worker whose backends train on the host has no devices: one slot, the host's
+/// memory. Pure functions of what the backends reported, so they are tested without a GPU.
 /// </summary>
 public static class GpuPlacement
 {
     /// <summary>
-    /// Claim loops to run: <paramref name="configured"/> when set; else one per CUDA device when the worker offers
-    /// CUDA (at least 1), else 1 (CPU training already uses every core for one job).
+    /// Claim loops to run: <paramref name="configured"/> when set; else one per device (at least 1: CPU training
+    /// already uses every core for one job).
     /// </summary>
-    public static int SlotCount(int? configured, bool offersCuda, int cudaDeviceCount)
+    public static int SlotCount(int? configured, int deviceCount)
     {
         if (configured is int slots)
         {
             return slots;
         }
-        return offersCuda ? Math.Max(1, cudaDeviceCount) : 1;
+        return Math.Max(1, deviceCount);
     }
 
     /// <summary>
-    /// Memory per job, in bytes: <paramref name="configured"/> when set; else the smallest GPU's total memory when the
-    /// worker offers CUDA and has a GPU; else the host's memory.
+    /// Memory per job, in bytes: <paramref name="configured"/> when set; else the smallest device's total memory; else,
+    /// with no devices, the host's memory.
     /// </summary>
-    public static long MemoryPerJob(long? configured, bool offersCuda, IReadOnlyList<long> gpuTotalBytes, long hostBytes)
+    public static long MemoryPerJob(long? configured, IReadOnlyList<long> deviceBytes, long hostBytes)
     {
-        ArgumentNullException.ThrowIfNull(gpuTotalBytes);
+        ArgumentNullException.ThrowIfNull(deviceBytes);
         if (configured is long bytes)
         {
             return bytes;
         }
-        return offersCuda && gpuTotalBytes.Count > 0 ? gpuTotalBytes.Min() : hostBytes;
+        return deviceBytes.Count > 0 ? deviceBytes.Min() : hostBytes;
+    }
+
+    /// <summary>
+    /// What slot <paramref name="slot"/>'s server is named after: the device it trains on by default (slot mod the
+    /// device count, as the backends assign them), or <c>cpu:slot</c> when the worker has no devices.
+    /// </summary>
+    public static string SlotDeviceId(IReadOnlyList<TrainingDevice> devices, int slot)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        return devices.Count > 0 ? devices[slot % devices.Count].Id : $"cpu:{slot}";
     }
 }

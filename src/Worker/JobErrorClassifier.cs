@@ -1,4 +1,5 @@
 using FineTune.Contracts.Events;
+using FineTune.Contracts.Jobs;
 using FineTune.Contracts.Models;
 using FineTune.HuggingFace;
 using FineTune.Text.Data;
@@ -18,9 +19,6 @@ public static class JobErrorClassifier
     /// <summary>The longest reason stored on a job; longer messages are cut.</summary>
     public const int MaxMessageLength = 2000;
 
-    /// <summary>The text every out-of-memory failure starts with, so users and dashboards can match it.</summary>
-    public const string OutOfMemoryPrefix = "out of memory";
-
     /// <summary>Classifies <paramref name="exception"/> and words its reason.</summary>
     public static JobFailure Classify(Exception exception)
     {
@@ -28,7 +26,7 @@ public static class JobErrorClassifier
         return exception switch
         {
             TorchOutOfMemoryException oom => new JobFailure(
-                Limit($"{OutOfMemoryPrefix}: {FirstLine(oom.Message)}. Hint: lower hyperparameters.batch_size or "
+                Limit($"{JobErrorCodes.OutOfMemoryPrefix}: {FirstLine(oom.Message)}. Hint: lower hyperparameters.batch_size or "
                     + "max_seq_len (grad_accum keeps the effective batch), or run it on a worker with more memory"),
                 Permanent: false),
             // A FormatException here comes from reading the job's options or config (a value the spec got wrong),

@@ -37,6 +37,7 @@ public sealed class JobRunner : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly IReadOnlyList<TrainingDevice> _devices;
 
     /// <summary>The worker's instruments (docs/operations.md); null where the host registered none.</summary>
     internal WorkerMetrics? Metrics { get; }
@@ -71,7 +72,7 @@ public sealed class JobRunner : BackgroundService
         _timeProvider = timeProvider ?? TimeProvider.System;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<JobRunner>();
-        (Capabilities, SlotCount, OffersCuda) = DescribeCapabilities(backends, _options);
+        (Capabilities, SlotCount, _devices) = DescribeCapabilities(backends, _options);
         ArgumentOutOfRangeException.ThrowIfLessThan(SlotCount, 1, nameof(options));
         Queues = HangfireQueues.Served(Capabilities.Backends, Capabilities.MemoryBytes);
     }
@@ -87,8 +88,6 @@ public sealed class JobRunner : BackgroundService
 
     /// <summary>Awaitable signals: appended events and attempt outcomes.</summary>
     public JobSignals Signals { get; } = new();
-
-    private bool OffersCuda { get; }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -121,7 +120,7 @@ public sealed class JobRunner : BackgroundService
 
     private BackgroundJobServer StartServer(int slot)
     {
-        string device = OffersCuda ? $"cuda:{slot}" : $"cpu:{slot}";
+        string device = GpuPlacement.SlotDeviceId(_devices, slot);
         var execution = new JobExecution(this, _queue, _handler, _dispatcher, slot, _loggerFactory.CreateLogger<JobExecution>());
         var options = new BackgroundJobServerOptions
         {
@@ -169,7 +168,7 @@ public sealed class JobRunner : BackgroundService
         }
     }
 
-    private static (WorkerCapabilities Capabilities, int Slots, bool OffersCuda) DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
+    private static (WorkerCapabilities Capabilities, int Slots, IReadOnlyList<TrainingDevice> Devices) DescribeCapabilities(BackendCatalog catalog, WorkerOptions options)
     {
         List<ITrainingBackend> offered = options.Backends.Count == 0
             ? catalog.All.Where(backend => backend.IsAvailable).ToList()
@@ -183,21 +182,14 @@ public sealed class JobRunner : BackgroundService
         {
             throw new InvalidOperationException("this worker offers no backend");
         }
-        bool cuda = torch.cuda.is_available();
-        bool offersCuda = offered.Any(backend => backend.Name == LibtorchBackend.Cuda.Name);
-        var gpus = new JsonArray();
-        var gpuTotalBytes = new List<long>();
-        for (int device = 0; cuda && device < torch.cuda.device_count(); device++)
-        {
-            (string name, long totalBytes) = torch.cuda.get_device_info(device);
-            gpus.Add(new JsonObject { ["name"] = name, ["memory_bytes"] = totalBytes });
-            gpuTotalBytes.Add(totalBytes);
-        }
-        int slots = GpuPlacement.SlotCount(options.Slots, offersCuda, gpuTotalBytes.Count);
-        long memoryBytes = GpuPlacement.MemoryPerJob(options.MemoryBytes, offersCuda, gpuTotalBytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        // The backends say which devices they train on; two backends on the same GPU report it once.
+        List<TrainingDevice> devices = offered.SelectMany(backend => backend.ListDevices()).DistinctBy(device => device.Id).ToList();
+        int slots = GpuPlacement.SlotCount(options.Slots, devices.Count);
+        long memoryBytes = GpuPlacement.MemoryPerJob(options.MemoryBytes, devices.Select(device => device.MemoryBytes).ToList(), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        var gpus = new JsonArray(devices.Select(device => (JsonNode)new JsonObject { ["name"] = device.Model, ["memory_bytes"] = device.MemoryBytes }).ToArray());
         var details = new JsonObject { ["slots"] = slots, ["libtorch"] = torch.version, ["gpus"] = gpus };
         WorkerCapabilities capabilities = WorkerCapabilities.ForThisProcess(offered.Select(backend => backend.Name).ToArray(), memoryBytes)
             with { Details = details.ToJsonString() };
-        return (capabilities, slots, offersCuda);
+        return (capabilities, slots, devices);
     }
 }

@@ -18,8 +18,9 @@ public sealed class WorkerOptions
     public bool AllowHubDownloads { get; set; }
 
     /// <summary>
-    /// Jobs run at once; null (default): one per CUDA device when the worker offers <c>libtorch-cuda</c>, else 1. Slot
-    /// i trains on GPU i unless the job sets <c>device_index</c> (see <see cref="GpuPlacement"/>).
+    /// Jobs run at once; null (default): one per device the offered backends train on (the CUDA devices for
+    /// <c>libtorch-cuda</c>), else 1. Slot i trains on device i unless the job sets <c>device_index</c> (see
+    /// <see cref="GpuPlacement"/>).
     /// </summary>
     public int? Slots { get; set; }
 
@@ -29,9 +30,9 @@ public sealed class WorkerOptions
     /// <summary>The backends this worker offers; empty: every backend available on this machine.</summary>
     public IList<string> Backends { get; } = new List<string>();
 
-    /// <summary>Memory one job may use, in bytes; null: the smallest GPU's memory when the worker offers
-    /// <c>libtorch-cuda</c>, else the machine's. Jobs whose <c>required_memory_bytes</c> is larger are left for bigger
-    /// workers.</summary>
+    /// <summary>Memory one job may use, in bytes; null: the smallest memory of the devices the offered backends train
+    /// on (the GPUs for <c>libtorch-cuda</c>), else the machine's. Jobs whose <c>required_memory_bytes</c> is larger
+    /// are left for bigger workers.</summary>
     public long? MemoryBytes { get; set; }
 
     /// <summary>Scratch space for datasets, checkpoints and outputs of running jobs; null: a folder in the system

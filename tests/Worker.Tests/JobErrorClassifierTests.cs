@@ -1,5 +1,6 @@
 using FineTune.Contracts.Backends;
 using FineTune.Contracts.Events;
+using FineTune.Contracts.Jobs;
 using FineTune.HuggingFace;
 using FineTune.Text.Data;
 using FineTune.Torch;
@@ -36,6 +37,15 @@ public sealed class JobErrorClassifierTests
         Assert.StartsWith("out of memory: CUDA out of memory. Tried to allocate 20 MiB", failure.Message, StringComparison.Ordinal);
         Assert.Contains("batch_size", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("frame", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(JobErrorCodes.OutOfMemory, JobErrorCodes.FromReason(failure.Message));
+    }
+
+    [Fact]
+    public void Classify_AFailureThatIsNotOutOfMemory_ReadsBackAsTrainingFailed()
+    {
+        JobFailure failure = JobErrorClassifier.Classify(new IOException("disk full"));
+
+        Assert.Equal(JobErrorCodes.TrainingFailed, JobErrorCodes.FromReason(failure.Message));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
 using FineTune.Torch;
@@ -114,7 +115,7 @@ public sealed class JobRunnerFailureTests(ITestOutputHelper output)
 
         Assert.Equal(JobOutcomeKind.Retrying, outcome.Kind);
         Assert.Equal(JobState.Retryable, job.State);
-        Assert.StartsWith(JobErrorClassifier.OutOfMemoryPrefix, job.Error, StringComparison.Ordinal);
+        Assert.StartsWith(JobErrorCodes.OutOfMemoryPrefix, job.Error, StringComparison.Ordinal);
         Assert.Contains("batch_size", job.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("stack trace", job.Error, StringComparison.Ordinal);
         JsonElement failed = Assert.Single(await context.PayloadsAsync(job.Id, "failed"));

@@ -159,11 +159,10 @@ public static class JobView
     {
         if (ParseObject(error) is { } structured && Text(structured, "message") is { } message)
         {
-            return new JobErrorDto(Text(structured, "code") ?? "training_failed", message, Text(structured, "param"));
+            return new JobErrorDto(Text(structured, "code") ?? JobErrorCodes.TrainingFailed, message, Text(structured, "param"));
         }
         string text = error ?? "the job failed without a reason";
-        string code = text.Contains("out of memory", StringComparison.OrdinalIgnoreCase) ? "out_of_memory" : "training_failed";
-        return new JobErrorDto(code, text, null);
+        return new JobErrorDto(JobErrorCodes.FromReason(text), text, null);
     }
 
     private static JsonElement? ParseObject(string? json)

@@ -42,6 +42,12 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         output.WriteLine($"{(_terminal ? "\n" : "")}eval after step {report.Step}: loss {report.Loss:F4}");
     }
 
+    // A checkpoint and the final outputs print the same line, as they did when both came through OnSave.
+    public void OnCheckpoint(long step, string folder)
+    {
+        OnSave(folder);
+    }
+
     public void OnSave(string path)
     {
         if (json)
@@ -67,7 +73,7 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
             Write(new { type = "result", completed = result.Completed, stop_reason = result.StopReason, steps = result.Steps, final_loss = result.FinalLoss, tokens_seen = result.TokensSeen, elapsed_seconds = result.ElapsedSeconds, tokens_per_second = result.TokensPerSecond, privacy = result.Privacy, audit = result.Audit, output = Path.GetFullPath(outputDir) });
             return;
         }
-        output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
+        output.WriteLine($"{(_terminal ? "\n" : "")}{result.StopReason.ToWireName()}: {result.Steps} steps, final loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tok/s; adapter in {Path.GetFullPath(outputDir)}");
         if (result.Audit is { } audit)
         {
             string accountant = result.Privacy is { } privacy ? $"; the accountant's epsilon is {privacy.Epsilon:G4} at delta {privacy.Delta:G3}" : "; DP is off";

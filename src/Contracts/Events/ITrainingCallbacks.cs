@@ -13,7 +13,17 @@ public interface ITrainingCallbacks
     {
     }
 
-    /// <summary>After a checkpoint or the final adapter is written.</summary>
+    /// <summary>
+    /// After the checkpoint of <paramref name="step"/> is complete in <paramref name="folder"/>; the trainer never
+    /// touches the folder again, so the receiver may archive, move or delete it.
+    /// </summary>
+    /// <param name="step">The optimizer steps the checkpoint holds (a resumed run continues with the next one).</param>
+    /// <param name="folder">The checkpoint's folder.</param>
+    public void OnCheckpoint(long step, string folder)
+    {
+    }
+
+    /// <summary>After the final adapter (or, when asked for, the merged model) is written to <paramref name="path"/>.</summary>
     public void OnSave(string path)
     {
     }

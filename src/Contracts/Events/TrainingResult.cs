@@ -6,8 +6,8 @@ public sealed record TrainingResult
     /// <summary>Whether the run reached its planned end.</summary>
     public required bool Completed { get; init; }
 
-    /// <summary>max_steps, cancelled (or privacy_budget under DP).</summary>
-    public required string StopReason { get; init; }
+    /// <summary>Why the run stopped (written as max_steps, cancelled or privacy_budget).</summary>
+    public required StopReason StopReason { get; init; }
 
     /// <summary>Optimizer steps taken.</summary>
     public required long Steps { get; init; }

@@ -15,6 +15,13 @@ public interface ITrainingBackend : IBackendDescriptor
     public bool IsAvailable { get; }
 
     /// <summary>
+    /// The accelerators on this machine the backend trains on, in the order <see cref="AssignDevice"/> maps slots to
+    /// them (slot i on device i mod their count); empty when it trains on the host's CPU and memory. The worker runs a
+    /// slot per device and offers the smallest device's memory per job, so it holds no backend-specific branch.
+    /// </summary>
+    public IReadOnlyList<TrainingDevice> ListDevices();
+
+    /// <summary>
     /// The options with the device of a worker's slot filled in, unless the job chose one itself; a backend without
     /// devices returns them unchanged. The worker calls this, so it holds no backend-specific branch.
     /// </summary>

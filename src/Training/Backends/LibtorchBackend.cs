@@ -51,6 +51,22 @@ public sealed class LibtorchBackend : ITrainingBackend
     public LibtorchOptions ParseOptions(JsonObject? options) => _descriptor.ParseOptions(options);
 
     /// <inheritdoc />
+    public IReadOnlyList<TrainingDevice> ListDevices()
+    {
+        if (!_cuda || !torch.cuda.is_available())
+        {
+            return [];
+        }
+        var devices = new List<TrainingDevice>();
+        for (int index = 0; index < torch.cuda.device_count(); index++)
+        {
+            (string model, long totalBytes) = torch.cuda.get_device_info(index);
+            devices.Add(new TrainingDevice($"cuda:{index}", model, totalBytes));
+        }
+        return devices;
+    }
+
+    /// <inheritdoc />
     public JsonObject? AssignDevice(JsonObject? options, int slot)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(slot);

@@ -28,7 +28,7 @@ public sealed partial class Trainer
             {
                 LoadCheckpoint(resumeFrom);
             }
-            string stopReason = "max_steps";
+            StopReason stopReason = StopReason.MaxSteps;
             using (var log = new StreamWriter(Path.Combine(outputDir, "training_log.jsonl"), append: resumeFrom is not null))
             {
                 long lastEval = -1;
@@ -36,18 +36,18 @@ public sealed partial class Trainer
                 {
                     if (cancellationToken.IsCancellationRequested)
                     {
-                        stopReason = "cancelled";
+                        stopReason = StopReason.Cancelled;
                         // A cancelled run (a user's cancel, or a worker shutting down) keeps its progress: the next
                         // attempt resumes here instead of at the last periodic checkpoint.
                         if (StepsDone > 0 && !(_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0))
                         {
-                            Callbacks.OnSave(SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath));
+                            Callbacks.OnCheckpoint(StepsDone, SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath));
                         }
                         break;
                     }
                     if (PrivacyBudgetExhausted)
                     {
-                        stopReason = "privacy_budget";
+                        stopReason = StopReason.PrivacyBudget;
                         break;
                     }
                     StepReport report = Step();
@@ -60,7 +60,7 @@ public sealed partial class Trainer
                     if (_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0 && StepsDone < TotalSteps)
                     {
                         string checkpoint = SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath);
-                        Callbacks.OnSave(checkpoint);
+                        Callbacks.OnCheckpoint(StepsDone, checkpoint);
                     }
                     log.Flush();
                 }
@@ -71,7 +71,7 @@ public sealed partial class Trainer
             }
             PeftAdapter.Save(_lora, outputDir, baseModelNameOrPath);
             Callbacks.OnSave(outputDir);
-            bool completed = stopReason is "max_steps" or "privacy_budget";
+            bool completed = stopReason.IsCompleted();
             var result = new TrainingResult
             {
                 Completed = completed,

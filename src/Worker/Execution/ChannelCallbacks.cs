@@ -26,9 +26,10 @@ internal sealed class ChannelCallbacks : ITrainingCallbacks
         _writer.TryWrite(new EvalMessage(report));
     }
 
-    public void OnSave(string path)
+    // The final outputs (OnSave) need no message: the attempt uploads them once training has returned.
+    public void OnCheckpoint(long step, string folder)
     {
-        _writer.TryWrite(new SavedMessage(path));
+        _writer.TryWrite(new CheckpointMessage(step, folder));
     }
 
     public void OnWarning(string message)

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using FineTune.Contracts.Events;
 using FineTune.Persistence.Blobs;
@@ -19,7 +18,7 @@ namespace FineTune.Worker.Execution;
 /// A checkpoint is stored once the next step's message arrives (or the run ends), not when it is announced: by then
 /// the trainer has flushed the training log up to the checkpoint's step, which goes into the archive with it.
 /// </remarks>
-internal sealed partial class EventPump
+internal sealed class EventPump
 {
     private readonly LeaseSession _session;
     private readonly JobQueue _queue;
@@ -68,9 +67,6 @@ internal sealed partial class EventPump
         await GuardAsync(() => StorePendingCheckpointAsync(writesToken));
     }
 
-    [GeneratedRegex(@"^checkpoint-(\d+)$")]
-    private static partial Regex CheckpointFolderName();
-
     private async Task HandleAsync(TrainingMessage message, CancellationToken writesToken)
     {
         switch (message)
@@ -91,13 +87,9 @@ internal sealed partial class EventPump
             case WarningMessage { Message: var warning }:
                 await AppendAsync(WorkerEventTypes.Log, WorkerEvents.Log("warning", warning), writesToken);
                 break;
-            case SavedMessage { Path: var path }:
-                Match match = CheckpointFolderName().Match(Path.GetFileName(path));
-                if (match.Success && long.TryParse(match.Groups[1].ValueSpan, out long step))
-                {
-                    await StorePendingCheckpointAsync(writesToken);
-                    _pending = (step, path);
-                }
+            case CheckpointMessage { Step: var step, Folder: var folder }:
+                await StorePendingCheckpointAsync(writesToken);
+                _pending = (step, folder);
                 break;
         }
     }

@@ -169,7 +169,7 @@ public sealed partial class TrainLoraHandler
         {
             return new JobOutcome(lease.JobId, lease.Attempt, JobOutcomeKind.LeaseLost);
         }
-        bool stopped = result?.StopReason == "cancelled"
+        bool stopped = result?.StopReason == StopReason.Cancelled
             || (error is OperationCanceledException && (stoppingToken.IsCancellationRequested || session.CancelRequested || session.PauseRequested));
         if (session.Fault is Exception fault)
         {

@@ -1,6 +1,5 @@
 using FineTune.Contracts.Events;
 
-
 namespace FineTune.Worker.Execution;
 
 /// <summary>
@@ -15,8 +14,8 @@ internal sealed record StepMessage(StepReport Report) : TrainingMessage;
 /// <summary>A validation loss was measured.</summary>
 internal sealed record EvalMessage(EvalReport Report) : TrainingMessage;
 
-/// <summary>The trainer wrote a checkpoint folder, or the final outputs.</summary>
-internal sealed record SavedMessage(string Path) : TrainingMessage;
+/// <summary>The trainer finished the checkpoint of <paramref name="Step"/> in <paramref name="Folder"/>.</summary>
+internal sealed record CheckpointMessage(long Step, string Folder) : TrainingMessage;
 
 /// <summary>Something the user should know that did not stop the run; it becomes a <c>log</c> event at level warning.</summary>
 internal sealed record WarningMessage(string Message) : TrainingMessage;

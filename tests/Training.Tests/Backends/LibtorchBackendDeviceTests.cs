@@ -46,4 +46,25 @@ public class LibtorchBackendDeviceTests
             Assert.Same(unchosen, assigned);
         }
     }
+
+    [Fact]
+    public void ListDevices_OnTheCpuBackend_IsEmpty()
+    {
+        Assert.Empty(LibtorchBackend.Cpu.ListDevices());
+    }
+
+    [Fact]
+    public void ListDevices_OnCuda_IsEveryCudaDeviceInTheOrderSlotsAreAssigned()
+    {
+        IReadOnlyList<TrainingDevice> devices = LibtorchBackend.Cuda.ListDevices();
+
+        int count = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        Assert.Equal(Enumerable.Range(0, count).Select(index => $"cuda:{index}"), devices.Select(device => device.Id));
+        Assert.All(devices, device => Assert.True(device.MemoryBytes > 0 && device.Model.Length > 0, $"{device}"));
+        for (int slot = 0; slot < count; slot++)
+        {
+            JsonObject assigned = LibtorchBackend.Cuda.AssignDevice(null, slot)!;
+            Assert.Equal(devices[slot].Id, $"cuda:{assigned["device_index"]!.GetValue<int>()}");
+        }
+    }
 }

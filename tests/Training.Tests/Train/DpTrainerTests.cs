@@ -116,7 +116,8 @@ public sealed class DpTrainerTests : IDisposable
 
         TrainingResult result = Train(Config(500, privacy), _folder);
 
-        Assert.Equal("privacy_budget", result.StopReason);
+        Assert.Equal(StopReason.PrivacyBudget, result.StopReason);
+        Assert.Contains("\"stop_reason\": \"privacy_budget\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
         Assert.True(result.Privacy!.Epsilon <= 4);
         var accountant = new RdpAccountant();
         accountant.Step(0.8, 0.5, (int)result.Steps + 1);
@@ -130,7 +131,7 @@ public sealed class DpTrainerTests : IDisposable
 
         TrainingResult result = Train(Config(6, privacy), _folder);
 
-        Assert.Equal("max_steps", result.StopReason);
+        Assert.Equal(StopReason.MaxSteps, result.StopReason);
         double expectedSigma = NoiseCalibration.GetNoiseMultiplier(3, 1e-3, 0.5, 6, "rdp");
         Assert.Equal(expectedSigma, result.Privacy!.NoiseMultiplier, 12);
         Assert.InRange(result.Privacy.Epsilon, 3 - 0.011, 3);

@@ -46,7 +46,7 @@ public sealed class TrainerTests : IDisposable
         TrainingResult result = Train(Config(30) with { EvalEvery = 10 }, _folder);
 
         Assert.True(result.Completed);
-        Assert.Equal("max_steps", result.StopReason);
+        Assert.Equal(StopReason.MaxSteps, result.StopReason);
         Assert.Equal(30, result.Steps);
         Assert.True(result.LossHistory[^1] < result.LossHistory[0] * 0.8, $"loss {result.LossHistory[0]} -> {result.LossHistory[^1]}");
         Assert.Equal([10L, 20, 30], result.EvalLosses.Select(e => e.Step));
@@ -114,7 +114,7 @@ public sealed class TrainerCancellationTests : IDisposable
 
     private sealed class CancelAfter(int step, CancellationTokenSource source) : ITrainingCallbacks
     {
-        public List<string> Saved { get; } = new();
+        public List<(long Step, string Folder)> Checkpoints { get; } = new();
 
         public void OnStep(StepReport report)
         {
@@ -124,7 +124,7 @@ public sealed class TrainerCancellationTests : IDisposable
             }
         }
 
-        public void OnSave(string path) => Saved.Add(path);
+        public void OnCheckpoint(long step, string folder) => Checkpoints.Add((step, folder));
     }
 
     [Fact]
@@ -140,10 +140,11 @@ public sealed class TrainerCancellationTests : IDisposable
 
         TrainingResult result = trainer.Run(_folder, "tinystories-656k", cancellationToken: source.Token);
 
-        Assert.Equal("cancelled", result.StopReason);
+        Assert.Equal(StopReason.Cancelled, result.StopReason);
+        Assert.Contains("\"stop_reason\": \"cancelled\"", File.ReadAllText(Path.Combine(_folder, "result.json")));
         Assert.False(result.Completed);
         Assert.Equal(3, result.Steps);
-        Assert.Contains(Path.Combine(_folder, "checkpoint-3"), callbacks.Saved);
+        Assert.Equal((3L, Path.Combine(_folder, "checkpoint-3")), Assert.Single(callbacks.Checkpoints));
         Assert.True(File.Exists(Path.Combine(_folder, "checkpoint-3", "trainer_state.json")));
     }
 }

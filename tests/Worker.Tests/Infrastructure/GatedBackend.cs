@@ -40,6 +40,8 @@ internal sealed class GatedBackend : ITrainingBackend, IDisposable
         _open.Set();
     }
 
+    public IReadOnlyList<TrainingDevice> ListDevices() => _inner.ListDevices();
+
     public JsonObject? AssignDevice(JsonObject? options, int slot) => _inner.AssignDevice(options, slot);
 
     public void ValidateOptions(JsonObject? options)
@@ -83,6 +85,11 @@ internal sealed class GatedBackend : ITrainingBackend, IDisposable
         public void OnEval(EvalReport report)
         {
             inner.OnEval(report);
+        }
+
+        public void OnCheckpoint(long step, string folder)
+        {
+            inner.OnCheckpoint(step, folder);
         }
 
         public void OnSave(string path)

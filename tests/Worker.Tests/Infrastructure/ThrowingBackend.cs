@@ -16,6 +16,8 @@ internal sealed class ThrowingBackend(Func<Exception> error) : ITrainingBackend
 
     public bool IsAvailable => true;
 
+    public IReadOnlyList<TrainingDevice> ListDevices() => [];
+
     public JsonObject? AssignDevice(JsonObject? options, int slot) => LibtorchBackend.Cpu.AssignDevice(options, slot);
 
     public void ValidateOptions(JsonObject? options)

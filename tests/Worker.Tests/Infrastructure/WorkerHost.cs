@@ -33,7 +33,7 @@ internal sealed class WorkerHost : IAsyncDisposable
     /// <param name="name">Prefix of its log lines.</param>
     /// <param name="backend">The libtorch-cpu backend to run (default: the real one).</param>
     /// <param name="heartbeatInterval">How often leases are renewed (default 1 s).</param>
-    /// <param name="slots">Concurrent jobs.</param>
+    /// <param name="slots">Concurrent jobs; null leaves the count to the backends' devices.</param>
     /// <param name="memoryBytes">Memory per job it offers the queue (default: the machine's).</param>
     /// <param name="realClock">Use the database clock instead of the test's manual clock (when another process works on
     /// the same jobs).</param>
@@ -42,7 +42,7 @@ internal sealed class WorkerHost : IAsyncDisposable
         string name,
         ITrainingBackend? backend = null,
         TimeSpan? heartbeatInterval = null,
-        int slots = 1,
+        int? slots = 1,
         long? memoryBytes = null,
         bool realClock = false)
     {
@@ -58,10 +58,13 @@ internal sealed class WorkerHost : IAsyncDisposable
             ["JobQueueOptions:LeaseDuration"] = context.QueueOptions.LeaseDuration.ToString(),
             ["WorkerOptions:ModelsDir"] = context.ModelsDir,
             ["WorkerOptions:WorkDir"] = context.WorkDir,
-            ["WorkerOptions:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["WorkerOptions:HeartbeatInterval"] = (heartbeatInterval ?? TimeSpan.FromSeconds(1)).ToString(),
             ["WorkerOptions:Backends:0"] = "libtorch-cpu",
         });
+        if (slots is int count)
+        {
+            builder.Configuration["WorkerOptions:Slots"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (memoryBytes is long bytes)
         {
             builder.Configuration["WorkerOptions:MemoryBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
