@@ -6,7 +6,7 @@ namespace FineTune.Cli.Tests;
 
 /// <summary>
 /// The official <c>openai</c> npm client (7.x, <c>tools/reference/openai/client.mjs</c>) under node against
-/// <c>finetune serve</c> with real training. A missing node or node_modules fails with the fix, never skips.
+/// <c>finetune serve</c> with real training, pause and resume included. A missing node or node_modules fails with the fix, never skips.
 /// </summary>
 public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<OpenAiServer>
 {
@@ -39,6 +39,15 @@ public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<Open
         Assert.True(finished.GetProperty("result_files").GetArrayLength() >= 3);
 
         Assert.Equal("cancelled", lines["cancelled"][0].GetProperty("status").GetString());
+        // Pause answers queued-paused or running (pausing shows as running on this surface); the job then rests paused
+        // and, resumed, runs to the end from its checkpoint.
+        JsonElement paused = lines["paused"][0];
+        Assert.Contains(paused.GetProperty("answered").GetString(), new[] { "paused", "running" });
+        Assert.Equal("paused", paused.GetProperty("status").GetString());
+        JsonElement resumed = lines["resumed"][0];
+        Assert.Contains(resumed.GetProperty("answered").GetString(), new[] { "queued", "running" });
+        Assert.Equal("succeeded", resumed.GetProperty("status").GetString());
+        Assert.True(resumed.GetProperty("trained_tokens").GetInt64() > 0);
         JsonElement list = lines["list"][0];
         List<string> ids = list.GetProperty("ids").EnumerateArray().Select(id => id.GetString()!).ToList();
         Assert.True(list.GetProperty("pages").GetInt32() >= 2);
@@ -68,6 +77,8 @@ public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<Open
         Assert.Equal("method.type", errors["dpo"].GetProperty("param").GetString());
         Assert.Equal(404, errors["unknown_job"].GetProperty("status").GetInt32());
         Assert.Contains("No such fine-tuning job", errors["unknown_job"].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, errors["resume_succeeded"].GetProperty("status").GetInt32());
+        Assert.Contains("only a paused job can be resumed", errors["resume_succeeded"].GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(400, errors["bad_multiplier"].GetProperty("status").GetInt32());
         Assert.Equal("method.supervised.hyperparameters.learning_rate_multiplier", errors["bad_multiplier"].GetProperty("param").GetString());
     }

@@ -210,13 +210,14 @@ try {
     const other = await (await browser.newContext()).newPage();
     const otherWatcher = watch(other, 'other tenant');
     await signIn(other, args['other-key']);
-    await other.waitForSelector('#jobs');
+    // The table is drawn before its rows arrive from /v1/jobs: wait for a row (the 'No jobs yet' one) before reading.
+    await other.waitForSelector('#jobs tbody tr');
     const otherJobs = await other.locator('#jobs tbody').textContent();
     otherWatcher.expect(404, new RegExp(`^/v1/jobs/${longJob}$`));
     await other.goto(`${base}/#/jobs/${longJob}`);
     const otherJobPage = await until(other, () => document.querySelector('#view .error')?.textContent, null, 'the other tenant\'s job page to refuse');
     await other.goto(base + '/#/datasets');
-    await other.waitForSelector('#datasets');
+    await other.waitForSelector('#datasets tbody tr');
     print('other_tenant', {
         jobs: otherJobs, job_page: otherJobPage, datasets: await other.locator('#datasets tbody').textContent(),
         problems: otherWatcher.problems, expected_seen: otherWatcher.seen,

@@ -50,6 +50,19 @@ print('cancel', { id: cancelled.id, status: cancelled.status });
 const finalSecond = await waitFor(second.id, (job) => ['succeeded', 'failed', 'cancelled'].includes(job.status));
 print('cancelled', { id: finalSecond.id, status: finalSecond.status });
 
+// A third job paused (at once while queued; after a checkpoint while running), then resumed to the end.
+const third = await client.fineTuning.jobs.create({
+    model: args.model,
+    training_file: file.id,
+    method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 2, steps: 6, max_seq_len: 128, save_every: 1 } } },
+});
+const pausing = await client.fineTuning.jobs.pause(third.id);
+const paused = await waitFor(third.id, (job) => ['paused', 'succeeded', 'failed', 'cancelled'].includes(job.status));
+print('paused', { id: paused.id, answered: pausing.status, status: paused.status });
+const resuming = await client.fineTuning.jobs.resume(third.id);
+const resumed = await waitFor(third.id, (job) => ['succeeded', 'failed', 'cancelled'].includes(job.status));
+print('resumed', { id: resumed.id, answered: resuming.status, status: resumed.status, trained_tokens: resumed.trained_tokens });
+
 // Pagination: one job per page, following has_more with `after` (the SDK's auto-pagination).
 const listed = [];
 let pages = 0;
@@ -77,6 +90,7 @@ print('models', { ids: models.data.map((model) => model.id), owned_by: models.da
 for (const [name, call] of [
     ['dpo', () => client.fineTuning.jobs.create({ model: args.model, training_file: file.id, method: { type: 'dpo', dpo: {} } })],
     ['unknown_job', () => client.fineTuning.jobs.retrieve('ftjob-00000000000000000000000000000000')],
+    ['resume_succeeded', () => client.fineTuning.jobs.resume(created.id)],
     ['bad_multiplier', () => client.fineTuning.jobs.create({ model: args.model, training_file: file.id, method: { type: 'supervised', supervised: { hyperparameters: { learning_rate_multiplier: -1 } } } })],
 ]) {
     try {
