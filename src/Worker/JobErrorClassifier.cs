@@ -1,9 +1,9 @@
+using FineTune.Contracts.Backends;
 using FineTune.Contracts.Events;
 using FineTune.Contracts.Jobs;
 using FineTune.Contracts.Models;
 using FineTune.HuggingFace;
 using FineTune.Text.Data;
-using FineTune.Torch;
 
 namespace FineTune.Worker;
 
@@ -25,7 +25,7 @@ public static class JobErrorClassifier
         ArgumentNullException.ThrowIfNull(exception);
         return exception switch
         {
-            TorchOutOfMemoryException oom => new JobFailure(
+            DeviceOutOfMemoryException oom => new JobFailure(
                 Limit($"{JobErrorCodes.OutOfMemoryPrefix}: {FirstLine(oom.Message)}. Hint: lower hyperparameters.batch_size or "
                     + "max_seq_len (grad_accum keeps the effective batch), or run it on a worker with more memory"),
                 Permanent: false),

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using FineTune.Persistence.Delivery;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
-using FineTune.Torch;
 using FineTune.Training.Backends;
 using FineTune.Worker.Execution;
 using FineTune.Worker.Telemetry;
@@ -187,7 +186,13 @@ public sealed class JobRunner : BackgroundService
         int slots = GpuPlacement.SlotCount(options.Slots, devices.Count);
         long memoryBytes = GpuPlacement.MemoryPerJob(options.MemoryBytes, devices.Select(device => device.MemoryBytes).ToList(), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         var gpus = new JsonArray(devices.Select(device => (JsonNode)new JsonObject { ["name"] = device.Model, ["memory_bytes"] = device.MemoryBytes }).ToArray());
-        var details = new JsonObject { ["slots"] = slots, ["libtorch"] = torch.version, ["gpus"] = gpus };
+        var details = new JsonObject { ["slots"] = slots };
+        // Each library the offered backends train with, under its own name (e.g. "libtorch": "2.5.1").
+        foreach (BackendRuntime runtime in offered.Select(backend => backend.Runtime).DistinctBy(runtime => runtime.Name))
+        {
+            details[runtime.Name] = runtime.Version;
+        }
+        details["gpus"] = gpus;
         WorkerCapabilities capabilities = WorkerCapabilities.ForThisProcess(offered.Select(backend => backend.Name).ToArray(), memoryBytes)
             with { Details = details.ToJsonString() };
         return (capabilities, slots, devices);

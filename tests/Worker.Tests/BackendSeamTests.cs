@@ -20,6 +20,9 @@ public sealed class BackendSeamTests(ITestOutputHelper output)
         Assert.Equal(24L << 30, worker.Runner.Capabilities.MemoryBytes);
         using JsonDocument details = JsonDocument.Parse(worker.Runner.Capabilities.Details);
         Assert.Equal(["big", "small", "mid"], details.RootElement.GetProperty("gpus").EnumerateArray().Select(gpu => gpu.GetProperty("name").GetString()));
+        // The library version comes from the backend too: the worker no longer asks libtorch itself.
+        Assert.Equal("9.9.9", details.RootElement.GetProperty("seam-runtime").GetString());
+        Assert.False(details.RootElement.TryGetProperty("libtorch", out _));
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using FineTune.Contracts.Events;
 using FineTune.Contracts.Jobs;
 using FineTune.HuggingFace;
 using FineTune.Text.Data;
-using FineTune.Torch;
 
 namespace FineTune.Worker.Tests;
 
@@ -31,7 +30,7 @@ public sealed class JobErrorClassifierTests
     [Fact]
     public void Classify_OutOfMemory_IsTransientWithTheHintAndOneLine()
     {
-        JobFailure failure = JobErrorClassifier.Classify(new TorchOutOfMemoryException("CUDA out of memory. Tried to allocate 20 MiB\n  frame #0: c10::Error"));
+        JobFailure failure = JobErrorClassifier.Classify(new DeviceOutOfMemoryException("CUDA out of memory. Tried to allocate 20 MiB\n  frame #0: c10::Error"));
 
         Assert.False(failure.Permanent);
         Assert.StartsWith("out of memory: CUDA out of memory. Tried to allocate 20 MiB", failure.Message, StringComparison.Ordinal);

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FineTune.Contracts.Backends;
 using FineTune.Contracts.Jobs;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Queue;
-using FineTune.Torch;
 using FineTune.Worker.Tests.Infrastructure;
 
 namespace FineTune.Worker.Tests;
@@ -109,7 +109,7 @@ public sealed class JobRunnerFailureTests(ITestOutputHelper output)
     {
         await using WorkerTestContext context = await WorkerTestContext.CreateAsync(output);
         Guid dataset = await context.UploadAlpacaAsync();
-        var backend = new ThrowingBackend(() => new TorchOutOfMemoryException("CUDA out of memory. Tried to allocate 2.00 GiB\nstack trace"));
+        var backend = new ThrowingBackend(() => new DeviceOutOfMemoryException("CUDA out of memory. Tried to allocate 2.00 GiB\nstack trace"));
 
         (Job job, JobOutcome outcome) = await RunOneAsync(context, WorkerTestContext.Spec(dataset, steps: 2), backend);
 

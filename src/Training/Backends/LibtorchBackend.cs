@@ -45,6 +45,12 @@ public sealed class LibtorchBackend : ITrainingBackend
     /// <inheritdoc />
     public bool IsAvailable => !_cuda || torch.cuda.is_available();
 
+    /// <inheritdoc />
+    public BackendRuntime Runtime => new("libtorch", torch.version);
+
+    /// <inheritdoc />
+    public long LiveNativeObjects => torch.live_tensor_count;
+
     private LibtorchOptions ParseOptions(TrainingRequest request) => _descriptor.ParseOptions(request.BackendOptions);
 
     /// <summary>Parses a job's options for this backend, defaults filled in; throws like <see cref="ValidateOptions"/>.</summary>
@@ -64,6 +70,20 @@ public sealed class LibtorchBackend : ITrainingBackend
             devices.Add(new TrainingDevice($"cuda:{index}", model, totalBytes));
         }
         return devices;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<DeviceMemory> ReadDeviceMemory()
+    {
+        int count = _cuda && torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        var figures = new List<DeviceMemory>(count);
+        for (int index = 0; index < count; index++)
+        {
+            // The caching allocator's statistics are read under its own lock; no tensor is touched.
+            CudaMemoryStats stats = torch.cuda.memory_stats(index);
+            figures.Add(new DeviceMemory(stats.AllocatedBytes, stats.PeakAllocatedBytes, stats.TotalBytes));
+        }
+        return figures;
     }
 
     /// <inheritdoc />
@@ -133,7 +153,7 @@ public sealed class LibtorchBackend : ITrainingBackend
         }
         try
         {
-            return Run(request, ToScalarType(options.DType), device, callbacks, cancellationToken);
+            return WithOutOfMemoryTranslated(() => Run(request, ToScalarType(options.DType), device, callbacks, cancellationToken));
         }
         finally
         {
@@ -142,6 +162,22 @@ public sealed class LibtorchBackend : ITrainingBackend
             {
                 ReleaseCudaCache();
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/>, turning libtorch's out-of-memory error (left after the trainer's own retries at a
+    /// smaller micro-batch) into the Contracts-level <see cref="DeviceOutOfMemoryException"/> the worker classifies.
+    /// </summary>
+    internal static T WithOutOfMemoryTranslated<T>(Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (TorchOutOfMemoryException exception)
+        {
+            throw new DeviceOutOfMemoryException(exception.Message, exception);
         }
     }
 

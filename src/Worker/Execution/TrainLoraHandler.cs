@@ -146,6 +146,7 @@ public sealed partial class TrainLoraHandler
         var callbacks = new ChannelCallbacks(messages.Writer);
         Task<TrainingResult> training = TrainingThread.Start(
             $"train-{lease.JobId.ToString("N")[..8]}",
+            backend,
             () => backend.Train(request, callbacks, stopToken),
             messages.Writer,
             _logger,

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using FineTune.Contracts.Events;
-using FineTune.Torch;
+using FineTune.Training.Backends;
 using Microsoft.Extensions.Logging;
 
 namespace FineTune.Worker.Execution;
@@ -8,13 +8,14 @@ namespace FineTune.Worker.Execution;
 /// <summary>
 /// Runs one training run on a dedicated thread (STYLE.md section 4): libtorch calls block for seconds, and tensors
 /// must stay on one thread (section 7 rule 5), so training never runs on the thread pool. When the run ends, however
-/// it ends, the message channel is completed (the backend has released its device cache) and the live tensor count is
-/// logged (rule 4), so a leak shows up per job.
+/// it ends, the message channel is completed (the backend has released its device cache) and the backend's count of
+/// native objects (libtorch: live tensors) is logged (rule 4), so a leak shows up per job.
 /// </summary>
 internal static class TrainingThread
 {
     public static Task<TrainingResult> Start(
         string name,
+        ITrainingBackend backend,
         Func<TrainingResult> train,
         ChannelWriter<TrainingMessage> messages,
         ILogger logger,
@@ -23,7 +24,7 @@ internal static class TrainingThread
         var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            long before = torch.live_tensor_count;
+            long before = backend.LiveNativeObjects;
             try
             {
                 completion.TrySetResult(train());
@@ -34,8 +35,8 @@ internal static class TrainingThread
             }
             finally
             {
-                long after = torch.live_tensor_count;
-                logger.LogInformation("Job {JobId}: live tensors {Before} before training, {After} after", jobId, before, after);
+                long after = backend.LiveNativeObjects;
+                logger.LogInformation("Job {JobId}: live native objects {Before} before training, {After} after", jobId, before, after);
                 messages.TryComplete();
             }
         })

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using FineTune.Persistence.Queue;
-using FineTune.Torch;
+using FineTune.Training.Backends;
 
 namespace FineTune.Worker.Telemetry;
 
@@ -26,8 +26,12 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _attempts;
     private readonly ConcurrentDictionary<int, (string Backend, double TokensPerSecond)> _throughputBySlot = new();
 
-    /// <summary>Creates the instruments on a meter from <paramref name="meters"/>.</summary>
-    public WorkerMetrics(IMeterFactory meters)
+    /// <summary>
+    /// Creates the instruments on a meter from <paramref name="meters"/>; the GPU memory gauges read the devices of the
+    /// available backends in <paramref name="backends"/> (the built-in ones when null), and exist only where some
+    /// backend has a device.
+    /// </summary>
+    public WorkerMetrics(IMeterFactory meters, BackendCatalog? backends = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _meter = meters.Create(MeterName);
@@ -46,13 +50,14 @@ public sealed class WorkerMetrics : IDisposable
                 pair.Value.TokensPerSecond, new KeyValuePair<string, object?>("backend", pair.Value.Backend), new KeyValuePair<string, object?>("slot", pair.Key))),
             unit: "{token}/s",
             description: "Training throughput of the job running in each slot, as its latest step event reports it (tokens since the attempt began / seconds); no series while a slot is idle.");
-        if (torch.cuda.is_available())
+        ITrainingBackend? withDevices = (backends ?? BackendCatalog.Default).All.FirstOrDefault(backend => backend.IsAvailable && backend.ListDevices().Count > 0);
+        if (withDevices is not null)
         {
-            _meter.CreateObservableGauge("finetune.worker.gpu.memory.peak", () => GpuMemory(stats => stats.PeakAllocatedBytes), unit: "By",
+            _meter.CreateObservableGauge("finetune.worker.gpu.memory.peak", () => GpuMemory(withDevices, memory => memory.PeakAllocatedBytes), unit: "By",
                 description: "Peak bytes the caching allocator has handed to tensors on each GPU since the worker started (torch.cuda.max_memory_allocated).");
-            _meter.CreateObservableGauge("finetune.worker.gpu.memory.allocated", () => GpuMemory(stats => stats.AllocatedBytes), unit: "By",
+            _meter.CreateObservableGauge("finetune.worker.gpu.memory.allocated", () => GpuMemory(withDevices, memory => memory.AllocatedBytes), unit: "By",
                 description: "Bytes held by tensors on each GPU now.");
-            _meter.CreateObservableGauge("finetune.worker.gpu.memory.total", () => GpuMemory(stats => stats.TotalBytes), unit: "By",
+            _meter.CreateObservableGauge("finetune.worker.gpu.memory.total", () => GpuMemory(withDevices, memory => memory.TotalBytes), unit: "By",
                 description: "Each GPU's memory.");
         }
     }
@@ -93,13 +98,13 @@ public sealed class WorkerMetrics : IDisposable
 
     internal void SlotIdle(int slot) => _throughputBySlot.TryRemove(slot, out _);
 
-    private static IEnumerable<Measurement<long>> GpuMemory(Func<CudaMemoryStats, long> figure)
+    // The device tag is the device's index in the backend's list (for libtorch-cuda, the CUDA ordinal).
+    private static IEnumerable<Measurement<long>> GpuMemory(ITrainingBackend backend, Func<DeviceMemory, long> figure)
     {
-        int devices = torch.cuda.device_count();
-        for (int device = 0; device < devices; device++)
+        IReadOnlyList<DeviceMemory> devices = backend.ReadDeviceMemory();
+        for (int device = 0; device < devices.Count; device++)
         {
-            // The allocator's statistics are read under its own lock; no tensor is touched off the training thread.
-            yield return new Measurement<long>(figure(torch.cuda.memory_stats(device)), new KeyValuePair<string, object?>("device", device));
+            yield return new Measurement<long>(figure(devices[device]), new KeyValuePair<string, object?>("device", device));
         }
     }
 }

@@ -35,12 +35,18 @@ internal sealed class GatedBackend : ITrainingBackend, IDisposable
 
     public bool IsAvailable => _inner.IsAvailable;
 
+    public BackendRuntime Runtime => _inner.Runtime;
+
+    public long LiveNativeObjects => _inner.LiveNativeObjects;
+
     public void Open()
     {
         _open.Set();
     }
 
     public IReadOnlyList<TrainingDevice> ListDevices() => _inner.ListDevices();
+
+    public IReadOnlyList<DeviceMemory> ReadDeviceMemory() => _inner.ReadDeviceMemory();
 
     public JsonObject? AssignDevice(JsonObject? options, int slot) => _inner.AssignDevice(options, slot);
 

@@ -7,7 +7,8 @@ namespace FineTune.Worker.Tests.Infrastructure;
 
 /// <summary>
 /// The real <c>libtorch-cpu</c> backend with what the worker must learn from a backend alone changed: the devices it
-/// reports (<see cref="Devices"/>), and the folder each checkpoint is announced in (moved to one whose name says
+/// reports (<see cref="Devices"/>) with their memory figures (<see cref="ReadDeviceMemory"/>), the library it says it
+/// trains with (<see cref="Runtime"/>), and the folder each checkpoint is announced in (moved to one whose name says
 /// nothing of its step), so a test proves the worker asks the backend instead of guessing from names.
 /// </summary>
 internal sealed class SeamBackend(IReadOnlyList<TrainingDevice> devices) : ITrainingBackend
@@ -27,7 +28,17 @@ internal sealed class SeamBackend(IReadOnlyList<TrainingDevice> devices) : ITrai
 
     public bool IsAvailable => _inner.IsAvailable;
 
+    public BackendRuntime Runtime { get; } = new("seam-runtime", "9.9.9");
+
+    public long LiveNativeObjects => _inner.LiveNativeObjects;
+
     public IReadOnlyList<TrainingDevice> ListDevices() => Devices;
+
+    /// <summary>Device i has (i + 1) MiB allocated, twice that at its peak, and its reported memory in all.</summary>
+    public IReadOnlyList<DeviceMemory> ReadDeviceMemory()
+    {
+        return Devices.Select((device, index) => new DeviceMemory((index + 1L) << 20, (index + 1L) << 21, device.MemoryBytes)).ToList();
+    }
 
     // The reported devices are not real: the CPU backend keeps the job's options as they are.
     public JsonObject? AssignDevice(JsonObject? options, int slot) => _inner.AssignDevice(options, slot);

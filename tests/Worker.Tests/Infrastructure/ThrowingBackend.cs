@@ -16,7 +16,13 @@ internal sealed class ThrowingBackend(Func<Exception> error) : ITrainingBackend
 
     public bool IsAvailable => true;
 
+    public BackendRuntime Runtime => LibtorchBackend.Cpu.Runtime;
+
+    public long LiveNativeObjects => 0;
+
     public IReadOnlyList<TrainingDevice> ListDevices() => [];
+
+    public IReadOnlyList<DeviceMemory> ReadDeviceMemory() => [];
 
     public JsonObject? AssignDevice(JsonObject? options, int slot) => LibtorchBackend.Cpu.AssignDevice(options, slot);
 
