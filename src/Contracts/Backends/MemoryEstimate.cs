@@ -25,7 +25,8 @@ namespace FineTune.Contracts.Backends;
 /// recounted for SwiGLU (2·C input, then gate, up, silu(gate) and their product, 4 · 2·I); s_a = 1 at 16 bits and 2
 /// when the activations are f32. The 5·nh·T term assumes the attention scores are materialized (our composed
 /// attention, or a packing mask that rules the fused kernels out), which over-counts where a fused kernel runs. With
-/// <c>batch_size: "auto"</c> B is 1, the least the trainer picks (it sizes the micro-batch to the free memory).
+/// <c>batch_size: "auto"</c> B is 1, the least the trainer picks (it sizes the micro-batch to the free memory by
+/// <see cref="PerSequenceBytes"/>, the B-dependent terms of this estimate).
 /// Checked against Hugging Face transformers 5.17 + PEFT 0.21 (torch 2.11, H200, random llama-3.2-1b weights, LoRA
 /// r = 8 on q/k/v/o, peak allocated / reserved over two AdamW steps): bf16 B = 8, T = 1024 is 51.8 / 57.2 GiB with
 /// eager attention and 27.4 / 31.6 with SDPA, where this estimate says 56.3 (2.3 weights, 32.3 activations, 15.7
@@ -71,21 +72,13 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
-        long weightBytes = weightDType switch
-        {
-            WeightDType.BFloat16 or WeightDType.Float16 => 2,
-            WeightDType.Float32 => 4,
-            _ => throw new ArgumentOutOfRangeException(nameof(weightDType), weightDType, "base weights are bf16, f16 or f32"),
-        };
-        long activationScale = weightBytes == 2 ? 1 : 2;
+        long weightBytes = WeightBytes(weightDType);
         long microBatch = config.AutoMicroBatch ? 1 : config.MicroBatchSize;
-        long tokens = microBatch * config.MaxSeqLength;
         long loraParameters = LoraParameterCount(model, config.Lora);
-        long perTokenAndLayer = (17L * model.HiddenSize) + (8L * model.IntermediateSize) + (5L * model.NumHeads * config.MaxSeqLength);
         long weights = parameterCount * weightBytes;
-        long adapter = (16 * loraParameters) + (config.Privacy is null ? 0 : 4 * microBatch * loraParameters);
-        long activations = activationScale * tokens * model.NumLayers * perTokenAndLayer;
-        long logits = 16 * tokens * model.VocabSize;
+        long adapter = (16 * loraParameters) + (microBatch * PerSampleGradientBytes(config, loraParameters));
+        long activations = microBatch * ActivationBytesPerSequence(model, config.MaxSeqLength, weightBytes);
+        long logits = microBatch * LogitsBytesPerSequence(model, config.MaxSeqLength);
         return new MemoryEstimate(
             WeightsBytes: weights,
             AdapterBytes: adapter,
@@ -93,6 +86,21 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
             LogitsBytes: logits,
             SlackBytes: (weights + adapter + activations + logits) / 10,
             RuntimeBytes: cuda ? CudaRuntimeBytes : CpuRuntimeBytes);
+    }
+
+    /// <summary>
+    /// The bytes each sequence of a micro-batch adds to <see cref="For"/>: its activations, its logits and, under
+    /// DP-SGD, its per-sample adapter gradient, plus their tenth of slack. The trainer sizes an automatic micro-batch
+    /// by it (free device memory / this), so placement and the micro-batch read one formula.
+    /// </summary>
+    public static long PerSequenceBytes(ModelConfig model, TrainingConfig config, WeightDType weightDType)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        long perSequence = ActivationBytesPerSequence(model, config.MaxSeqLength, WeightBytes(weightDType))
+            + LogitsBytesPerSequence(model, config.MaxSeqLength)
+            + PerSampleGradientBytes(config, LoraParameterCount(model, config.Lora));
+        return perSequence + (perSequence / 10);
     }
 
     /// <summary>Parameters of the adapters <paramref name="lora"/> attaches: r · (in + out) per targeted linear.</summary>
@@ -112,4 +120,25 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long perLayer = linears.Where(linear => lora.Targets(linear.Name)).Sum(linear => lora.Rank * (linear.In + linear.Out));
         return perLayer * model.NumLayers;
     }
+
+    private static long WeightBytes(WeightDType weightDType) => weightDType switch
+    {
+        WeightDType.BFloat16 or WeightDType.Float16 => 2,
+        WeightDType.Float32 => 4,
+        _ => throw new ArgumentOutOfRangeException(nameof(weightDType), weightDType, "base weights are bf16, f16 or f32"),
+    };
+
+    // s_a · T · L · (17·C + 8·I + 5·nh·T): s_a = 1 when the activations are 16-bit, 2 when they are f32.
+    private static long ActivationBytesPerSequence(ModelConfig model, long sequenceLength, long weightBytes)
+    {
+        long activationScale = weightBytes == 2 ? 1 : 2;
+        long perTokenAndLayer = (17L * model.HiddenSize) + (8L * model.IntermediateSize) + (5L * model.NumHeads * sequenceLength);
+        return activationScale * sequenceLength * model.NumLayers * perTokenAndLayer;
+    }
+
+    // 16 · T · V: fp32 logits, log-softmax and gradient (3 × 4) plus 16-bit logits and gradient.
+    private static long LogitsBytesPerSequence(ModelConfig model, long sequenceLength) => 16 * sequenceLength * model.VocabSize;
+
+    // DP-SGD keeps one fp32 adapter gradient per row of the micro-batch.
+    private static long PerSampleGradientBytes(TrainingConfig config, long loraParameters) => config.Privacy is null ? 0 : 4 * loraParameters;
 }

@@ -107,4 +107,21 @@ public class MemoryEstimateTests
         Assert.Equal(MemoryEstimate.CpuRuntimeBytes, cpu.RuntimeBytes);
         Assert.Throws<BackendOptionsException>(() => MemoryEstimate.ForJob(s_llama32_1b, parameters, "no-such-backend", null, s_b8L1024));
     }
+
+    [Theory]
+    [InlineData(WeightDType.BFloat16, false)]
+    [InlineData(WeightDType.Float32, false)]
+    [InlineData(WeightDType.BFloat16, true)]
+    public void PerSequenceBytes_IsWhatOneMoreSequenceAddsToTheEstimate_WithItsSlack(WeightDType dtype, bool dp)
+    {
+        TrainingConfig config = dp ? s_b8L1024 with { Privacy = new PrivacyConfig { NoiseMultiplier = 1.0 } } : s_b8L1024;
+        MemoryEstimate eight = Estimate(config, dtype);
+        MemoryEstimate nine = Estimate(config with { MicroBatchSize = 9 }, dtype);
+        long grown = (nine.AdapterBytes + nine.ActivationBytes + nine.LogitsBytes) - (eight.AdapterBytes + eight.ActivationBytes + eight.LogitsBytes);
+
+        long perSequence = MemoryEstimate.PerSequenceBytes(s_llama32_1b, config, dtype);
+
+        Assert.Equal(grown + (grown / 10), perSequence);
+        Assert.InRange(nine.SlackBytes - eight.SlackBytes, (grown / 10) - 1, (grown / 10) + 1);
+    }
 }

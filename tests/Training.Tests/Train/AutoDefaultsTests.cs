@@ -1,3 +1,4 @@
+using FineTune.Contracts.Backends;
 using FineTune.Contracts.Configs;
 using FineTune.Torch;
 using FineTune.Training.Model;
@@ -12,12 +13,40 @@ public class AutoDefaultsTests
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
 
-        int longSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, 100_000, Device.CPU);
-        int shortSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, 16, Device.CPU);
+        int longSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, new TrainingConfig { MaxSeqLength = 100_000 }, WeightDType.Float32, Device.CPU);
+        int shortSequences = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, new TrainingConfig { MaxSeqLength = 16 }, WeightDType.Float32, Device.CPU);
 
         Assert.Equal(1, longSequences);
         Assert.True(shortSequences > longSequences);
         Assert.InRange(shortSequences, 1, AutoDefaults.MaxMicroBatch);
+    }
+
+    [Fact]
+    public void MicroBatchFor_FillsTheFreeMemoryShareByTheEstimatesPerSequenceBytes()
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        var config = new TrainingConfig { MaxSeqLength = 512 };
+        long perSequence = MemoryEstimate.PerSequenceBytes(model.Config, config, WeightDType.BFloat16);
+        long freeForTen = (long)Math.Ceiling(10 * perSequence / AutoDefaults.FreeMemoryShare);
+
+        // On a GPU (no core count) memory alone decides: the placement estimate's per-sequence bytes, no other formula.
+        Assert.Equal(10, AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, config, WeightDType.BFloat16, freeForTen, cpuCores: null));
+        Assert.Equal(9, AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, config, WeightDType.BFloat16, freeForTen - perSequence, cpuCores: null));
+        Assert.Equal(1, AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, config, WeightDType.BFloat16, freeBytes: 0, cpuCores: null));
+        Assert.Equal(AutoDefaults.MaxMicroBatch, AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, config, WeightDType.BFloat16, 100 * freeForTen, cpuCores: null));
+    }
+
+    [Fact]
+    public void MicroBatchFor_OnACpu_IsAlsoBoundByStepTime()
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        var config = new TrainingConfig { MaxSeqLength = 512 };
+        long plentyOfMemory = 1L << 40;
+
+        int onTwoCores = AutoDefaults.MicroBatchFor(model.Config, model.ParameterCount, config, WeightDType.Float32, plentyOfMemory, cpuCores: 2);
+
+        Assert.Equal(AutoDefaults.CpuSequencesPerStep(model.Config, model.ParameterCount, 512, cores: 2), onTwoCores);
+        Assert.True(onTwoCores < AutoDefaults.MaxMicroBatch, "the step-time bound is below the cap here, so the test can see it");
     }
 
     [Fact]
