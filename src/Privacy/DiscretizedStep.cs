@@ -17,10 +17,13 @@ internal sealed class DiscretizedStep
     // Bisection steps on the window's ends; the window is then rounded out to the mesh anyway.
     private const int TailSearchIterations = 100;
 
-    private DiscretizedStep(long firstIndex, double[] pmf, double shift, int steps)
+    private DiscretizedStep(long firstIndex, double[] pmf, int origin, double[] upperTails, double[] lowerTails, double shift, int steps)
     {
         FirstIndex = firstIndex;
         Pmf = pmf;
+        Origin = origin;
+        UpperTails = upperTails;
+        LowerTails = lowerTails;
         Shift = shift;
         Steps = steps;
     }
@@ -30,6 +33,15 @@ internal sealed class DiscretizedStep
 
     /// <summary>Mass per cell; sums to 1 up to rounding.</summary>
     public double[] Pmf { get; }
+
+    /// <summary>The cell nearest the mean (an index into <see cref="Pmf"/>), the origin of the tails below.</summary>
+    public int Origin { get; }
+
+    /// <summary>UpperTails[l] = mass of the cells after Origin + l (cells Origin + l + 1 on), l = 0 .. cells - Origin - 2.</summary>
+    public double[] UpperTails { get; }
+
+    /// <summary>LowerTails[l] = mass of the cells before Origin - l (cells up to Origin - l - 1), l = 0 .. Origin - 1.</summary>
+    public double[] LowerTails { get; }
 
     /// <summary>Mean correction: every point of this step's grid lies this far right of its multiple of dt.</summary>
     public double Shift { get; }
@@ -58,27 +70,57 @@ internal sealed class DiscretizedStep
         }
 
         var truncated = new TruncatedPrv(prv, firstIndex * dt, lastIndex * dt);
-        var pmf = new double[lastIndex - firstIndex + 1];
         double halfDt = dt / 2;
-        double discreteMean = 0.0;
-        double leftCdf = truncated.Cdf(firstIndex * dt - halfDt);
-        for (int i = 0; i < pmf.Length; i++)
+        int cells = (int)(lastIndex - firstIndex + 1);
+        double mean = truncated.Mean();
+        int origin = (int)Math.Clamp(Math.Round(mean / dt) - firstIndex, 0, cells - 1);
+
+        // Cell i spans [(firstIndex + i) dt - dt / 2, + dt), cut to the window. Below the origin each boundary's
+        // mass to its left comes from the lower tail, from the origin on the mass to its right from the upper tail,
+        // each accurate to its own size; 1 - CDF would round every far-right cell to a multiple of 1.1e-16, noise
+        // that composition multiplies by T.
+        var lowerTails = new double[origin];
+        var upperTails = new double[cells - 1 - origin];
+        for (int l = 0; l < lowerTails.Length; l++)
         {
-            double point = (firstIndex + i) * dt;
-            double rightCdf = truncated.Cdf(point + halfDt);
-            pmf[i] = rightCdf - leftCdf;
-            leftCdf = rightCdf;
-            discreteMean += point * pmf[i];
+            lowerTails[l] = truncated.LowerTail((firstIndex + origin - l - 1) * dt + halfDt);
         }
 
-        double shift = truncated.Mean() - discreteMean;
+        for (int l = 0; l < upperTails.Length; l++)
+        {
+            upperTails[l] = truncated.UpperTail((firstIndex + origin + l) * dt + halfDt);
+        }
+
+        var pmf = new double[cells];
+        double discreteMean = 0.0;
+        for (int i = 0; i < cells; i++)
+        {
+            double mass;
+            if (i < origin)
+            {
+                mass = lowerTails[origin - 1 - i] - (i > 0 ? lowerTails[origin - i] : 0.0);
+            }
+            else if (i > origin)
+            {
+                mass = upperTails[i - origin - 1] - (i - origin < upperTails.Length ? upperTails[i - origin] : 0.0);
+            }
+            else
+            {
+                mass = 1.0 - (origin > 0 ? lowerTails[0] : 0.0) - (upperTails.Length > 0 ? upperTails[0] : 0.0);
+            }
+
+            pmf[i] = mass;
+            discreteMean += (firstIndex + i) * dt * mass;
+        }
+
+        double shift = mean - discreteMean;
         if (Math.Abs(shift) >= halfDt)
         {
             throw new InvalidOperationException(
                 "The discrete PRV mean differs from the continuous mean by dt/2 or more.");
         }
 
-        return new DiscretizedStep(firstIndex, pmf, shift, steps);
+        return new DiscretizedStep(firstIndex, pmf, origin, upperTails, lowerTails, shift, steps);
     }
 
     // Smallest t in [low, high] where the (monotone, false then true) predicate holds; high if it never does.

@@ -44,50 +44,6 @@ internal static partial class Fft
         return RealInverse(re, im, cos, sin);
     }
 
-    /// <summary>
-    /// The circular convolution of several real sequences, each with itself its power of times: the inverse
-    /// transform of the product of their spectra, each raised to its power in polar form as in
-    /// <see cref="CircularSelfConvolve"/>. All sequences share one power-of-two length.
-    /// </summary>
-    public static double[] CircularConvolvePowers(IReadOnlyList<(double[] Values, int Power)> parts)
-    {
-        ArgumentNullException.ThrowIfNull(parts);
-        if (parts.Count == 0)
-        {
-            throw new ArgumentException("Need at least one sequence.", nameof(parts));
-        }
-
-        int length = parts[0].Values.Length;
-        (double[] cos, double[] sin) = Twiddles(length);
-        double[]? productRe = null;
-        double[]? productIm = null;
-        foreach ((double[] values, int power) in parts)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(power, 1);
-            if (values.Length != length)
-            {
-                throw new ArgumentException("All sequences must have the same length.", nameof(parts));
-            }
-
-            (double[] re, double[] im) = RealForward(values, cos, sin);
-            RaiseToPower(re, im, power);
-            if (productRe is null || productIm is null)
-            {
-                (productRe, productIm) = (re, im);
-                continue;
-            }
-
-            for (int k = 0; k < re.Length; k++)
-            {
-                double productReal = productRe[k] * re[k] - productIm[k] * im[k];
-                productIm[k] = productRe[k] * im[k] + productIm[k] * re[k];
-                productRe[k] = productReal;
-            }
-        }
-
-        return RealInverse(productRe!, productIm!, cos, sin);
-    }
-
     // Each coefficient to the given power, |X|^n e^(i n arg X); coefficients whose power underflows become zero.
     private static void RaiseToPower(double[] re, double[] im, int power)
     {

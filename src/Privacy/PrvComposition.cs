@@ -13,10 +13,10 @@ internal static class PrvComposition
     /// plus the summed mean corrections).
     /// </summary>
     /// <remarks>
-    /// Each step's cells are laid into one length-<paramref name="size"/> array from the smallest FirstIndex f on,
-    /// so a sum of T cells whose array indices add to s lies at grid index T f + s. The FFT wraps modulo
-    /// <paramref name="size"/>: mass of the sum outside the window lands inside it, which is why the accountant
-    /// sizes the window so that mass is below its delta error.
+    /// Each step enters by its tails about its origin cell (<see cref="Fft.ConvolveTailPowers"/>), so entry s of
+    /// the convolution is the sum at grid index sum(T origin) + s. The FFT wraps modulo <paramref name="size"/>:
+    /// mass of the sum outside the window lands inside it, which is why the accountant sizes the window so that
+    /// mass is below its delta error.
     /// </remarks>
     public static DiscretePrv Compose(IReadOnlyList<DiscretizedStep> steps, long windowStart, int size, double dt)
     {
@@ -25,27 +25,18 @@ internal static class PrvComposition
             throw new ArgumentException("Need at least one step.", nameof(steps));
         }
 
-        long first = steps.Min(s => s.FirstIndex);
-        var parts = new List<(double[] Values, int Power)>(steps.Count);
-        long totalSteps = 0;
+        var parts = new List<(double[] Upper, double[] Lower, int Power)>(steps.Count);
+        long originSum = 0;
         double totalShift = 0.0;
         foreach (DiscretizedStep step in steps)
         {
-            long offset = step.FirstIndex - first;
-            if (offset + step.Pmf.Length > size)
-            {
-                throw new ArgumentException("A step's cells do not fit in the transform length.", nameof(size));
-            }
-
-            var padded = new double[size];
-            step.Pmf.CopyTo(padded, offset);
-            parts.Add((padded, step.Steps));
-            totalSteps += step.Steps;
+            parts.Add((step.UpperTails, step.LowerTails, step.Steps));
+            originSum += step.Steps * (step.FirstIndex + step.Origin);
             totalShift += step.Steps * step.Shift;
         }
 
-        double[] convolved = Fft.CircularConvolvePowers(parts);
-        long start = Modulo(windowStart - totalSteps * first, size);
+        double[] convolved = Fft.ConvolveTailPowers(parts, size);
+        long start = Modulo(windowStart - originSum, size);
         var pmf = new double[size];
         for (int j = 0; j < size; j++)
         {

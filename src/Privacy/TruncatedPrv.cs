@@ -16,6 +16,9 @@ internal sealed class TruncatedPrv
     private readonly PoissonSubsampledGaussianPrv _prv;
     private readonly double _cdfAtMin;
     private readonly double _remainingMass;
+    private readonly double _lowerTailAtMin;
+    private readonly double _upperTailAtMax;
+    private readonly double _windowMass;
 
     /// <summary>Truncates <paramref name="prv"/> to [<paramref name="tMin"/>, <paramref name="tMax"/>).</summary>
     public TruncatedPrv(PoissonSubsampledGaussianPrv prv, double tMin, double tMax)
@@ -25,6 +28,9 @@ internal sealed class TruncatedPrv
         TMax = tMax;
         _cdfAtMin = prv.Cdf(tMin);
         _remainingMass = prv.Cdf(tMax) - _cdfAtMin;
+        _lowerTailAtMin = prv.LowerTail(tMin);
+        _upperTailAtMax = prv.UpperTail(tMax);
+        _windowMass = 1.0 - _lowerTailAtMin - _upperTailAtMax;
     }
 
     /// <summary>Lower end of the window.</summary>
@@ -43,6 +49,12 @@ internal sealed class TruncatedPrv
 
         return t < TMax ? (_prv.Cdf(t) - _cdfAtMin) / _remainingMass : 1.0;
     }
+
+    /// <summary>P(TMin &lt;= loss &lt;= t) / (mass in the window), for t in [TMin, TMax): accurate where it is tiny.</summary>
+    public double LowerTail(double t) => (_prv.LowerTail(t) - _lowerTailAtMin) / _windowMass;
+
+    /// <summary>P(t &lt; loss &lt; TMax) / (mass in the window), for t in [TMin, TMax): accurate where it is tiny.</summary>
+    public double UpperTail(double t) => (_prv.UpperTail(t) - _upperTailAtMax) / _windowMass;
 
     /// <summary>
     /// Mean, by parts on each piece [l, r]: integral of t dF = r F(r) - l F(l) - integral of F.

@@ -161,4 +161,26 @@ public sealed class PrvAccountantTests(ITestOutputHelper output)
         output.WriteLine($"PRV epsilon {epsilon:R} vs Opacus 14.49");
         Assert.InRange(epsilon, 14.49 * 0.98, 14.49 * 1.02);
     }
+
+    // T = 1e6 at delta 1e-10: composing the cells' spectra left rounding noise near T * 1.1e-16 = 1e-10 on the
+    // composed mass, so these refused ("The FFT's rounding noise ..."); composed from each step's tails they answer,
+    // with ordered bounds below RDP's.
+    [Theory]
+    [InlineData(0.5, 1e-5)]
+    [InlineData(3.0, 1e-5)]
+    [InlineData(20.0, 1e-5)]
+    [InlineData(0.3, 0.5)]
+    public void GetEpsilonBounds_MillionStepsAtDelta1e10_AnswersBelowRdp(double sigma, double sampleRate)
+    {
+        var accountant = new PrvAccountant();
+        accountant.Step(sigma, sampleRate, 1_000_000);
+        var rdp = new RdpAccountant();
+        rdp.Step(sigma, sampleRate, 1_000_000);
+
+        PrvEpsilon bounds = accountant.GetEpsilonBounds(1e-10);
+
+        output.WriteLine($"{bounds} vs RDP {rdp.GetEpsilon(1e-10):R}");
+        Assert.True(bounds.Lower <= bounds.Estimate && bounds.Estimate <= bounds.Upper, bounds.ToString());
+        Assert.True(bounds.Upper < rdp.GetEpsilon(1e-10), bounds.ToString());
+    }
 }
