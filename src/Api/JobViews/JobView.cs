@@ -10,8 +10,9 @@ using FineTune.Persistence.Queue;
 namespace FineTune.Api.JobViews;
 
 /// <summary>
-/// Builds the job object clients see from the job row. Settings come from re-parsing the stored spec with
-/// <see cref="JobSpecParser"/> (so defaults show resolved, as the worker will use them); progress and results come
+/// Builds the job object clients see from the job row. Settings come from the stored spec, read with
+/// <see cref="JobSpecJson.ReadStored"/> (the resolved form the API wrote at submit, so defaults show as the worker
+/// will use them; a row from before that form is parsed as at submit); progress and results come
 /// from the JSON the worker writes (<c>job.progress</c>, <c>job.result</c>), read by key name in snake_case,
 /// camelCase or PascalCase alike: <c>step</c>, <c>total_steps</c>, <c>tokens_seen</c> (or <c>trained_tokens</c>),
 /// <c>epsilon</c>, <c>hyperparameters.{learning_rate, batch_size, n_epochs}</c> (the values an <c>auto</c> resolved
@@ -29,10 +30,11 @@ public static class JobView
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(artifacts);
         ArgumentNullException.ThrowIfNull(workers);
-        // A stored spec the parser now refuses (written before a bound existed, or around the API) still renders:
+        // A stored spec that does not read (an old row the parser now refuses, written before a bound existed, or one
+        // written around the API) still renders:
         // its settings show as null and the raw model and dataset names stay, rather than the job answering 500.
         JsonElement raw = ParseObject(job.Spec) ?? default;
-        JobSpec? spec = raw.ValueKind == JsonValueKind.Object ? JobSpecParser.Parse(raw).Spec : null;
+        JobSpec? spec = raw.ValueKind == JsonValueKind.Object ? JobSpecJson.ReadStored(raw).Spec : null;
         JsonElement? progress = ParseObject(job.Progress);
         JsonElement? result = ParseObject(job.Result);
         long? step = Long(progress, "step") ?? Long(result, "steps");

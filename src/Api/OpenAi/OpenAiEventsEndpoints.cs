@@ -126,7 +126,7 @@ public static class OpenAiEventsEndpoints
         try
         {
             using JsonDocument document = JsonDocument.Parse(job.Spec);
-            if (JobSpecParser.Parse(document.RootElement).Spec is { } spec)
+            if (JobSpecJson.ReadStored(document.RootElement).Spec is { } spec)
             {
                 return JobView.FineTunedModelName(spec.Model, spec.Suffix, job.Id);
             }

@@ -17,13 +17,15 @@ using Npgsql;
 namespace FineTune.Api.Submission;
 
 /// <summary>
-/// Validates and enqueues a job spec (<c>POST /v1/jobs</c>). The spec is checked by <see cref="JobSpecParser"/>, the
-/// parser the worker runs too, so the API refuses exactly what the worker could not run; then its references are
-/// checked against the caller's tenant (datasets) and the model catalog. The original JSON is stored as the job's
-/// spec, with the memory it needs (<see cref="MemoryEstimate"/>) as its <c>required_memory_bytes</c>; under
+/// Validates and enqueues a job spec (<c>POST /v1/jobs</c>). The spec is checked by <see cref="JobSpecParser"/>, so the
+/// API refuses what the worker could not run; then its references are
+/// checked against the caller's tenant (datasets) and the model catalog. The spec is parsed only here: the job stores
+/// its resolved form (<see cref="JobSpecJson"/>, every default explicit, <c>auto</c> kept for the worker's device),
+/// which the worker and the views read back without parsing again, with the memory it needs
+/// (<see cref="MemoryEstimate"/>) as its <c>required_memory_bytes</c>; under
 /// <see cref="ApiOptions.StrictPlacement"/> a job no live worker could claim is refused. With an Idempotency-Key, the
 /// key row is inserted in the job's own transaction, so a key exists exactly when its job does, and two racing
-/// requests with one key produce one job.
+/// requests with one key produce one job; a replay is matched on the hash of the client's JSON, not the stored form.
 /// </summary>
 /// <param name="db">The request's EF context (the job and its key share its transaction).</param>
 /// <param name="queue">The job queue.</param>
@@ -79,7 +81,7 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         {
             return Invalid("backend", warning);
         }
-        var newJob = new NewJob(tenantId, TrainLoraKind, spec.GetRawText(), parsed.Backend)
+        var newJob = new NewJob(tenantId, TrainLoraKind, JobSpecJson.Write(parsed), parsed.Backend)
         {
             DatasetId = trainingFile,
             RequiredMemoryBytes = requiredMemoryBytes,

@@ -10,7 +10,8 @@ namespace FineTune.Contracts.Jobs;
 /// Parses a job spec strictly: every unknown field, wrong type or invalid value is an error naming its dotted path
 /// (never silently ignored); every number must be finite and within <see cref="JobSpecBounds"/>, and format and
 /// chat_template must be known names; then the resolved configuration is validated as the trainer would, and the
-/// backend checks its own options. The same parser runs in the API (to answer 422) and in the worker (to run the job).
+/// backend checks its own options. The API runs it once, at submit (to answer 422), and stores the spec it returns
+/// resolved (<see cref="JobSpecJson"/>); the worker reads that form, and parses only a job stored before it.
 /// </summary>
 public static partial class JobSpecParser
 {

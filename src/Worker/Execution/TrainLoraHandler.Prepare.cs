@@ -49,7 +49,8 @@ public sealed partial class TrainLoraHandler
         try
         {
             using JsonDocument document = JsonDocument.Parse(job.Spec);
-            (spec, errors) = JobSpecParser.Parse(document.RootElement);
+            // The resolved form the API stored at submit, or the client's JSON of a job queued before it (parsed).
+            (spec, errors) = JobSpecJson.ReadStored(document.RootElement);
         }
         catch (JsonException exception)
         {

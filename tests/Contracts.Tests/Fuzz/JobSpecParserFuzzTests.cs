@@ -7,7 +7,7 @@ namespace FineTune.Contracts.Tests.Fuzz;
 
 /// <summary>
 /// Property tests of <see cref="JobSpecParser"/>: on any JSON it returns a spec or errors naming fields, never
-/// throws, and never returns both; what it accepts re-parses to the same verdict.
+/// throws, and never returns both; what it accepts re-parses to the same verdict, and its stored form reads back as it.
 /// </summary>
 public sealed class JobSpecParserFuzzTests
 {
@@ -51,6 +51,12 @@ public sealed class JobSpecParserFuzzTests
             (JobSpec? again, IReadOnlyList<JobSpecError> againErrors) = JobSpecParser.Parse(document.RootElement);
             Assert.Equal(errors.Select(error => error.Field), againErrors.Select(error => error.Field));
             Assert.Equal(spec is null, again is null);
+            if (spec is not null)
+            {
+                // What the API stores reads back as the spec it parsed (the worker and the views read that form).
+                using JsonDocument stored = JsonDocument.Parse(JobSpecJson.Write(spec));
+                Assert.Equal(Jobs.JobSpecJsonTests.Dump(spec), Jobs.JobSpecJsonTests.Dump(JobSpecJson.Read(stored.RootElement)));
+            }
         }, iter: FuzzBudget.Iterations(3000), seed: FuzzBudget.Seed, threads: 1);
     }
 
