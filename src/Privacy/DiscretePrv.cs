@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -22,6 +24,7 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
     /// error. Opacus instead refuses a grid larger than (delta - deltaError) / eps(long double), a size rule that
     /// both passes noisy cases and refuses clean ones.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (double Lower, double Estimate, double Upper) ComputeEpsilon(
         double delta,
         double deltaError,

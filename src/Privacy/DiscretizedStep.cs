@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -53,6 +55,7 @@ internal sealed class DiscretizedStep
     /// Discretises <paramref name="prv"/> with mesh <paramref name="dt"/> on the smallest grid-aligned window
     /// within [-maxHalfWidth, maxHalfWidth] outside which each tail holds at most <paramref name="tailMass"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DiscretizedStep Create(
         PoissonSubsampledGaussianPrv prv,
         int steps,

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>Convolutions of real sequences through half-length complex FFTs.</summary>
@@ -68,6 +70,7 @@ internal static partial class Fft
     // Spectrum X_0 .. X_{m/2} of a real sequence x of even length m. With z_j = x_{2j} + i x_{2j+1} and
     // Z = FFT_{m/2}(z): E_k = (Z_k + conj(Z_{m/2-k})) / 2 and O_k = (Z_k - conj(Z_{m/2-k})) / 2i are the spectra
     // of the even and odd samples, and X_k = E_k + W^k O_k with W = e^(-2 pi i / m).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double[] Re, double[] Im) RealForward(double[] x, double[] cos, double[] sin)
     {
         int m = x.Length;
@@ -106,6 +109,7 @@ internal static partial class Fft
 
     // Inverse of RealForward: from X_0 .. X_{m/2} of a real sequence, E_k = (X_k + conj(X_{m/2-k})) / 2 and
     // O_k = (X_k - conj(X_{m/2-k})) W^-k / 2 give Z_k = E_k + i O_k, whose inverse FFT interleaves x.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] RealInverse(double[] re, double[] im, double[] cos, double[] sin)
     {
         int half = re.Length - 1;

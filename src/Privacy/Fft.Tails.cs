@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>Composition of distributions given by their tails, with the spectrum kept accurate near 1.</summary>
@@ -18,6 +20,7 @@ internal static partial class Fft
     /// X_k^T = exp(T log1p(-Y_k)) keeps that accuracy. The log spectra of all parts are summed and exponentiated
     /// once.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] ConvolveTailPowers(IReadOnlyList<(double[] Upper, double[] Lower, int Power)> parts, int length)
     {
         ArgumentNullException.ThrowIfNull(parts);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -43,6 +45,7 @@ internal static partial class Fft
     /// Transforms in place with a twiddle table for a length <paramref name="tableStride"/> times longer, i.e.
     /// cos/sin of 2 pi k / (n * tableStride) for k &lt; n * tableStride / 2.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transform(double[] re, double[] im, bool inverse, double[] cos, double[] sin, int tableStride)
     {
         int n = re.Length;
@@ -103,6 +106,7 @@ internal static partial class Fft
 
     // One radix-2 stage: butterflies of span `length` over [from, to), with twiddle k (k < length / 2) read from
     // cos/sin at offset + k * stride and applied as e^(sign i angle).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Stage(
         double[] re,
         double[] im,
@@ -138,6 +142,7 @@ internal static partial class Fft
     // (h = length / 2) takes its two first-stage butterflies (twiddle w^k of span length) and then its two
     // second-stage butterflies (twiddles w^k and w^(k + h) of span 2 * length). `stride` indexes the table for
     // span `length`; span 2 * length uses half that stride.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TwoStages(
         double[] re,
         double[] im,
@@ -194,6 +199,7 @@ internal static partial class Fft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BitReversePermute(double[] re, double[] im)
     {
         int n = re.Length;
@@ -215,6 +221,7 @@ internal static partial class Fft
     }
 
     // cos and sin of 2 pi k / n for k < n / 2 (one entry for n = 1).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double[] Cos, double[] Sin) Twiddles(int n)
     {
         int half = Math.Max(1, n >> 1);

@@ -12,8 +12,12 @@ public static class NoiseCalibration
     // The bisection halves a bracket of width <= 20; this many halvings reach double precision.
     private const int MaxBisections = 200;
 
-    // Secant steps that seed a PRV search; each is one PRV run.
-    private const int MaxSeeds = 4;
+    // Full PRV runs aimed at the band before the seeding gives up (each after a coarse root search).
+    private const int MaxSeeds = 3;
+
+    // Coarse PRV runs: steps that look for a bracket, then regula falsi steps inside it.
+    private const int MaxBracketSteps = 12;
+    private const int MaxRootSteps = 16;
 
     /// <summary>
     /// The noise multiplier sigma for which <paramref name="steps"/> Poisson-sampled steps spend at most
@@ -51,13 +55,27 @@ public static class NoiseCalibration
         PrivacyArguments.Positive(epsilonTolerance);
         PrivacyAccountants.ThrowIfUnknown(accountant);
 
+        return Search(targetEpsilon, delta, sampleRate, steps, accountant, epsilonTolerance, seed: true).Sigma;
+    }
+
+    /// <summary>The search behind <see cref="GetNoiseMultiplier"/>, with or without seeds, and its accountant runs.</summary>
+    internal static (double Sigma, int Runs) Search(
+        double targetEpsilon,
+        double delta,
+        double sampleRate,
+        int steps,
+        string accountant,
+        double epsilonTolerance,
+        bool seed)
+    {
         var curve = new EpsilonCurve(accountant, sampleRate, steps, delta);
-        if (accountant == PrivacyAccountants.PrvMechanism)
+        if (seed && accountant == PrivacyAccountants.PrvMechanism)
         {
             SeedFromRdp(curve, targetEpsilon, delta, sampleRate, steps, epsilonTolerance);
         }
 
-        return Bisect(curve, targetEpsilon, epsilonTolerance);
+        double sigma = Bisect(curve, targetEpsilon, epsilonTolerance);
+        return (sigma, curve.Evaluations);
     }
 
     // Opacus's search, step for step. Every comparison goes through the curve, which runs the accountant only when
@@ -95,11 +113,12 @@ public static class NoiseCalibration
         return sigmaHigh;
     }
 
-    // A PRV run costs up to seconds, an RDP run microseconds. RDP's epsilon bounds PRV's from above (up to PRV's own
-    // error of about eps_error), so RDP's noise multiplier for the same budget lies at or just above PRV's. Starting
-    // there, a few secant steps on log epsilon against log sigma, aimed at the middle of the accepted band
-    // [target - tolerance, target], leave evaluations on both sides of that band close to it; the bisection then
-    // settles nearly all of its comparisons from them. Seeds only save runs: they never change the answer.
+    // A PRV run costs up to seconds, an RDP run microseconds. RDP's epsilon bounds PRV's from above, so RDP's noise
+    // multiplier for the same budget lies at or above PRV's: the search starts there. It finds the root of PRV's
+    // curve on a mesh CoarseMesh times coarser (a tenth to a quarter of the cost, within a few 1e-3 of the full
+    // bounds) aimed at the middle of the accepted band [target - tolerance, target], then runs the full accountant
+    // there, and once more a neighbour on each side of the band; the bisection then settles nearly all of its
+    // comparisons from those. Seeds only save runs: the coarse values are never compared, so the answer is Opacus's.
     private static void SeedFromRdp(
         EpsilonCurve curve,
         double targetEpsilon,
@@ -120,44 +139,101 @@ public static class NoiseCalibration
             return;
         }
 
-        double aim = Math.Log(targetEpsilon - epsilonTolerance / 2);
-        double previousLogSigma = Math.Log(sigmaRdp);
-        double previousLogEpsilon = Math.Log(curve.Evaluate(sigmaRdp));
-        // First guess: epsilon roughly inversely proportional to sigma.
-        double slope = -1.0;
+        double aim = targetEpsilon - epsilonTolerance / 2;
+        double offset = 0.0;
         for (int iteration = 0; iteration < MaxSeeds; iteration++)
         {
-            double logSigma = previousLogSigma + (aim - previousLogEpsilon) / slope;
-            double sigma = Math.Exp(logSigma);
-            if (!double.IsFinite(sigma) || sigma <= 0 || sigma > MaxNoiseMultiplier)
+            // The full curve runs about `offset` above the coarse one near the root (0 until measured).
+            double shiftedAim = aim - offset;
+            if (CoarseRoot(curve, shiftedAim, sigmaRdp, epsilonTolerance / 4) is not { } root)
             {
                 return;
             }
 
-            double epsilon = curve.Evaluate(sigma);
-            if (!double.IsFinite(epsilon) || epsilon <= 0)
+            double epsilon = curve.Evaluate(root.Sigma);
+            if (!double.IsFinite(epsilon))
             {
                 return;
             }
 
-            double logEpsilon = Math.Log(epsilon);
-            if (Math.Abs(epsilon - (targetEpsilon - epsilonTolerance / 2)) <= epsilonTolerance / 2)
+            if (Math.Abs(epsilon - aim) <= epsilonTolerance / 2)
             {
-                // Inside the band: a neighbour on each side, about a band's width away, brackets the answer.
-                double bandWidth = Math.Abs(epsilonTolerance / epsilon / slope) * sigma;
-                curve.Evaluate(sigma - bandWidth);
-                curve.Evaluate(sigma + bandWidth);
+                // Inside the band: a neighbour just above the target and one just below the band bracket the
+                // answer. The bisection must still run the accountant at any of its midpoints that falls between
+                // them and this point, so they sit as close as the slope allows (an eighth of the band outside).
+                double slope = Math.Max(Math.Abs(root.Slope), 1e-12);
+                double margin = epsilonTolerance / 8;
+                curve.Evaluate(root.Sigma * Math.Exp(-(targetEpsilon + margin - epsilon) / slope));
+                curve.Evaluate(root.Sigma * Math.Exp((epsilon - (targetEpsilon - epsilonTolerance - margin)) / slope));
                 return;
             }
 
-            double newSlope = (logEpsilon - previousLogEpsilon) / (logSigma - previousLogSigma);
-            if (double.IsFinite(newSlope) && newSlope < 0)
-            {
-                slope = newSlope;
-            }
-
-            previousLogSigma = logSigma;
-            previousLogEpsilon = logEpsilon;
+            offset = epsilon - curve.Estimate(root.Sigma);
+            sigmaRdp = root.Sigma;
         }
+    }
+
+    // The sigma where the coarse curve crosses `aim`, to within `tolerance` in epsilon, by regula falsi on log sigma
+    // with the Illinois halving (it keeps a bracket and converges on any monotone curve); Slope is d epsilon /
+    // d log sigma there. Null if no crossing is found below the cap.
+    private static (double Sigma, double Slope)? CoarseRoot(EpsilonCurve curve, double aim, double start, double tolerance)
+    {
+        double x0 = Math.Log(start);
+        double f0 = curve.Estimate(start) - aim;
+        if (Math.Abs(f0) <= tolerance)
+        {
+            double nearby = curve.Estimate(start * Math.Exp(0.01)) - aim;
+            return (start, (nearby - f0) / 0.01);
+        }
+
+        // Bracket: step log sigma towards the crossing (epsilon falls as sigma grows), doubling the step.
+        double step = f0 > 0 ? 0.05 : -0.05;
+        double x1 = x0 + step;
+        double f1 = curve.Estimate(Math.Exp(x1)) - aim;
+        for (int i = 0; i < MaxBracketSteps && Math.Sign(f1) == Math.Sign(f0) && f1 != 0; i++)
+        {
+            // The secant through the last two points, at most 4x the step and at least the step itself.
+            double secant = f1 != f0 ? -f1 * (x1 - x0) / (f1 - f0) : step;
+            step = Math.Sign(step) * Math.Clamp(Math.Abs(secant) * 1.2, Math.Abs(step), 4 * Math.Abs(step));
+            (x0, f0) = (x1, f1);
+            x1 = x0 + step;
+            if (Math.Exp(x1) > MaxNoiseMultiplier)
+            {
+                return null;
+            }
+
+            f1 = curve.Estimate(Math.Exp(x1)) - aim;
+        }
+
+        if (Math.Sign(f1) == Math.Sign(f0) && f1 != 0)
+        {
+            return null;
+        }
+
+        int side = 0;
+        for (int i = 0; i < MaxRootSteps; i++)
+        {
+            if (Math.Abs(f1) <= tolerance)
+            {
+                return (Math.Exp(x1), (f1 - f0) / (x1 - x0));
+            }
+
+            double x = x1 - f1 * (x1 - x0) / (f1 - f0);
+            double f = curve.Estimate(Math.Exp(x)) - aim;
+            if (Math.Sign(f) == Math.Sign(f1))
+            {
+                // The same side again: the retained end's value is halved so the next step reaches past the root.
+                (x1, f1) = (x, f);
+                f0 = side == -1 ? f0 / 2 : f0;
+                side = -1;
+            }
+            else
+            {
+                (x0, f0, x1, f1) = (x1, f1, x, f);
+                side = 1;
+            }
+        }
+
+        return Math.Abs(f1) <= 4 * tolerance ? (Math.Exp(x1), (f1 - f0) / (x1 - x0)) : null;
     }
 }

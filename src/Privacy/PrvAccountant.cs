@@ -71,6 +71,13 @@ public sealed class PrvAccountant : IPrivacyAccountant
     /// <summary>Accuracy target for delta; null means delta / 1000 of each query.</summary>
     public double? DeltaError { get; }
 
+    /// <summary>
+    /// How many times coarser than the error bar asks the mesh is (1: exact to the bounds). A coarser mesh gives a
+    /// cheap estimate of the same bounds, not a guarantee: noise calibration uses it only to choose where to run
+    /// the accountant at full resolution.
+    /// </summary>
+    internal int MeshCoarsening { get; init; } = 1;
+
     /// <inheritdoc />
     public string Mechanism => PrivacyAccountants.PrvMechanism;
 
@@ -154,8 +161,8 @@ public sealed class PrvAccountant : IPrivacyAccountant
             }
         }
 
-        Grid grid = Discretise(entries, totalSteps, deltaError, epsilonError);
-        if (EpsilonError is null && grid.Points > PointBudget)
+        Grid grid = Discretise(entries, totalSteps, deltaError, epsilonError * MeshCoarsening);
+        if (EpsilonError is null && MeshCoarsening == 1 && grid.Points > PointBudget)
         {
             // The default error bar widens until the grid fits the budget: the grid's size is inversely
             // proportional to it (the windows barely move), so one more pass lands within the budget.

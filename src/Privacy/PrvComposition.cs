@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal static class PrvComposition
     /// mass of the sum outside the window lands inside it, which is why the accountant sizes the window so that
     /// mass is below its delta error.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DiscretePrv Compose(IReadOnlyList<DiscretizedStep> steps, long windowStart, int size, double dt)
     {
         if (steps.Count == 0)

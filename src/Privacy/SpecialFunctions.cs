@@ -11,7 +11,7 @@ namespace FineTune.Privacy;
 /// method) times <c>exp(-x^2)</c>, where <c>x^2</c> is split into a rounded part and its exact FMA remainder so the
 /// exponential does not lose digits for large x.
 /// </remarks>
-internal static class SpecialFunctions
+internal static partial class SpecialFunctions
 {
     private const double SqrtPi = 1.7724538509055160273;
     private const double TwoOverSqrtPi = 1.1283791670955125739;
@@ -43,7 +43,7 @@ internal static class SpecialFunctions
             return 0.0;
         }
 
-        return ExpMinusSquare(x) * ContinuedFraction(x) / SqrtPi;
+        return ExpMinusSquare(x) * ScaledErfc(x);
     }
 
     /// <summary><c>log(erfc(x))</c>, finite for large positive x where <c>erfc</c> itself underflows.</summary>
@@ -66,7 +66,7 @@ internal static class SpecialFunctions
 
         double square = x * x;
         double squareRemainder = Math.FusedMultiplyAdd(x, x, -square);
-        return -square - squareRemainder + Math.Log(ContinuedFraction(x) / SqrtPi);
+        return -square - squareRemainder + Math.Log(ScaledErfc(x));
     }
 
     /// <summary>Standard normal cumulative distribution function.</summary>

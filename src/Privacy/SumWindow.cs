@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -96,6 +98,7 @@ internal static class SumWindow
         return total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static BinnedStep Bin(DiscretizedStep step, double dt)
     {
         int cells = step.Pmf.Length;

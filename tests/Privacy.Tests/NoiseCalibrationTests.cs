@@ -89,4 +89,22 @@ public sealed class NoiseCalibrationTests
 
         Assert.InRange(epsilon, targetEpsilon - NoiseCalibration.DefaultEpsilonTolerance, targetEpsilon);
     }
+
+    // Where PRV falls far below RDP (delta 0.1: at RDP's sigma PRV's epsilon is a quarter of the target) and steeply,
+    // secant steps on full PRV runs overshot and took 8 runs; the root of an 8x coarser PRV, then the full accountant
+    // at it and beside the band, takes at most 5. Either way the answer is the unseeded bisection's, to the bit.
+    [Fact]
+    public void Search_SteepPrvCurve_SeededMatchesPlainBisectionInAtMostFiveRuns()
+    {
+        var accountant = new PrvAccountant();
+        accountant.Step(0.5, 1e-3, 10_000);
+        double target = accountant.GetEpsilon(0.1);
+
+        (double seeded, int seededRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", NoiseCalibration.DefaultEpsilonTolerance, seed: true);
+        (double plain, int plainRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", NoiseCalibration.DefaultEpsilonTolerance, seed: false);
+
+        Assert.Equal(plain, seeded);
+        Assert.InRange(seededRuns, 1, 5);
+        Assert.True(plainRuns > seededRuns, $"plain {plainRuns}, seeded {seededRuns}");
+    }
 }

@@ -60,4 +60,19 @@ public sealed class SpecialFunctionsTests
     {
         Assert.Throws<ArgumentException>(() => SpecialFunctions.LogSub(1.0, 2.0));
     }
+
+    // The Taylor table against the continued fraction it replaces, at points between and on its nodes: the
+    // fraction's own rounding over up to 190 terms wanders by about 2e-15 from point to point, the table is smooth.
+    [Fact]
+    public void ScaledErfc_Table_MatchesContinuedFractionWithin5e15Relative()
+    {
+        double worst = 0.0;
+        for (double x = 1.0; x < 30.0; x += 0.00731)
+        {
+            double expected = SpecialFunctions.ScaledErfcByContinuedFraction(x);
+            worst = Math.Max(worst, Math.Abs(SpecialFunctions.ScaledErfc(x) - expected) / expected);
+        }
+
+        Assert.True(worst < 5e-15, $"worst relative difference {worst:E2}");
+    }
 }
