@@ -70,22 +70,25 @@ internal static partial class Fft
     // Spectrum X_0 .. X_{m/2} of a real sequence x of even length m. With z_j = x_{2j} + i x_{2j+1} and
     // Z = FFT_{m/2}(z): E_k = (Z_k + conj(Z_{m/2-k})) / 2 and O_k = (Z_k - conj(Z_{m/2-k})) / 2i are the spectra
     // of the even and odd samples, and X_k = E_k + W^k O_k with W = e^(-2 pi i / m).
+    private static (double[] Re, double[] Im) RealForward(double[] x, double[] cos, double[] sin) =>
+        RealForward(x, x.Length, cos, sin);
+
+    // The same for x zero-padded to length m (x may be shorter: the samples past its end are zeros).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double[] Re, double[] Im) RealForward(double[] x, double[] cos, double[] sin)
+    private static (double[] Re, double[] Im) RealForward(double[] x, int m, double[] cos, double[] sin)
     {
-        int m = x.Length;
-        if (m < 2 || (m & (m - 1)) != 0)
+        if (m < 2 || (m & (m - 1)) != 0 || x.Length > m)
         {
-            throw new ArgumentException("The length must be a power of two of at least 2.", nameof(x));
+            throw new ArgumentException("The length must be a power of two of at least 2 and hold x.", nameof(m));
         }
 
         int half = m / 2;
         var zr = new double[half];
         var zi = new double[half];
-        for (int j = 0; j < half; j++)
+        for (int j = 0; 2 * j < x.Length; j++)
         {
             zr[j] = x[2 * j];
-            zi[j] = x[2 * j + 1];
+            zi[j] = 2 * j + 1 < x.Length ? x[2 * j + 1] : 0.0;
         }
 
         Transform(zr, zi, inverse: false, cos, sin, 2);

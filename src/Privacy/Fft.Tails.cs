@@ -5,6 +5,12 @@ namespace FineTune.Privacy;
 /// <summary>Composition of distributions given by their tails, with the spectrum kept accurate near 1.</summary>
 internal static partial class Fft
 {
+    // Tails this short are transformed by direct sums rather than an FFT of the whole length.
+    private const int DirectTransformLimit = 16;
+
+    // e^-800 is below the smallest double: a log-magnitude under this is an exact zero.
+    private const double UnderflowLogMagnitude = -800.0;
+
     /// <summary>
     /// The circular convolution of distributions on the integers mod the length, each with itself its power of
     /// times. Each is given around an origin cell c by its tails, Upper[l] = P(X &gt;= c + l + 1) and
@@ -41,10 +47,18 @@ internal static partial class Fft
                 throw new ArgumentException("A part's tails do not fit in the transform length.", nameof(parts));
             }
 
-            (double[] upperRe, double[] upperIm) = RealForward(Padded(upper, length), cos, sin);
-            (double[] lowerRe, double[] lowerIm) = RealForward(Padded(lower, length), cos, sin);
+            (double[] upperRe, double[] upperIm) = RealForward(upper, length, cos, sin);
+            (double[] lowerRe, double[] lowerIm) = lower.Length > DirectTransformLimit
+                ? RealForward(lower, length, cos, sin)
+                : DirectForward(lower, length, cos, sin);
             for (int k = 1; k <= half; k++)
             {
+                if (logMagnitude[k] < UnderflowLogMagnitude)
+                {
+                    // The product already underflows: no factor can bring it back.
+                    continue;
+                }
+
                 // w^k = c + i s with s = -sin(2 pi k / n); 1 - c without cancellation for small angles.
                 (double c, double s) = Twiddle(k, half, cos, sin, -1.0);
                 double oneMinusCos = c > 0 ? s * s / (1 + c) : 1 - c;
@@ -54,6 +68,13 @@ internal static partial class Fft
                 // log(1 - Y) = log|1 - Y| + i arg(1 - Y). Near |1 - Y| = 1, from |1 - Y|^2 - 1 = -2 Re Y + |Y|^2
                 // (relative to Y); far from it, from 1 - Y itself, whose square would lose a tiny |1 - Y| to rounding.
                 double squaredMinusOne = yRe * (yRe - 2) + yIm * yIm;
+                if (power * 0.5 * squaredMinusOne < UnderflowLogMagnitude)
+                {
+                    // log1p(x) <= x: |X_k|^T is below e^-800 and underflows to 0 (most high frequencies of long runs).
+                    logMagnitude[k] = double.NegativeInfinity;
+                    continue;
+                }
+
                 logMagnitude[k] += squaredMinusOne > -0.5
                     ? power * 0.5 * SpecialFunctions.Log1P(squaredMinusOne)
                     : power * Math.Log(double.Hypot(1 - yRe, yIm));
@@ -81,10 +102,36 @@ internal static partial class Fft
         return RealInverse(re, im, cos, sin);
     }
 
-    private static double[] Padded(double[] values, int length)
+    // Spectrum X_0 .. X_{n/2} of a short sequence by direct sums, twiddles read from the table at j k mod n:
+    // a few terms per frequency cost less than a transform of the whole length.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double[] Re, double[] Im) DirectForward(double[] values, int length, double[] cos, double[] sin)
     {
-        var padded = new double[length];
-        values.CopyTo(padded, 0);
-        return padded;
+        int half = length / 2;
+        var re = new double[half + 1];
+        var im = new double[half + 1];
+        for (int k = 0; k <= half; k++)
+        {
+            double sumRe = 0.0;
+            double sumIm = 0.0;
+            int index = 0;
+            for (int j = 0; j < values.Length; j++)
+            {
+                (double c, double s) = index <= half
+                    ? Twiddle(index, half, cos, sin, -1.0)
+                    : Conjugate(Twiddle(length - index, half, cos, sin, -1.0));
+                sumRe += values[j] * c;
+                sumIm += values[j] * s;
+                index += k;
+                index -= index >= length ? length : 0;
+            }
+
+            re[k] = sumRe;
+            im[k] = sumIm;
+        }
+
+        return (re, im);
     }
+
+    private static (double Re, double Im) Conjugate((double Re, double Im) value) => (value.Re, -value.Im);
 }

@@ -37,6 +37,9 @@ public sealed class PrvAccountant : IPrivacyAccountant
     // How much coarser the probe's mesh is than the one it sizes.
     private const int ProbeCoarsening = 16;
 
+    // Factor on the probe's estimate of the grid's size when it sizes the error bar.
+    private const double ProbeMargin = 1.01;
+
     private readonly StepHistory _history = new();
     private long _version;
     private (long Version, double Delta, PrvEpsilon Result)? _cached;
@@ -157,7 +160,9 @@ public sealed class PrvAccountant : IPrivacyAccountant
             double estimatedPoints = (double)probe.Points * ProbeCoarsening;
             if (estimatedPoints > PointBudget)
             {
-                epsilonError *= estimatedPoints / PointBudget;
+                // 1% to spare: the probe's estimate runs a little short (its windows round out to a coarser mesh),
+                // and a grid a hair over the budget would be discretised twice.
+                epsilonError *= estimatedPoints / PointBudget * ProbeMargin;
             }
         }
 

@@ -55,6 +55,31 @@ public sealed class FftTailPowerTests(ITestOutputHelper output)
         }
     }
 
+    // Lower tails longer than the direct-sum limit (16) go through the FFT; both paths must give the cells' power.
+    [Theory]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void ConvolveTailPowers_LowerTailLength_MatchesCellsPower(int lowerCells)
+    {
+        // Cells 0 .. lowerCells - 1 below the origin (index lowerCells), 3 above it, masses 1, 2, 3, ... normalised.
+        int cells = lowerCells + 4;
+        double total = cells * (cells + 1) / 2.0;
+        double[] masses = [.. Enumerable.Range(1, cells).Select(i => i / total)];
+        double[] lower = [.. Enumerable.Range(0, lowerCells).Select(l => masses.Take(lowerCells - l).Sum())];
+        double[] upper = [.. Enumerable.Range(0, 3).Select(l => masses.Skip(lowerCells + l + 1).Sum())];
+
+        double[] composed = Fft.ConvolveTailPowers([(upper, lower, 3)], 256);
+
+        var padded = new double[256];
+        masses.CopyTo(padded, 0);
+        double[] direct = Fft.CircularSelfConvolve(padded, 3);
+        for (int i = 0; i < 256; i++)
+        {
+            // The cells' array starts lowerCells below the origin, so its sum of 3 starts 3 lowerCells below.
+            Assert.Equal(direct[(i + 3 * lowerCells) % 256], composed[i], 1e-15);
+        }
+    }
+
     private static double[] FromCells(double[] cells, int power = Steps)
     {
         var values = new double[cells.Length > 3 ? cells.Length : (power == Steps ? Length : 16)];
