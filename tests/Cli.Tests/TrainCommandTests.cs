@@ -44,17 +44,17 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Train_DefaultsWithoutLr_LearnTheSmallModel()
     {
-        // Defaults only: the rate is auto by model size (2e-2 here) and LoRA adapts every linear layer (r=8, alpha=16).
-        // Mean loss of the first 5 steps vs the last 5 (issue 13): the fixed 2e-4 this replaces lowered it by 1.8%,
-        // auto with attention-only adapters by 7.6%, the all-linear default by 12.1% (5.40 -> 4.75). The issue asks
-        // for 15%; no default a real model would also accept reached it (docs/api.md lists what was measured).
+        // Defaults only: the rate is auto by model size (2e-2 here), LoRA adapts every linear layer (r=8, alpha=16),
+        // 8 packed rows per step. Mean loss of the first 5 steps vs the last 5 (issue 13 asks for 15%): the fixed 2e-4
+        // this replaces lowered it by 1.8%, auto with attention-only adapters by 7.6%, all-linear at batch 4 by 12.1%,
+        // at the default batch 8 by 16.5% (5.47 -> 4.57; docs/api.md lists what was measured).
         CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder, "--steps", "40", "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
         double[] losses = StepLosses(run.Output);
         Assert.Equal(40, losses.Length);
         double first = losses.Take(5).Average(), last = losses.TakeLast(5).Average();
-        Assert.True(last <= first * 0.90, $"mean loss of the first 5 steps {first:F3}, of the last 5 {last:F3}: {100 * (1 - (last / first)):F1}% lower, 10% needed");
+        Assert.True(last <= first * 0.85, $"mean loss of the first 5 steps {first:F3}, of the last 5 {last:F3}: {100 * (1 - (last / first)):F1}% lower, 15% needed");
     }
 
     private static double[] StepLosses(string output) =>

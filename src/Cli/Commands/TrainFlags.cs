@@ -41,7 +41,7 @@ internal sealed class TrainFlags
     public Option<string?> Epochs { get; } = new("--epochs") { Description = "Passes over the data, or auto (by dataset size: 3, more for small sets; default 1)" };
     public Option<string?> LearningRate { get; } = new("--lr") { Description = "Peak learning rate, or auto (the default: 2e-4 x sqrt(7e9 / parameters), within [5e-5, 2e-2])" };
     public Option<string?> Schedule { get; } = new("--lr-schedule") { Description = "constant|linear|cosine (default cosine)" };
-    public Option<string?> BatchSize { get; } = new("--batch-size") { Description = "Sequences per micro-batch, or auto (from free memory; default 4)" };
+    public Option<string?> BatchSize { get; } = new("--batch-size") { Description = "Sequences per micro-batch, or auto (from free memory; default 8)" };
     public Option<int?> GradAccum { get; } = new("--grad-accum") { Description = "Micro-batches per step (default 1)" };
     public Option<double?> WarmupRatio { get; } = new("--warmup-ratio") { Description = "Share of steps warming the learning rate up linearly (default 0.03)" };
     public Option<int?> MaxSeqLen { get; } = new("--max-seq-len") { Description = "Longest sequence in tokens (default 512)" };

@@ -32,8 +32,12 @@ public sealed record TrainingConfig
     /// <summary>Share of steps spent warming up linearly (3%, TRL's common choice).</summary>
     public double WarmupRatio { get; init; } = 0.03;
 
-    /// <summary>Sequences per forward pass (bounded by memory).</summary>
-    public int MicroBatchSize { get; init; } = 4;
+    /// <summary>
+    /// Sequences per forward pass (bounded by memory; halved after an out-of-memory error). 8 is the Hugging Face
+    /// Trainer's per-device default; with 4, the defaults lowered tinystories-656k's loss on alpaca_en_demo by 12.1%
+    /// in 40 steps, with 8 by 16.5% (issue 13 asks defaults to learn: at least 15%).
+    /// </summary>
+    public int MicroBatchSize { get; init; } = 8;
 
     /// <summary>Choose the micro-batch from free device memory instead (<c>auto</c>; see FineTune.Training's <c>AutoDefaults</c>).</summary>
     public bool AutoMicroBatch { get; init; }
