@@ -30,8 +30,10 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
         double deltaError,
         double epsilonError)
     {
-        double[] t = Domain.Points();
+        // Grid points as Domain.Points() computes them (linspace), without holding them all.
         int n = Pmf.Length;
+        double step = (Domain.TMax - Domain.TMin) / (n - 1);
+        double Point(int i) => i == n - 1 ? Domain.TMax : i * step + Domain.TMin;
         var tailMass = new double[n];
         var tailDiscounted = new double[n];
         var tailNoise = new double[n];
@@ -49,14 +51,9 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
             tailNoise[i] = runningNoise;
         }
 
-        // negativeDelta[i] = -delta(t_i) rises with i; the noisy key subtracts the noise above t_i, so it rises too.
-        var negativeDelta = new double[n];
-        var noisyNegativeDelta = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            negativeDelta[i] = tailDiscounted[i] - tailMass[i];
-            noisyNegativeDelta[i] = negativeDelta[i] - tailNoise[i];
-        }
+        // -delta(t_i) = d2[i] - d1[i] rises with i; the noisy key subtracts the noise above t_i, so it rises too.
+        double NegativeDelta(int i) => tailDiscounted[i] - tailMass[i];
+        double NoisyNegativeDelta(int i) => tailDiscounted[i] - tailMass[i] - tailNoise[i];
 
         double Solve(int i, double deltaTarget)
         {
@@ -66,12 +63,12 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
                 throw new InvalidOperationException("Epsilon lies outside the PRV domain; cannot compute it.");
             }
 
-            return t[i] + Math.Log((tailMass[i] - deltaTarget) / tailDiscounted[i]);
+            return Point(i) + Math.Log((tailMass[i] - deltaTarget) / tailDiscounted[i]);
         }
 
         // The upper bound reads delta - deltaError - noise, the noise counted above the epsilon it brackets.
         double upperTarget = delta - deltaError;
-        int upperIndex = LowerBound(noisyNegativeDelta, -upperTarget);
+        int upperIndex = LowerBound(NoisyNegativeDelta, n, -upperTarget);
         double noise = upperIndex < n ? tailNoise[upperIndex] : 0.0;
         if (noise >= upperTarget / 2)
         {
@@ -82,20 +79,21 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
 
         double upper = Solve(upperIndex, upperTarget - noise) + epsilonError;
         double lowerTarget = delta + deltaError + noise;
-        double lower = Solve(LowerBound(negativeDelta, -lowerTarget), lowerTarget) - epsilonError;
-        double estimate = Solve(LowerBound(negativeDelta, -delta), delta);
+        double lower = Solve(LowerBound(NegativeDelta, n, -lowerTarget), lowerTarget) - epsilonError;
+        double estimate = Solve(LowerBound(NegativeDelta, n, -delta), delta);
         return (lower, estimate, upper);
     }
 
-    // First index whose value is >= key, by binary search over an ascending array (numpy searchsorted, side=left).
-    private static int LowerBound(double[] values, double key)
+    // First index whose value is >= key, by binary search over values ascending in the index (numpy searchsorted,
+    // side=left).
+    private static int LowerBound(Func<int, double> value, int count, double key)
     {
         int low = 0;
-        int high = values.Length;
+        int high = count;
         while (low < high)
         {
             int middle = low + ((high - low) >> 1);
-            if (values[middle] < key)
+            if (value(middle) < key)
             {
                 low = middle + 1;
             }

@@ -82,15 +82,18 @@ internal static partial class Fft
             }
         }
 
-        // X_0 = 1 exactly (the total mass); the others from their summed logarithms.
-        var re = new double[half + 1];
-        var im = new double[half + 1];
+        // X_0 = 1 exactly (the total mass); the others from their summed logarithms, written over them.
+        double[] re = logMagnitude;
+        double[] im = angle;
         re[0] = 1.0;
+        im[0] = 0.0;
         for (int k = 1; k <= half; k++)
         {
             double magnitude = Math.Exp(logMagnitude[k]);
             if (magnitude == 0.0)
             {
+                re[k] = 0.0;
+                im[k] = 0.0;
                 continue;
             }
 

@@ -18,6 +18,8 @@ internal static partial class Fft
     // 2^12 points of (re, im) = 64 KiB: the early stages of each block fit in L2.
     private const int BlockLength = 1 << 12;
 
+    private static volatile TwiddleTable? s_lastTwiddles;
+
     /// <summary>Smallest power of two that is &gt;= <paramref name="length"/>.</summary>
     public static int NextPowerOfTwo(long length)
     {
@@ -220,9 +222,23 @@ internal static partial class Fft
         }
     }
 
-    // cos and sin of 2 pi k / n for k < n / 2 (one entry for n = 1).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // cos and sin of 2 pi k / n for k < n / 2 (one entry for n = 1). The last table is kept: noise calibration
+    // composes at the same length run after run, and fresh memory is slow to come by (the kernel zeroes each page).
     private static (double[] Cos, double[] Sin) Twiddles(int n)
+    {
+        TwiddleTable? last = s_lastTwiddles;
+        if (last is not null && last.Length == n)
+        {
+            return (last.Cos, last.Sin);
+        }
+
+        (double[] cos, double[] sin) = ComputeTwiddles(n);
+        s_lastTwiddles = new TwiddleTable(n, cos, sin);
+        return (cos, sin);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double[] Cos, double[] Sin) ComputeTwiddles(int n)
     {
         int half = Math.Max(1, n >> 1);
         var cos = new double[half];
@@ -234,4 +250,7 @@ internal static partial class Fft
 
         return (cos, sin);
     }
+
+    // A twiddle table and the length it serves; replaced whole, so readers on other threads see a consistent one.
+    private sealed record TwiddleTable(int Length, double[] Cos, double[] Sin);
 }

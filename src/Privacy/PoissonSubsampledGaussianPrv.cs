@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -38,6 +40,7 @@ internal sealed class PoissonSubsampledGaussianPrv
     public double LowerLimit => _lowerLimit;
 
     /// <summary>P(loss &lt;= t).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Cdf(double t)
     {
         if (!(t > _lowerLimit))
@@ -55,6 +58,7 @@ internal sealed class PoissonSubsampledGaussianPrv
     /// P(loss &gt; t) as a sum of two positive terms, accurate where it is far below the rounding of 1 - CDF (the
     /// accountant cuts the tails it may ignore at masses like 1e-20).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double UpperTail(double t)
     {
         if (!(t > _lowerLimit))
@@ -68,6 +72,7 @@ internal sealed class PoissonSubsampledGaussianPrv
     }
 
     /// <summary>P(loss &lt;= t) as a sum of two positive terms, accurate where it is tiny (erfc(-x) = 2 - erfc(x)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LowerTail(double t)
     {
         if (!(t > _lowerLimit))
@@ -81,6 +86,7 @@ internal sealed class PoissonSubsampledGaussianPrv
     }
 
     // z = log((e^t + q - 1) / q), written so that e^t cannot overflow for large t.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double LogLikelihoodRatioArgument(double t) =>
         _q == 1.0 ? t : t + SpecialFunctions.Log1P((_q - 1) * Math.Exp(-t)) - Math.Log(_q);
 }

@@ -39,12 +39,12 @@ internal static class PrvComposition
         }
 
         double[] convolved = Fft.ConvolveTailPowers(parts, size);
-        long start = Modulo(windowStart - originSum, size);
-        var pmf = new double[size];
-        for (int j = 0; j < size; j++)
-        {
-            pmf[j] = convolved[(start + j) % size];
-        }
+        // Rotate in place so entry j is the window's point j: three reversals, no second array of this size.
+        int start = (int)Modulo(windowStart - originSum, size);
+        double[] pmf = convolved;
+        Array.Reverse(pmf, 0, start);
+        Array.Reverse(pmf, start, size - start);
+        Array.Reverse(pmf);
 
         var domain = new PrvDomain(windowStart * dt + totalShift, (windowStart + size - 1) * dt + totalShift, size, totalShift);
         return new DiscretePrv(pmf, domain);

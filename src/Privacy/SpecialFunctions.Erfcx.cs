@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>The scaled complementary error function erfcx(x) = e^(x^2) erfc(x) for x &gt;= 1, by Taylor tables.</summary>
@@ -17,6 +19,7 @@ internal static partial class SpecialFunctions
     // evaluates erfc a few million times per query; instead expand erfcx about the nearest table node x0:
     // y = erfcx solves y' = 2 x y - 2 / sqrt(pi), so its Taylor coefficients c_n at x0 obey
     // c_1 = 2 x0 c_0 - 2 / sqrt(pi) and (n + 1) c_(n+1) = 2 x0 c_n + 2 c_(n-1).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double ScaledErfc(double x)
     {
         if (!(x < TableEnd))

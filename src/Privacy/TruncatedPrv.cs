@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FineTune.Privacy;
 
 /// <summary>
@@ -40,6 +42,7 @@ internal sealed class TruncatedPrv
     public double TMax { get; }
 
     /// <summary>CDF of the truncated variable: 0 below TMin, 1 from TMax on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Cdf(double t)
     {
         if (t < TMin)
@@ -51,9 +54,11 @@ internal sealed class TruncatedPrv
     }
 
     /// <summary>P(TMin &lt;= loss &lt;= t) / (mass in the window), for t in [TMin, TMax): accurate where it is tiny.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LowerTail(double t) => (_prv.LowerTail(t) - _lowerTailAtMin) / _windowMass;
 
     /// <summary>P(t &lt; loss &lt; TMax) / (mass in the window), for t in [TMin, TMax): accurate where it is tiny.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double UpperTail(double t) => (_prv.UpperTail(t) - _upperTailAtMax) / _windowMass;
 
     /// <summary>
