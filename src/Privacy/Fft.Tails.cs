@@ -37,8 +37,11 @@ internal static partial class Fft
 
         (double[] cos, double[] sin) = Twiddles(length);
         int half = length / 2;
-        var logMagnitude = new double[half + 1];
-        var angle = new double[half + 1];
+
+        // The summed log spectrum lives in the first part's own spectrum arrays, written over as they are read:
+        // fresh memory is slow to come by (the kernel zeroes each page), and these arrays are the largest.
+        double[]? logMagnitude = null;
+        double[]? angle = null;
         foreach ((double[] upper, double[] lower, int power) in parts)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(power, 1);
@@ -47,23 +50,32 @@ internal static partial class Fft
                 throw new ArgumentException("A part's tails do not fit in the transform length.", nameof(parts));
             }
 
+            bool first = logMagnitude is null;
             (double[] upperRe, double[] upperIm) = RealForward(upper, length, cos, sin);
             (double[] lowerRe, double[] lowerIm) = lower.Length > DirectTransformLimit
                 ? RealForward(lower, length, cos, sin)
-                : DirectForward(lower, length, cos, sin);
+                : ([], []);
+            logMagnitude ??= upperRe;
+            angle ??= upperIm;
             for (int k = 1; k <= half; k++)
             {
-                if (logMagnitude[k] < UnderflowLogMagnitude)
+                double logSoFar = first ? 0.0 : logMagnitude[k];
+                double angleSoFar = first ? 0.0 : angle[k];
+                if (logSoFar < UnderflowLogMagnitude)
                 {
                     // The product already underflows: no factor can bring it back.
                     continue;
                 }
 
+                double uRe = upperRe[k];
+                double uIm = upperIm[k];
+                (double lRe, double lIm) = lowerRe.Length > 0 ? (lowerRe[k], lowerIm[k]) : DirectCoefficient(lower, k, length, cos, sin);
+
                 // w^k = c + i s with s = -sin(2 pi k / n); 1 - c without cancellation for small angles.
                 (double c, double s) = Twiddle(k, half, cos, sin, -1.0);
                 double oneMinusCos = c > 0 ? s * s / (1 + c) : 1 - c;
-                double yRe = oneMinusCos * (upperRe[k] + lowerRe[k]) + s * (upperIm[k] + lowerIm[k]);
-                double yIm = oneMinusCos * (upperIm[k] - lowerIm[k]) + s * (lowerRe[k] - upperRe[k]);
+                double yRe = oneMinusCos * (uRe + lRe) + s * (uIm + lIm);
+                double yIm = oneMinusCos * (uIm - lIm) + s * (lRe - uRe);
 
                 // log(1 - Y) = log|1 - Y| + i arg(1 - Y). Near |1 - Y| = 1, from |1 - Y|^2 - 1 = -2 Re Y + |Y|^2
                 // (relative to Y); far from it, from 1 - Y itself, whose square would lose a tiny |1 - Y| to rounding.
@@ -72,14 +84,20 @@ internal static partial class Fft
                 {
                     // log1p(x) <= x: |X_k|^T is below e^-800 and underflows to 0 (most high frequencies of long runs).
                     logMagnitude[k] = double.NegativeInfinity;
+                    angle[k] = 0.0;
                     continue;
                 }
 
-                logMagnitude[k] += squaredMinusOne > -0.5
+                logMagnitude[k] = logSoFar + (squaredMinusOne > -0.5
                     ? power * 0.5 * SpecialFunctions.Log1P(squaredMinusOne)
-                    : power * Math.Log(double.Hypot(1 - yRe, yIm));
-                angle[k] += power * Math.Atan2(-yIm, 1 - yRe);
+                    : power * Math.Log(double.Hypot(1 - yRe, yIm)));
+                angle[k] = angleSoFar + power * Math.Atan2(-yIm, 1 - yRe);
             }
+        }
+
+        if (logMagnitude is null || angle is null)
+        {
+            throw new ArgumentException("Need at least one part.", nameof(parts));
         }
 
         // X_0 = 1 exactly (the total mass); the others from their summed logarithms, written over them.
@@ -105,35 +123,26 @@ internal static partial class Fft
         return RealInverse(re, im, cos, sin);
     }
 
-    // Spectrum X_0 .. X_{n/2} of a short sequence by direct sums, twiddles read from the table at j k mod n:
-    // a few terms per frequency cost less than a transform of the whole length.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double[] Re, double[] Im) DirectForward(double[] values, int length, double[] cos, double[] sin)
+    // Coefficient X_k of a short sequence by its direct sum, twiddles read from the table at j k mod n: a few
+    // terms per frequency cost less than a transform of the whole length.
+    private static (double Re, double Im) DirectCoefficient(double[] values, int k, int length, double[] cos, double[] sin)
     {
         int half = length / 2;
-        var re = new double[half + 1];
-        var im = new double[half + 1];
-        for (int k = 0; k <= half; k++)
+        double sumRe = 0.0;
+        double sumIm = 0.0;
+        int index = 0;
+        for (int j = 0; j < values.Length; j++)
         {
-            double sumRe = 0.0;
-            double sumIm = 0.0;
-            int index = 0;
-            for (int j = 0; j < values.Length; j++)
-            {
-                (double c, double s) = index <= half
-                    ? Twiddle(index, half, cos, sin, -1.0)
-                    : Conjugate(Twiddle(length - index, half, cos, sin, -1.0));
-                sumRe += values[j] * c;
-                sumIm += values[j] * s;
-                index += k;
-                index -= index >= length ? length : 0;
-            }
-
-            re[k] = sumRe;
-            im[k] = sumIm;
+            (double c, double s) = index <= half
+                ? Twiddle(index, half, cos, sin, -1.0)
+                : Conjugate(Twiddle(length - index, half, cos, sin, -1.0));
+            sumRe += values[j] * c;
+            sumIm += values[j] * s;
+            index += k;
+            index -= index >= length ? length : 0;
         }
 
-        return (re, im);
+        return (sumRe, sumIm);
     }
 
     private static (double Re, double Im) Conjugate((double Re, double Im) value) => (value.Re, -value.Im);
