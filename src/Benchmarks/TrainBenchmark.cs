@@ -3,6 +3,7 @@ using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
 using FineTune.Contracts.Models;
 using FineTune.Torch;
+using FineTune.Training.Backends;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
 using FineTune.Training.Train;
@@ -31,6 +32,8 @@ internal static class TrainBenchmark
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         Device device = options.Device;
+        // The same in-process thread settings a training job gets (CpuThreads), unless the flags name others.
+        CpuThreadSettings? threads = device.Type == DeviceType.CPU ? CpuThreads.Apply(options.Threads, options.BlasThreads) : null;
         using Transformer model = TransformerLoader.Load(options.ModelFolder, options.DType, device);
         ModelConfig c = model.Config;
         // The binding draws LoRA's A from a CPU generator (A and B are fp32 on the model's device), so the adapters
@@ -48,6 +51,7 @@ internal static class TrainBenchmark
             Packing = recordsPerRow > 1,
             LearningRate = 1e-4,
             Lora = lora.Config,
+            LossChunkTokens = options.LossChunkTokens,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
         StepTiming? dp = null;
@@ -93,7 +97,10 @@ internal static class TrainBenchmark
             dp?.TokensPerSecond,
             dp?.PeakMemoryBytes,
             recordsPerRow,
-            dpUnpacked?.TokensPerSecond);
+            dpUnpacked?.TokensPerSecond,
+            threads?.IntraOp,
+            threads?.Blas,
+            options.LossChunkTokens == 0 ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize));
     }
 
     private static void Validate(TrainBenchmarkOptions options)
@@ -109,6 +116,14 @@ internal static class TrainBenchmark
         if (options.Steps < 1)
         {
             throw new ArgumentException("--steps must be at least 1");
+        }
+        if (options.Threads is < 1 || options.BlasThreads is < 1)
+        {
+            throw new ArgumentException("--threads and --blas-threads must be at least 1");
+        }
+        if (options.LossChunkTokens is < 0)
+        {
+            throw new ArgumentException("--loss-chunk-tokens must be 0 (whole logits) or positive");
         }
         if (options.RecordsPerRow < 1 || options.SequenceLength / options.RecordsPerRow < 2)
         {

@@ -15,6 +15,9 @@ namespace FineTune.Benchmarks;
 /// K: records of L / K tokens packed K to a row (1: one record fills a row, so packing changes nothing). Under DP the
 /// expected batch is then B · K records, and the DP steps are timed both packed and unpacked.
 /// </param>
+/// <param name="Threads">libtorch intra-op threads on the CPU (null: the engine's default, CpuThreads).</param>
+/// <param name="BlasThreads">OpenBLAS threads on the CPU (null: the engine's default, CpuThreads).</param>
+/// <param name="LossChunkTokens">Tokens per loss chunk (null: the trainer's default; 0: unchunked logits).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -24,4 +27,7 @@ internal sealed record TrainBenchmarkOptions(
     int SequenceLength,
     int Steps,
     bool Dp,
-    int RecordsPerRow = 1);
+    int RecordsPerRow = 1,
+    int? Threads = null,
+    int? BlasThreads = null,
+    int? LossChunkTokens = null);

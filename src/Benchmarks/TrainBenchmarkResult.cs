@@ -29,7 +29,10 @@ internal sealed record TrainBenchmarkResult(
     double? DpTokensPerSecond,
     long? DpPeakMemoryBytes,
     int RecordsPerRow = 1,
-    double? DpUnpackedTokensPerSecond = null)
+    double? DpUnpackedTokensPerSecond = null,
+    int? IntraOpThreads = null,
+    int? BlasThreads = null,
+    long? LossChunkTokens = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -6,6 +6,16 @@ namespace FineTune.Torch;
 /// <summary>Conversions and moving data between .NET memory and tensors.</summary>
 public sealed partial class Tensor
 {
+    [ThreadStatic]
+    private static long t_hostReads;
+
+    /// <summary>
+    /// Element values read into .NET memory on this thread so far (<see cref="item"/>, <see cref="itemInt64"/>,
+    /// <see cref="ToArray{T}"/>, <see cref="CopyTo"/>). On CUDA each one waits for every queued kernel, so the trainer
+    /// keeps them to one per step; tests hold it to that with this count.
+    /// </summary>
+    public static long HostReadsOnThisThread => t_hostReads;
+
     /// <summary>Converts the element type (an alias when it already matches).</summary>
     public Tensor to(ScalarType type) => to(type, device);
 
@@ -24,6 +34,7 @@ public sealed partial class Tensor
     /// <summary>The value of a one-element tensor as a double. A CPU-GPU sync point on CUDA.</summary>
     public double item()
     {
+        t_hostReads++;
         Native.Check(NativeMethods.FtTensor_ItemDouble(Handle, out double value));
         return value;
     }
@@ -31,11 +42,15 @@ public sealed partial class Tensor
     /// <summary>The value of a one-element integer tensor, exact for all of int64.</summary>
     public long itemInt64()
     {
+        t_hostReads++;
         Native.Check(NativeMethods.FtTensor_ItemInt64(Handle, out long value));
         return value;
     }
 
-    /// <summary>Copies the elements in row-major order; <typeparamref name="T"/> must match the dtype.</summary>
+    /// <summary>
+    /// Copies the elements in row-major order; <typeparamref name="T"/> must match the dtype. A meta tensor reads as
+    /// zeros (it has no values), as <see cref="item"/> does.
+    /// </summary>
     public T[] ToArray<T>()
         where T : unmanaged
     {
@@ -52,6 +67,7 @@ public sealed partial class Tensor
     /// <summary>Copies the raw element bytes (row-major) into destination, which must be exactly the right size.</summary>
     public unsafe void CopyTo(Span<byte> destination)
     {
+        t_hostReads++;
         fixed (byte* pointer = destination)
         {
             Native.Check(NativeMethods.FtTensor_CopyToBuffer(Handle, pointer, destination.Length));

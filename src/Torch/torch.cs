@@ -85,6 +85,23 @@ public static partial class torch
         return threads;
     }
 
+    /// <summary>
+    /// Sets OpenBLAS's own thread count when libtorch links OpenBLAS (Debian's CPU libtorch); false when it does not,
+    /// as with the MKL of pip's builds, whose threads follow <see cref="set_num_threads"/>.
+    /// </summary>
+    public static bool set_blas_threads(int threads)
+    {
+        Native.Check(NativeMethods.FtTorch_SetBlasThreads(threads, out byte applied));
+        return applied != 0;
+    }
+
+    /// <summary>OpenBLAS's thread count, or null when libtorch does not link OpenBLAS.</summary>
+    public static int? get_blas_threads()
+    {
+        Native.Check(NativeMethods.FtTorch_GetBlasThreads(out int threads));
+        return threads >= 0 ? threads : null;
+    }
+
     /// <summary>Seeds libtorch's default CPU and CUDA generators.</summary>
     public static void manual_seed(long seed) => Native.Check(NativeMethods.FtTorch_ManualSeed(seed));
 

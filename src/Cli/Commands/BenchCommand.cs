@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FineTune.Benchmarks;
@@ -62,10 +63,13 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps, after 2 warm-up steps", DefaultValueFactory = _ => 5 };
         var dp = new Option<bool>("--dp") { Description = "Also time DP-SGD steps (per-sample clipping + noise) on the same model and batch" };
         var recordsPerRow = new Option<int>("--records-per-row") { Description = "K records of L/K tokens packed into each row (DP: timed packed and unpacked)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads on the CPU (default: what training uses)" };
+        var blasThreads = new Option<int?>("--blas-threads") { Description = "OpenBLAS threads on the CPU (default: what training uses)" };
+        var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Tokens per cross-entropy chunk (default: 2^25 logits; 0: whole logits)" };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, json,
         };
         train.SetAction(parseResult =>
         {
@@ -82,7 +86,10 @@ internal static class BenchCommand
                 parseResult.GetValue(seqLen),
                 parseResult.GetValue(steps),
                 parseResult.GetValue(dp),
-                parseResult.GetValue(recordsPerRow));
+                parseResult.GetValue(recordsPerRow),
+                parseResult.GetValue(threads),
+                parseResult.GetValue(blasThreads),
+                parseResult.GetValue(lossChunk));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -94,6 +101,11 @@ internal static class BenchCommand
     {
         var text = new StringBuilder();
         text.AppendLine($"{r.Backend} on {r.Device} ({r.DeviceName}), {r.Dtype} base, libtorch {r.Libtorch}");
+        if (r.IntraOpThreads is int intraOp)
+        {
+            text.AppendLine($"threads: {intraOp} libtorch intra-op, {(r.BlasThreads is int blas ? blas.ToString(CultureInfo.InvariantCulture) : "n/a (no OpenBLAS)")} OpenBLAS");
+        }
+        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}");
         text.AppendLine($"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20):N0} MiB");
         if (r.MicroBatchSize < r.BatchSize)
         {

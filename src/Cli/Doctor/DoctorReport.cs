@@ -77,7 +77,8 @@ internal sealed record DoctorReport(
 
 /// <summary>
 /// libtorch as loaded through the shim. Cuda: whether this libtorch was built with CUDA (null when not loaded);
-/// Library: the libtorch_cpu (or libtorch) file mapped into this process.
+/// Library: the libtorch_cpu (or libtorch) file mapped into this process. Threads and BlasThreads: the pools as a
+/// training job sets them (BlasThreads null where libtorch links no OpenBLAS).
 /// </summary>
 internal sealed record LibtorchStatus(
     bool Loaded,
@@ -89,7 +90,8 @@ internal sealed record LibtorchStatus(
     int? Threads,
     int LogicalCores,
     bool? NativeSdpa,
-    string? Error);
+    string? Error,
+    int? BlasThreads = null);
 
 /// <summary>One CUDA device.</summary>
 internal sealed record CudaDeviceInfo(int Index, string Name, long TotalBytes);

@@ -14,7 +14,8 @@ internal static class DoctorText
         {
             output.WriteLine($"library     {torch.Library ?? "not found in /proc/self/maps"}");
             output.WriteLine($"BLAS        {torch.Blas} -> {torch.BlasLibrary ?? "not found"}");
-            output.WriteLine($"threads     {torch.Threads} intra-op of {torch.LogicalCores} logical cores");
+            string blasThreads = torch.BlasThreads is int blas ? $"{blas} OpenBLAS" : "BLAS threads follow intra-op";
+            output.WriteLine($"threads     {torch.Threads} intra-op, {blasThreads}, of {torch.LogicalCores} logical cores (as training sets them)");
         }
         output.WriteLine(report.CudaDevices.Count == 0
             ? "CUDA        none"

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FineTune.Torch;
+using FineTune.Training.Backends;
 
 namespace FineTune.Cli.Doctor;
 
@@ -17,9 +18,11 @@ internal static partial class LibtorchProbe
             bool cuda = UseCudaSetting().IsMatch(config) || mapped.Any(path => IsLibrary(path, "libtorch_cuda"));
             string? library = mapped.FirstOrDefault(path => IsLibrary(path, "libtorch_cpu.so"))
                 ?? mapped.FirstOrDefault(path => IsLibrary(path, "libtorch.so"));
+            // The thread counts a training job sets (CpuThreads), not the pools' own defaults, which differ.
+            CpuThreadSettings threads = CpuThreads.Apply();
             return new LibtorchStatus(
                 true, version, cuda, library, BlasName(config), LoadedBlasLibrary(mapped),
-                torch.get_num_threads(), Environment.ProcessorCount, torch.has_native_sdpa, null);
+                threads.IntraOp, Environment.ProcessorCount, torch.has_native_sdpa, null, threads.Blas);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TorchException)
         {

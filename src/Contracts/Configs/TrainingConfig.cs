@@ -60,6 +60,13 @@ public sealed record TrainingConfig
     /// </summary>
     public bool Packing { get; init; } = true;
 
+    /// <summary>
+    /// Tokens whose logits the loss holds at once: the output head and cross-entropy run chunk by chunk so the
+    /// (tokens × vocabulary) fp32 logits are never whole. Null: as many as 2²⁵ logit elements allow (1,024 tokens at
+    /// a 32k vocabulary); 0: no chunking (the whole logits tensor through autograd, as before).
+    /// </summary>
+    public int? LossChunkTokens { get; init; }
+
     /// <summary>Evaluate on the validation split every N steps (0: only at the end).</summary>
     public int EvalEvery { get; init; }
 
@@ -100,7 +107,12 @@ public sealed record TrainingConfig
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSeqLength, 2, nameof(MaxSeqLength));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxGradNorm, nameof(MaxGradNorm));
         ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay, nameof(WeightDecay));
+        if (LossChunkTokens is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LossChunkTokens), LossChunkTokens, "loss chunk tokens must be 0 (no chunking), positive, or unset");
+        }
         ArgumentOutOfRangeException.ThrowIfNegative(EvalEvery, nameof(EvalEvery));
+
         ArgumentOutOfRangeException.ThrowIfNegative(SaveEvery, nameof(SaveEvery));
         Lora.Validate();
         Privacy?.Validate();

@@ -32,6 +32,12 @@ internal static partial class NativeMethods
     internal static partial int FtTorch_GetNumThreads(out int threads);
 
     [LibraryImport(Lib)]
+    internal static partial int FtTorch_SetBlasThreads(int threads, out byte applied);
+
+    [LibraryImport(Lib)]
+    internal static partial int FtTorch_GetBlasThreads(out int threads);
+
+    [LibraryImport(Lib)]
     internal static partial int FtTorch_ManualSeed(long seed);
 
     [LibraryImport(Lib)]

@@ -3,6 +3,8 @@
 
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <new>
 #include <stdexcept>
 
@@ -14,6 +16,15 @@ namespace
 {
 thread_local std::string t_lastError;
 thread_local std::string t_config;
+
+// OpenBLAS keeps its own pthread pool beside libtorch's OpenMP one (Debian's libtorch links it; pip's CUDA builds
+// link MKL instead, which follows at::set_num_threads). Looked up at run time so the shim needs no BLAS headers and
+// still loads where there is no OpenBLAS. RTLD_DEFAULT searches this library's own dependencies too.
+template <typename Function>
+Function OpenBlasFunction(const char* name)
+{
+    return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name));
+}
 } // namespace
 
 void SetError(const char* message)
@@ -99,6 +110,29 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(out, "out");
         *out = at::get_num_threads();
+        FT_CATCH
+    }
+
+    int32_t FtTorch_SetBlasThreads(int32_t threads, uint8_t* applied)
+    {
+        FT_TRY
+        ft::RequireNotNull(applied, "applied");
+        TORCH_CHECK(threads > 0, "BLAS thread count must be positive, got ", threads);
+        auto set = ft::OpenBlasFunction<void (*)(int)>("openblas_set_num_threads");
+        if (set != nullptr)
+        {
+            set(threads);
+        }
+        *applied = set != nullptr ? 1 : 0;
+        FT_CATCH
+    }
+
+    int32_t FtTorch_GetBlasThreads(int32_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        auto get = ft::OpenBlasFunction<int (*)(void)>("openblas_get_num_threads");
+        *out = get != nullptr ? get() : -1;
         FT_CATCH
     }
 

@@ -184,6 +184,18 @@ extern "C"
     {
         FT_TRY
         ft::RequireNotNull(t, "t");
+        if (t->value.is_meta())
+        {
+            // A meta tensor has no values: it reads as zeros, as FtTensor_ItemDouble does, so whole steps run on meta.
+            const auto bytes = static_cast<int64_t>(t->value.numel()) * static_cast<int64_t>(t->value.element_size());
+            TORCH_CHECK(byteLength == bytes, "buffer holds ", byteLength, " bytes but the tensor has ", bytes);
+            if (bytes > 0)
+            {
+                ft::RequireNotNull(dst, "dst");
+                std::memset(dst, 0, static_cast<size_t>(bytes));
+            }
+            return FT_OK;
+        }
         // CPU-GPU sync point when t lives on CUDA.
         auto cpu = t->value.detach().to(at::kCPU).contiguous();
         const auto expected = static_cast<int64_t>(cpu.nbytes());

@@ -141,10 +141,9 @@ public sealed class LibtorchBackend : ITrainingBackend
     {
         Validate(request);
         LibtorchOptions options = ParseOptions(request);
-        if (options.Threads is int threads)
-        {
-            torch.set_num_threads(threads);
-        }
+        // Both CPU pools are set for every job, so neither a previous job's choice nor the pools' own defaults
+        // (which fight each other on the CPU; CpuThreads says how) carry over.
+        CpuThreads.Apply(options.Threads);
         Device device = _cuda ? Device.CUDA(options.DeviceIndex) : Device.CPU;
         if (_cuda)
         {

@@ -242,6 +242,22 @@ public sealed class Transformer : IDisposable
     /// </summary>
     public Tensor Forward(Tensor inputIds, KvCache? cache = null, Tensor? attentionMask = null)
     {
+        using var scope = TensorScope.Begin();
+        Tensor hidden = ForwardHidden(inputIds, cache, attentionMask);                     // (B, T, C)
+        return scope.MoveToOuter(F.linear(hidden, OutputWeight));                          // (B, T, V)
+    }
+
+    /// <summary>
+    /// The output head's weight (V, C): lm_head, or the embedding when they are tied. Borrowed; frozen under LoRA.
+    /// </summary>
+    public Tensor OutputWeight => _lmHead ?? _embedding;
+
+    /// <summary>
+    /// The final-norm hidden states (B, T, C) that <see cref="Forward"/> multiplies by <see cref="OutputWeight"/>ᵀ;
+    /// the trainer's loss takes them so the (B, T, V) logits are never whole (<c>ChunkedCrossEntropy</c>).
+    /// </summary>
+    public Tensor ForwardHidden(Tensor inputIds, KvCache? cache = null, Tensor? attentionMask = null)
+    {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = TensorScope.Begin();
         long t = inputIds.size(1);
@@ -254,8 +270,7 @@ public sealed class Transformer : IDisposable
         {
             x = _blocks[i].Forward(x, cos, sin, cache, i, mask);
         }
-        x = _finalNorm.Forward(x);
-        return scope.MoveToOuter(F.linear(x, _lmHead ?? _embedding));                     // (B, T, V)
+        return scope.MoveToOuter(_finalNorm.Forward(x));                                  // (B, T, C)
     }
 
     /// <inheritdoc />

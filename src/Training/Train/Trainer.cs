@@ -101,6 +101,7 @@ public sealed partial class Trainer : IDisposable
     public StepReport Step()
     {
         _clock.Start();
+        using var scope = TensorScope.Begin();
         long step = StepsDone + 1;
         double learningRate = LearningRateSchedule.At(_config.LrSchedule, _config.LearningRate, step, TotalSteps, WarmupSteps);
 
@@ -116,16 +117,21 @@ public sealed partial class Trainer : IDisposable
 
         // 2) forward and loss micro-batch by micro-batch (halving the micro-batch on OOM), and
         // 3) per-sample gradients under DP, clipped to C and summed; without DP plain backward accumulation.
-        double lossSum = ForwardBackwardWithRetry(rows, Math.Max(1, targetTokens));
-        double loss = rows.Count == 0 ? double.NaN : lossSum / Math.Max(1, targetTokens);
+        //    The loss stays on the device until 4) has queued its work too: one read per step, not one per micro-batch.
+        Tensor lossSum = ForwardBackwardWithRetry(rows, Math.Max(1, targetTokens));
+
+        // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
+        //    Under DP the figure reported is the mean per-sample norm before clipping (NaN for an empty batch).
+        //    The loss and the norm come to the host together, the step's one wait for the device (without DP).
+        Tensor? gradNormTensor = _dp is null ? ClipGradients(_config.MaxGradNorm) : null;
+        double[] figures = (gradNormTensor is null ? lossSum.unsqueeze(0) : torch.stack([lossSum, gradNormTensor]))
+            .to(ScalarType.Float64).ToArray<double>();
+        double loss = rows.Count == 0 ? double.NaN : figures[0] / Math.Max(1, targetTokens);
         if (rows.Count > 0 && !double.IsFinite(loss))
         {
             throw new TrainingDivergedException($"the loss became {loss} at step {step}; lower the learning rate (now {learningRate:G3}) or check the data");
         }
-
-        // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
-        //    Under DP the figure reported is the mean per-sample norm before clipping (NaN for an empty batch).
-        double gradNorm = _dp is null ? ClipGradients(_config.MaxGradNorm) : _dp.Optimizer.MeanSampleNorm;
+        double gradNorm = gradNormTensor is null ? _dp!.Optimizer.MeanSampleNorm : figures[1];
         double? clippedFraction = _dp?.Optimizer.ClippedFraction;
 
         // 5) optimizer step, and 6) under DP the accountant is charged by the DP optimizer's step hook, once.
@@ -156,18 +162,20 @@ public sealed partial class Trainer : IDisposable
 
     private double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
 
-    private double ForwardBackwardWithRetry(List<TrainingRow> rows, long targetTokens)
+    /// <summary>The step's summed loss as an fp32 scalar on the device (detached), owned by the caller's scope.</summary>
+    private Tensor ForwardBackwardWithRetry(List<TrainingRow> rows, long targetTokens)
     {
         for (int attempt = 0; ; attempt++)
         {
+            using var scope = TensorScope.Begin();
             try
             {
-                double lossSum = 0;
+                Tensor lossSum = torch.zeros([], ScalarType.Float32, _device);
                 foreach (TrainingRow[] micro in rows.Chunk(_microBatchSize))
                 {
-                    lossSum += ForwardBackward(micro, targetTokens);
+                    lossSum.add_(ForwardBackward(micro, targetTokens));
                 }
-                return lossSum;
+                return scope.MoveToOuter(lossSum);
             }
             catch (TorchOutOfMemoryException e) when (attempt < MaxOutOfMemoryRetries && _microBatchSize > 1)
             {
@@ -183,18 +191,15 @@ public sealed partial class Trainer : IDisposable
         }
     }
 
-    /// <summary>Sum of per-token losses of a micro-batch; backward of that sum / the step's target tokens.</summary>
-    private double ForwardBackward(IReadOnlyList<TrainingRow> rows, long stepTargetTokens)
+    /// <summary>
+    /// Sum of per-token losses of a micro-batch (detached, on the device, owned by the caller's scope); backward of
+    /// that sum / the step's target tokens.
+    /// </summary>
+    private Tensor ForwardBackward(IReadOnlyList<TrainingRow> rows, long stepTargetTokens)
     {
         using var scope = TensorScope.Begin();
         using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device);
-        Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, V)
-        long vocabulary = logits.size(-1);
-        Tensor lossSum = F.cross_entropy(
-            logits.reshape(-1, vocabulary).to(ScalarType.Float32),
-            batch.Targets.reshape(-1),
-            ignoreIndex: PackedBatch.IgnoreIndex,
-            reduction: torch.nn.Reduction.Sum);
+        Tensor lossSum = LossSum(batch);
         if (_dp is null)
         {
             lossSum.div(stepTargetTokens).backward();
@@ -205,26 +210,52 @@ public sealed partial class Trainer : IDisposable
             using TokenSegments? segments = TrainingRow.Segments(rows, batch.InputIds.size(1), _device);
             _dp.ClipAndAccumulate(lossSum, segments);
         }
-        return lossSum.item();
+        return scope.MoveToOuter(lossSum.detach());
     }
 
-    private double ClipGradients(double maxNorm)
+    /// <summary>
+    /// Summed cross-entropy of the batch's target tokens (fp32 scalar), chunked over tokens unless the config says
+    /// 0 (<see cref="ChunkedCrossEntropy"/>); both give the same loss and gradients.
+    /// </summary>
+    private Tensor LossSum(PackedBatch batch)
+    {
+        using var scope = TensorScope.Begin();
+        Tensor hidden = _model.ForwardHidden(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, C)
+        Tensor targets = batch.Targets.reshape(-1);                                               // (B·T)
+        if (_config.LossChunkTokens == 0)
+        {
+            Tensor logits = F.linear(hidden, _model.OutputWeight);                                // (B, T, V)
+            return scope.MoveToOuter(F.cross_entropy(
+                logits.reshape(-1, logits.size(-1)).to(ScalarType.Float32),
+                targets,
+                ignoreIndex: PackedBatch.IgnoreIndex,
+                reduction: torch.nn.Reduction.Sum));
+        }
+        long chunkRows = ChunkedCrossEntropy.ChunkRows(_config.LossChunkTokens, _model.Config.VocabSize);
+        return scope.MoveToOuter(ChunkedCrossEntropy.LossSum(
+            hidden.reshape(-1, hidden.size(-1)), _model.OutputWeight, targets, PackedBatch.IgnoreIndex, chunkRows));
+    }
+
+    /// <summary>
+    /// The global gradient norm (fp32 scalar on the device, owned by the caller's scope), after scaling the gradients
+    /// by min(1, maxNorm / (norm + 1e-6)) on the device as torch.nn.utils.clip_grad_norm_ does, with no host read.
+    /// </summary>
+    private Tensor ClipGradients(double maxNorm)
     {
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
         var grads = _lora.NamedParameters.Select(p => p.Value.grad()).OfType<Tensor>().ToList();
         if (grads.Count == 0)
         {
-            return 0;
+            return scope.MoveToOuter(torch.zeros([], ScalarType.Float32, _device));
         }
-        Tensor squares = torch.stack(grads.Select(g => g.to(ScalarType.Float32).norm().square()).ToList()).sum();
-        double norm = Math.Sqrt(squares.item());
-        if (maxNorm > 0 && norm > maxNorm)
+        Tensor norm = torch.stack(grads.Select(g => g.to(ScalarType.Float32).norm().square()).ToList()).sum().sqrt();
+        if (maxNorm > 0)
         {
-            double factor = maxNorm / (norm + 1e-6);
+            Tensor factor = (maxNorm / norm.add(1e-6)).clamp(max: 1.0);
             grads.ForEach(g => g.mul_(factor));
         }
-        return norm;
+        return scope.MoveToOuter(norm);
     }
 
     /// <summary>Mean loss per target token on the validation split, without dropout or gradients.</summary>
@@ -244,8 +275,7 @@ public sealed partial class Trainer : IDisposable
             {
                 using var scope = TensorScope.Begin();
                 using PackedBatch batch = PackedBatch.Build(chunk.Select(e => (IReadOnlyList<TokenizedExample>)[e]).ToList(), _config.MaxSeqLength, _device);
-                Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
-                lossSum += F.cross_entropy(logits.reshape(-1, logits.size(-1)).to(ScalarType.Float32), batch.Targets.reshape(-1), ignoreIndex: PackedBatch.IgnoreIndex, reduction: torch.nn.Reduction.Sum).item();
+                lossSum += LossSum(batch).item();
                 targets += batch.TargetTokens;
             }
             return lossSum / Math.Max(1, targets);

@@ -21,7 +21,7 @@ extern "C"
 {
 #endif
 
-#define FT_ABI_VERSION 2
+#define FT_ABI_VERSION 3
 #define FT_EXPORT __attribute__((visibility("default")))
 
     typedef struct FtTensor FtTensor;
@@ -74,6 +74,11 @@ extern "C"
     FT_EXPORT int32_t FtTorch_HasNativeSdpa(uint8_t* out);
     FT_EXPORT int32_t FtTorch_SetNumThreads(int32_t threads);
     FT_EXPORT int32_t FtTorch_GetNumThreads(int32_t* out);
+    /* Sets OpenBLAS's thread count when libtorch links OpenBLAS (found with dlsym; other BLAS libraries follow
+       at::set_num_threads or their own environment); writes 1 when it was applied, 0 when there is no OpenBLAS. */
+    FT_EXPORT int32_t FtTorch_SetBlasThreads(int32_t threads, uint8_t* applied);
+    /* Writes OpenBLAS's thread count, or -1 when libtorch does not link OpenBLAS. */
+    FT_EXPORT int32_t FtTorch_GetBlasThreads(int32_t* out);
     /* Seeds the default CPU and CUDA generators. */
     FT_EXPORT int32_t FtTorch_ManualSeed(int64_t seed);
     /* Sets grad mode for the calling thread (thread-local in libtorch). */
