@@ -113,6 +113,38 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
+    public void BenchTrain_ThreadAndLossChunkFlags_AreAppliedAndPrinted()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "16", "--steps", "1",
+            "--threads", "1", "--blas-threads", "1", "--loss-chunk-tokens", "7", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using JsonDocument result = JsonDocument.Parse(run.Output);
+        JsonElement root = result.RootElement;
+        Assert.Equal(1, root.GetProperty("intra_op_threads").GetInt32());
+        // Debian's libtorch links OpenBLAS (null only where another BLAS follows the intra-op count).
+        Assert.True(root.GetProperty("blas_threads").ValueKind == JsonValueKind.Null || root.GetProperty("blas_threads").GetInt32() == 1);
+        Assert.Equal(7, root.GetProperty("loss_chunk_tokens").GetInt64());
+        Assert.True(root.GetProperty("tokens_per_second").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("--loss-chunk-tokens", "-1")]
+    [InlineData("--threads", "0")]
+    [InlineData("--blas-threads", "0")]
+    public void BenchTrain_BadThreadOrChunkFlag_IsRefusedNamingIt(string flag, string value)
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--seq-len", "16", flag, value);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(flag, run.Error);
+    }
+
+    [Fact]
     public void BenchTrain_CudaBackendWithoutGpu_FailsWithOneReadableLine()
     {
         if (FineTune.Torch.torch.cuda.is_available())
