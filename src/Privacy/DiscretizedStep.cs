@@ -19,7 +19,14 @@ internal sealed class DiscretizedStep
     // Bisection steps on the window's ends; the window is then rounded out to the mesh anyway.
     private const int TailSearchIterations = 100;
 
-    private DiscretizedStep(long firstIndex, double[] pmf, int origin, double[] upperTails, double[] lowerTails, double shift, int steps)
+    private DiscretizedStep(
+        long firstIndex,
+        double[] pmf,
+        int origin,
+        double[] upperTails,
+        double[] lowerTails,
+        double shift,
+        int steps)
     {
         FirstIndex = firstIndex;
         Pmf = pmf;
@@ -39,10 +46,14 @@ internal sealed class DiscretizedStep
     /// <summary>The cell nearest the mean (an index into <see cref="Pmf"/>), the origin of the tails below.</summary>
     public int Origin { get; }
 
-    /// <summary>UpperTails[l] = mass of the cells after Origin + l (cells Origin + l + 1 on), l = 0 .. cells - Origin - 2.</summary>
+    /// <summary>
+    /// UpperTails[l] = mass of the cells after Origin + l (cells Origin + l + 1 on), l = 0 .. cells - Origin - 2.
+    /// </summary>
     public double[] UpperTails { get; }
 
-    /// <summary>LowerTails[l] = mass of the cells before Origin - l (cells up to Origin - l - 1), l = 0 .. Origin - 1.</summary>
+    /// <summary>
+    /// LowerTails[l] = mass of the cells before Origin - l (cells up to Origin - l - 1), l = 0 .. Origin - 1.
+    /// </summary>
     public double[] LowerTails { get; }
 
     /// <summary>Mean correction: every point of this step's grid lies this far right of its multiple of dt.</summary>

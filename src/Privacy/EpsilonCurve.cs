@@ -51,7 +51,8 @@ internal sealed class EpsilonCurve
 
     /// <summary>
     /// A cheap estimate of epsilon at <paramref name="sigma"/>, never used in comparisons: PRV on a mesh
-    /// <see cref="CoarseMesh"/> times coarser (within a few 1e-3 of the full bounds on the benchmark's cases), RDP itself.
+    /// <see cref="CoarseMesh"/> times coarser (within a few 1e-3 of the full bounds on the benchmark's cases), or
+    /// RDP itself.
     /// </summary>
     public double Estimate(double sigma)
     {

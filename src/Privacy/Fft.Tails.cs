@@ -69,7 +69,9 @@ internal static partial class Fft
 
                 double uRe = upperRe[k];
                 double uIm = upperIm[k];
-                (double lRe, double lIm) = lowerRe.Length > 0 ? (lowerRe[k], lowerIm[k]) : DirectCoefficient(lower, k, length, cos, sin);
+                (double lRe, double lIm) = lowerRe.Length > 0
+                    ? (lowerRe[k], lowerIm[k])
+                    : DirectCoefficient(lower, k, length, cos, sin);
 
                 // w^k = c + i s with s = -sin(2 pi k / n); 1 - c without cancellation for small angles.
                 (double c, double s) = Twiddle(k, half, cos, sin, -1.0);

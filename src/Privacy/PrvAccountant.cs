@@ -15,9 +15,10 @@ namespace FineTune.Privacy;
 /// grid fits <see cref="PointBudget"/> points; the mesh is eps_error / sqrt(steps log(12 / deltaError) / 2) as in
 /// Opacus; 2) discretise each distinct step within the window that holds all but deltaError / (16 T) of each of
 /// its tails, and correct its mean; 3) bound the sum's window by Chernoff on the steps' exact MGF (within Opacus's
-/// [-L, L] from RDP); 4) compose by one FFT per step, spectra raised to their step counts; 5) read epsilon off
-/// the composed mass function at delta, with error bars eps_error and deltaError plus the FFT's measured rounding
-/// noise. The result is cached until the next step.
+/// [-L, L] from RDP); 4) compose from each step's tails (two FFTs per step, one where its lower tail is short),
+/// spectra raised to their step counts in logarithms; 5) read epsilon off the composed mass function at delta,
+/// with error bars eps_error and deltaError plus the FFT's measured rounding noise. The result is cached until the
+/// next step.
 /// </remarks>
 public sealed class PrvAccountant : IPrivacyAccountant
 {

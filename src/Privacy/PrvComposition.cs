@@ -5,7 +5,7 @@ namespace FineTune.Privacy;
 /// <summary>
 /// Composition of discretised PRVs: the PRV of a composition is the sum of the PRVs, so its mass function is the
 /// convolution of theirs (Gopi, Lee and Wutschitz 2021). Every step's spectrum is raised to its repeat count and
-/// the spectra multiplied, so a whole history costs one forward FFT per distinct step and one inverse FFT.
+/// the spectra multiplied, so a whole history costs one or two forward FFTs per distinct step and one inverse FFT.
 /// </summary>
 internal static class PrvComposition
 {

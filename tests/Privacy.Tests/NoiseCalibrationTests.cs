@@ -100,8 +100,9 @@ public sealed class NoiseCalibrationTests
         accountant.Step(0.5, 1e-3, 10_000);
         double target = accountant.GetEpsilon(0.1);
 
-        (double seeded, int seededRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", NoiseCalibration.DefaultEpsilonTolerance, seed: true);
-        (double plain, int plainRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", NoiseCalibration.DefaultEpsilonTolerance, seed: false);
+        double tolerance = NoiseCalibration.DefaultEpsilonTolerance;
+        (double seeded, int seededRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", tolerance, seed: true);
+        (double plain, int plainRuns) = NoiseCalibration.Search(target, 0.1, 1e-3, 10_000, "prv", tolerance, seed: false);
 
         Assert.Equal(plain, seeded);
         Assert.InRange(seededRuns, 1, 5);
