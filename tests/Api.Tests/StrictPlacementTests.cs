@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FineTune.Api.Submission;
 using FineTune.Api.Tests.Infrastructure;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Workers;
@@ -43,6 +44,8 @@ public sealed class StrictPlacementTests(StrictPlacementApiFactory factory) : IC
         using HttpResponseMessage refused = await tenant.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(dataset));
         JsonElement problem = await refused.JsonAsync();
         await Registry.RegisterAsync(new WorkerCapabilities($"big-{Guid.NewGuid():N}", "box", ["libtorch-cpu"], 64L << 30), CancellationToken.None);
+        // Submits reuse the worker list for up to JobPlacement.CacheSeconds: a new worker counts from then on.
+        await Task.Delay(TimeSpan.FromSeconds(JobPlacement.CacheSeconds + 0.1));
         using HttpResponseMessage created = await tenant.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(dataset));
         JsonElement job = await created.JsonAsync();
 

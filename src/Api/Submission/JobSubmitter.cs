@@ -76,7 +76,7 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
             return Invalid("hyperparameters.max_seq_len", $"must be at most {modelConfig.MaxPositionEmbeddings}, the max_position_embeddings of '{parsed.Model}'");
         }
         long requiredMemoryBytes = MemoryEstimate.ForJob(modelConfig, model.Parameters, parsed.Backend, parsed.BackendOptions, parsed.Config).TotalBytes;
-        LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);
+        LiveWorkers workers = await placement.RecentLiveWorkersAsync(cancellationToken);
         if (placement.Strict && workers.Warnings(parsed.Backend, requiredMemoryBytes) is [var warning, ..])
         {
             return Invalid("backend", warning);

@@ -64,6 +64,11 @@ public sealed class TenantStore(FineTuneDbContext context, TimeProvider? timePro
         }
         DateTimeOffset now = _timeProvider.GetUtcNow();
         DateTimeOffset staleBefore = now - s_lastUsedResolution;
+        if (key.LastUsedAt >= staleBefore)
+        {
+            // Recorded within the minute: skip the UPDATE's round trip too (the WHERE below would match nothing).
+            return key;
+        }
         await context.ApiKeys
             .Where(candidate => candidate.Id == key.Id && (candidate.LastUsedAt == null || candidate.LastUsedAt < staleBefore))
             .ExecuteUpdateAsync(update => update.SetProperty(candidate => candidate.LastUsedAt, now), cancellationToken);
