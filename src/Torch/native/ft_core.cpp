@@ -20,8 +20,7 @@ thread_local std::string t_config;
 // OpenBLAS keeps its own pthread pool beside libtorch's OpenMP one (Debian's libtorch links it; pip's CUDA builds
 // link MKL instead, which follows at::set_num_threads). Looked up at run time so the shim needs no BLAS headers and
 // still loads where there is no OpenBLAS. RTLD_DEFAULT searches this library's own dependencies too.
-template <typename Function>
-Function OpenBlasFunction(const char* name)
+template <typename Function> Function OpenBlasFunction(const char* name)
 {
     return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name));
 }
