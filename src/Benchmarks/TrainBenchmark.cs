@@ -184,8 +184,15 @@ internal static class TrainBenchmark
             return torch.cuda.memory_stats(device.Index).PeakAllocatedBytes;
         }
         string? line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return line is null ? 0 : StatusKilobytes(line) * 1024;
     }
+
+    /// <summary>
+    /// The number of a /proc/self/status line such as "VmHWM:\t 1720782 kB". The kernel pads it to 8 columns after
+    /// the tab, so from 10,000,000 kB (9.5 GiB) on no space is left between the tab and the digits.
+    /// </summary>
+    internal static long StatusKilobytes(string line) =>
+        long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 
     // MicroBatchSize: rows per forward pass at the end, below B when the trainer halved it after running out of memory.
     private readonly record struct StepTiming(double TokensPerSecond, double Seconds, long PeakMemoryBytes, int MicroBatchSize);
