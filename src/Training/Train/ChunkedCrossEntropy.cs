@@ -63,10 +63,13 @@ public static class ChunkedCrossEntropy
                 lossSum.add_(targetLogProbs.sum(), alpha: -1);
                 if (needGradient)
                 {
-                    // softmax − onehot in fp32 before the cast, so a target probability near 1 keeps its precision.
-                    Tensor dLogits = logProbs.exp().sub(vocabularyIds.eq(safeTarget).to(ScalarType.Float32)); // (n, V)
-                    Tensor dHidden = dLogits.to(hidden.dtype).matmul(weight)
-                        .masked_fill(ignored.unsqueeze(1), 0);                                    // (n, C)
+                    // (softmax − onehot) W. In fp32 that is softmax·W − W[target], which spares a pass over the
+                    // (n, V) block; in bf16/f16 the one-hot is subtracted in fp32 before the cast, so a target
+                    // probability near 1 keeps its precision.
+                    Tensor dHidden = hidden.dtype == ScalarType.Float32
+                        ? logProbs.exp().matmul(weight).sub(F.embedding(safeTarget.squeeze(1), weight))
+                        : logProbs.exp().sub(vocabularyIds.eq(safeTarget).to(ScalarType.Float32)).to(hidden.dtype).matmul(weight);
+                    dHidden = dHidden.masked_fill(ignored.unsqueeze(1), 0);                       // (n, C)
                     gradients.Add(chunkScope.MoveToOuter(dHidden));
                 }
             }

@@ -39,6 +39,27 @@ public class ChunkedCrossEntropyTests
         }
     }
 
+    // A base other than fp32 takes the one-hot branch (softmax − onehot in fp32, then the cast); f64 stands in for
+    // bf16 here, whose own rounding would hide a wrong gradient.
+    [Fact]
+    public void Float64Base_LossAndLoraGradients_EqualTheUnchunkedCrossEntropy()
+    {
+        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.Float64);
+        using LoraModel lora = AttachWithNonZeroB(model);
+        List<Tensor> parameters = lora.NamedParameters.Select(p => p.Value).ToList();
+
+        (double expectedLoss, double[][] expected) = LossAndGradients(parameters, (hidden, targets) =>
+            F.cross_entropy(F.linear(hidden, model.OutputWeight).to(ScalarType.Float32), targets, reduction: torch.nn.Reduction.Sum), model);
+        (double actualLoss, double[][] actual) = LossAndGradients(parameters, (hidden, targets) =>
+            ChunkedCrossEntropy.LossSum(hidden, model.OutputWeight, targets, -100, chunkRows: 3), model);
+
+        AssertClose(expectedLoss, actualLoss, Math.Abs(expectedLoss), "loss");
+        for (int p = 0; p < expected.Length; p++)
+        {
+            AssertAllClose(expected[p], actual[p], lora.NamedParameters.ElementAt(p).Key);
+        }
+    }
+
     [Fact]
     public void WithoutGradients_ReturnsTheLossAlone()
     {
@@ -108,7 +129,7 @@ public class ChunkedCrossEntropyTests
         Tensor hidden = model.ForwardHidden(torch.tensor(s_ids, [2, 8])); // (2, 8, C)
         Tensor loss = lossSum(hidden.reshape(16, -1), torch.tensor(s_targets));
         Tensor?[] gradients = torch.autograd.grad([loss], parameters);
-        return (loss.item(), gradients.Select(g => g!.ToArray<float>().Select(v => (double)v).ToArray()).ToArray());
+        return (loss.item(), gradients.Select(g => g!.to(ScalarType.Float64).ToArray<double>()).ToArray());
     }
 
     private static StepReport OneStep(int lossChunkTokens, bool dp)
