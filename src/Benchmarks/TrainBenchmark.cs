@@ -100,7 +100,7 @@ internal static class TrainBenchmark
             dpUnpacked?.TokensPerSecond,
             threads?.IntraOp,
             threads?.Blas,
-            options.LossChunkTokens == 0 ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize));
+            options.LossChunkTokens == 0 || (options.LossChunkTokens is null && device.Type == DeviceType.CPU) ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize));
     }
 
     private static void Validate(TrainBenchmarkOptions options)

@@ -222,7 +222,9 @@ public sealed partial class Trainer : IDisposable
         using var scope = TensorScope.Begin();
         Tensor hidden = _model.ForwardHidden(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, C)
         Tensor targets = batch.Targets.reshape(-1);                                               // (B·T)
-        if (_config.LossChunkTokens == 0)
+        // Unset: whole logits on the CPU, where chunks measured slower (qwen2.5-0.5b shape, B=2, L=512: 19.9 vs 22.0
+        // tokens/s, peak 9,971 vs 10,903 MiB), chunks elsewhere, where the logits' memory is what limits the batch.
+        if (_config.LossChunkTokens == 0 || (_config.LossChunkTokens is null && _device.Type == DeviceType.CPU))
         {
             Tensor logits = F.linear(hidden, _model.OutputWeight);                                // (B, T, V)
             return scope.MoveToOuter(F.cross_entropy(
