@@ -117,7 +117,10 @@ internal sealed class ServeProcess : IDisposable
             if (line is null)
             {
                 server.WaitForExit(5000);
-                Assert.Fail("finetune serve exited before printing its URL and key:\n" + string.Join('\n', lines.Concat(errors).TakeLast(40)));
+                // The cause is often early (a port taken, Postgres slow to start) and shutdown logs come last: show both ends.
+                string[] output = [.. lines.Concat(errors)];
+                string shown = output.Length <= 80 ? string.Join('\n', output) : string.Join('\n', output.Take(40).Append("...").Concat(output.TakeLast(40)));
+                Assert.Fail($"finetune serve exited (code {server.ExitCode}) before printing its URL and key:\n{shown}");
             }
             lines.Enqueue(line!);
             if (line!.StartsWith("FineTune is serving on ", StringComparison.Ordinal))
