@@ -32,11 +32,8 @@ public static class JobSpecJson
     public static string Write(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var json = new JsonObject { [VersionField] = Version };
-        foreach ((string name, JsonNode? value) in JsonSerializer.SerializeToNode(spec, s_options)!.AsObject().ToList())
-        {
-            json[name] = value?.DeepClone();
-        }
+        JsonObject json = JsonSerializer.SerializeToNode(spec, s_options)!.AsObject();
+        json.Insert(0, VersionField, Version);
         return json.ToJsonString();
     }
 
