@@ -2,6 +2,7 @@ using System.Data.Common;
 using FineTune.Persistence.Entities;
 using FineTune.Persistence.Tenancy;
 using FineTune.Persistence.Tests.Infrastructure;
+using FineTune.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -16,7 +17,7 @@ public sealed class TenantStoreLastUsedTests(TestDatabase database) : IClassFixt
     [Fact]
     public async Task AuthenticateAsync_WithinAMinuteOfTheLastUse_RunsOnlyTheLookup()
     {
-        var clock = new SettableClock(DateTimeOffset.UtcNow);
+        var clock = new ManualTimeProvider();
         var commands = new CommandCounter();
         await using FineTuneDbContext context = Counted(commands);
         var store = new TenantStore(context, clock);
@@ -28,12 +29,12 @@ public sealed class TenantStoreLastUsedTests(TestDatabase database) : IClassFixt
         int firstUse = commands.Count;
         DateTime? recorded = await LastUsedAsync(issued.Key.Id);
 
-        clock.Now += TimeSpan.FromSeconds(30);
+        clock.Advance(TimeSpan.FromSeconds(30));
         commands.Count = 0;
         Assert.NotNull(await store.AuthenticateAsync(issued.Token, CancellationToken.None));
         int withinTheMinute = commands.Count;
 
-        clock.Now += TimeSpan.FromSeconds(31);
+        clock.Advance(TimeSpan.FromSeconds(31));
         commands.Count = 0;
         Assert.NotNull(await store.AuthenticateAsync(issued.Token, CancellationToken.None));
         int afterTheMinute = commands.Count;
@@ -73,12 +74,5 @@ public sealed class TenantStoreLastUsedTests(TestDatabase database) : IClassFixt
             Count++;
             return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
         }
-    }
-
-    private sealed class SettableClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
