@@ -24,8 +24,56 @@ public sealed class GpuCheckScriptTests : IDisposable
     [Fact]
     public async Task CpuRehearsal_RunsEveryCheckThatNeedsNoGpuAndPasses()
     {
+        (int exitCode, string output, string error) = await RunAsync("--cpu", "--out", _out);
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "gpu-check.json")));
+        JsonElement root = summary.RootElement;
+        Assert.True(root.GetProperty("ok").GetBoolean());
+        Assert.True(root.GetProperty("complete").GetBoolean());
+        Assert.Equal("cpu rehearsal", root.GetProperty("mode").GetString());
+        List<string?> ran = Passed(root);
+        Assert.Contains("cpu_vs_device_f32_losses", ran);
+        Assert.Contains("greedy_tokens_cpu_vs_device", ran);
+        Assert.Contains("dp_sgd_epsilon_record_level", ran);
+        Assert.Contains("dp_sgd_entity_level", ran);
+        Assert.Contains("checkpoint_resume_equals_uninterrupted", ran);
+        Assert.Contains("throughput_vs_hf_peft", ran);
+        Assert.Contains("speed_levers", ran);
+        JsonElement levers = root.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "speed_levers");
+        Assert.True(levers.GetProperty("loss_chunking").GetProperty("whole_logits").GetProperty("tokens_per_second").GetDouble() > 0);
+        Assert.Equal(4, levers.GetProperty("dp_packed").GetProperty("records_per_row").GetInt32());
+        Assert.True(levers.GetProperty("dp_packed").GetProperty("dp_tokens_per_second").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Only_RunsTheNamedChecksAndWhatTheyRead_SkipsTheRest()
+    {
+        // A lent GPU has minutes: --only must run exactly what it names (plus prerequisites) and say what it left out.
+        (int exitCode, string output, string error) = await RunAsync("--cpu", "--out", _out, "--only", "greedy_tokens_cpu_vs_device");
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "gpu-check.json")));
+        JsonElement root = summary.RootElement;
+        Assert.Equal(new[] { "cpu_vs_device_f32_losses", "doctor", "greedy_tokens_cpu_vs_device" }, Passed(root).Order().ToArray());
+        string[] leftOut = root.GetProperty("checks").EnumerateArray()
+            .Where(c => c.TryGetProperty("skipped", out JsonElement why) && why.GetString() == "not in --only")
+            .Select(c => c.GetProperty("name").GetString()!)
+            .ToArray();
+        Assert.Contains("speed_levers", leftOut);
+        Assert.Contains("dp_sgd_epsilon_record_level", leftOut);
+    }
+
+    private static List<string?> Passed(JsonElement root) => root.GetProperty("checks").EnumerateArray()
+        .Where(c => c.GetProperty("ok").ValueKind == JsonValueKind.True)
+        .Select(c => c.GetProperty("name").GetString())
+        .ToList();
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
+    {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(RepoPaths.RepoRoot, "scripts", "gpu-check.sh"), "--cpu", "--out", _out })
+        start.ArgumentList.Add(Path.Combine(RepoPaths.RepoRoot, "scripts", "gpu-check.sh"));
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -36,21 +84,6 @@ public sealed class GpuCheckScriptTests : IDisposable
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = await process.StandardOutput.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(10)), "the GPU check rehearsal did not finish in 10 minutes");
-
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{await error}");
-        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "gpu-check.json")));
-        JsonElement root = summary.RootElement;
-        Assert.True(root.GetProperty("ok").GetBoolean());
-        Assert.Equal("cpu rehearsal", root.GetProperty("mode").GetString());
-        var ran = root.GetProperty("checks").EnumerateArray()
-            .Where(c => c.GetProperty("ok").ValueKind == JsonValueKind.True)
-            .Select(c => c.GetProperty("name").GetString())
-            .ToList();
-        Assert.Contains("cpu_vs_device_f32_losses", ran);
-        Assert.Contains("greedy_tokens_cpu_vs_device", ran);
-        Assert.Contains("dp_sgd_epsilon_record_level", ran);
-        Assert.Contains("dp_sgd_entity_level", ran);
-        Assert.Contains("checkpoint_resume_equals_uninterrupted", ran);
-        Assert.Contains("throughput_vs_hf_peft", ran);
+        return (process.ExitCode, output, await error);
     }
 }

@@ -40,6 +40,8 @@ def parse_args():
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default=None,
                         help="base weights (default bf16 on CUDA, f32 on the CPU)")
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="recompute each decoder layer in backward (transformers' gradient_checkpointing_enable)")
     args = parser.parse_args()
     if args.batch_size < 1 or args.seq_len < 2 or args.steps < 1:
         parser.error("--batch-size and --steps must be at least 1, --seq-len at least 2")
@@ -105,6 +107,9 @@ def main():
 
     model = load_model(args.model, dtype, device)
     parameters = sum(p.numel() for p in model.parameters())
+    if args.gradient_checkpointing:
+        # Non-reentrant checkpointing needs no input that requires grad, which a frozen base with LoRA lacks.
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     lora = peft.LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM")
     model = peft.get_peft_model(model, lora)
     model.train()
@@ -150,6 +155,7 @@ def main():
         "device_name": device_name(device),
         "dtype": next(name for name, value in DTYPES.items() if value == dtype),
         "parameters": parameters,
+        "gradient_checkpointing": args.gradient_checkpointing,
     }), flush=True)
 
 
