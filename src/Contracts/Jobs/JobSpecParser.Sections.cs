@@ -37,6 +37,7 @@ public static partial class JobSpecParser
             EvalEvery = read.Int(h, "hyperparameters.", "eval_every") ?? defaults.EvalEvery,
             SaveEvery = read.Int(h, "hyperparameters.", "save_every") ?? defaults.SaveEvery,
             Packing = read.Bool(h, "hyperparameters.", "packing") ?? defaults.Packing,
+            GradientCheckpointing = read.Bool(h, "hyperparameters.", "gradient_checkpointing") ?? defaults.GradientCheckpointing,
         };
     }
 

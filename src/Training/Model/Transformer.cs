@@ -177,7 +177,7 @@ internal sealed class Block(RmsNorm attentionNorm, Attention attention, RmsNorm 
 /// A Llama-family causal language model. Owns its weights (disposed with it); frozen unless an adapter trains.
 /// Create with <see cref="TransformerLoader"/>.
 /// </summary>
-public sealed class Transformer : IDisposable
+public sealed partial class Transformer : IDisposable
 {
     private readonly Tensor _embedding;
     private readonly Block[] _blocks;

@@ -97,6 +97,12 @@ public sealed partial class Trainer : IDisposable
     /// <summary>Hooks called during the run.</summary>
     public ITrainingCallbacks Callbacks { get; init; } = new NoCallbacks();
 
+    /// <summary>
+    /// Called in each step once the LoRA gradients are accumulated, before clipping and the optimizer: tests read
+    /// them here (gradient checkpointing must give the plain path's).
+    /// </summary>
+    internal Action? GradientsReady { get; init; }
+
     /// <summary>One optimizer step over MicroBatchSize × GradientAccumulation rows.</summary>
     public StepReport Step()
     {
@@ -119,6 +125,7 @@ public sealed partial class Trainer : IDisposable
         // 3) per-sample gradients under DP, clipped to C and summed; without DP plain backward accumulation.
         //    The loss stays on the device until 4) has queued its work too: one read per step, not one per micro-batch.
         Tensor lossSum = ForwardBackwardWithRetry(rows, Math.Max(1, targetTokens));
+        GradientsReady?.Invoke();
 
         // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
         //    Under DP the figure reported is the mean per-sample norm before clipping (NaN for an empty batch).
@@ -199,6 +206,13 @@ public sealed partial class Trainer : IDisposable
     {
         using var scope = TensorScope.Begin();
         using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device);
+        if (_config.GradientCheckpointing)
+        {
+            // Never under DP (TrainingConfig.Validate refuses the pair). The dropout generator is the adapters' own,
+            // so the recomputed blocks draw the forward's masks.
+            return scope.MoveToOuter(_model.ForwardBackwardCheckpointed(
+                batch.InputIds, batch.AttentionMask, hidden => HeadLossSum(hidden, batch), loss => loss.div(stepTargetTokens), _dropoutGenerator));
+        }
         Tensor lossSum = LossSum(batch);
         if (_dp is null)
         {
@@ -221,6 +235,13 @@ public sealed partial class Trainer : IDisposable
     {
         using var scope = TensorScope.Begin();
         Tensor hidden = _model.ForwardHidden(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, C)
+        return scope.MoveToOuter(HeadLossSum(hidden, batch));
+    }
+
+    /// <summary>The loss of <see cref="LossSum"/> from the final-norm hidden states (B, T, C) of the batch.</summary>
+    private Tensor HeadLossSum(Tensor hidden, PackedBatch batch)
+    {
+        using var scope = TensorScope.Begin();
         Tensor targets = batch.Targets.reshape(-1);                                               // (B·T)
         // Unset: whole logits on the CPU, where chunks measured slower (qwen2.5-0.5b shape, B=2, L=512: 19.9 vs 22.0
         // tokens/s, peak 9,971 vs 10,903 MiB), chunks elsewhere, where the logits' memory is what limits the batch.
