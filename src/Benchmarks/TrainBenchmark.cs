@@ -52,6 +52,7 @@ internal static class TrainBenchmark
             LearningRate = 1e-4,
             Lora = lora.Config,
             LossChunkTokens = options.LossChunkTokens,
+            GradientCheckpointing = options.GradientCheckpointing,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
         StepTiming? dp = null;
@@ -100,7 +101,8 @@ internal static class TrainBenchmark
             dpUnpacked?.TokensPerSecond,
             threads?.IntraOp,
             threads?.Blas,
-            options.LossChunkTokens == 0 || (options.LossChunkTokens is null && device.Type == DeviceType.CPU) ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize));
+            options.LossChunkTokens == 0 || (options.LossChunkTokens is null && device.Type == DeviceType.CPU) ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize),
+            options.GradientCheckpointing);
     }
 
     private static void Validate(TrainBenchmarkOptions options)
@@ -124,6 +126,10 @@ internal static class TrainBenchmark
         if (options.LossChunkTokens is < 0)
         {
             throw new ArgumentException("--loss-chunk-tokens must be 0 (whole logits) or positive");
+        }
+        if (options.GradientCheckpointing && options.Dp)
+        {
+            throw new ArgumentException("--gradient-checkpointing cannot be combined with --dp (DP-SGD keeps every layer's activations for its per-sample gradients)");
         }
         if (options.RecordsPerRow < 1 || options.SequenceLength / options.RecordsPerRow < 2)
         {

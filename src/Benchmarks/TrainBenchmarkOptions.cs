@@ -18,6 +18,7 @@ namespace FineTune.Benchmarks;
 /// <param name="Threads">libtorch intra-op threads on the CPU (null: the engine's default, CpuThreads).</param>
 /// <param name="BlasThreads">OpenBLAS threads on the CPU (null: the engine's default, CpuThreads).</param>
 /// <param name="LossChunkTokens">Tokens per loss chunk (null: the trainer's default; 0: unchunked logits).</param>
+/// <param name="GradientCheckpointing">Recompute the blocks in backward (TrainingConfig.GradientCheckpointing).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -30,4 +31,5 @@ internal sealed record TrainBenchmarkOptions(
     int RecordsPerRow = 1,
     int? Threads = null,
     int? BlasThreads = null,
-    int? LossChunkTokens = null);
+    int? LossChunkTokens = null,
+    bool GradientCheckpointing = false);

@@ -32,7 +32,8 @@ internal sealed record TrainBenchmarkResult(
     double? DpUnpackedTokensPerSecond = null,
     int? IntraOpThreads = null,
     int? BlasThreads = null,
-    long? LossChunkTokens = null)
+    long? LossChunkTokens = null,
+    bool GradientCheckpointing = false)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -118,7 +118,7 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
 
         CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "16", "--steps", "1",
-            "--threads", "1", "--blas-threads", "1", "--loss-chunk-tokens", "7", "--json");
+            "--threads", "1", "--blas-threads", "1", "--loss-chunk-tokens", "7", "--gradient-checkpointing", "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
         using JsonDocument result = JsonDocument.Parse(run.Output);
@@ -127,6 +127,7 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         // Debian's libtorch links OpenBLAS (null only where another BLAS follows the intra-op count).
         Assert.True(root.GetProperty("blas_threads").ValueKind == JsonValueKind.Null || root.GetProperty("blas_threads").GetInt32() == 1);
         Assert.Equal(7, root.GetProperty("loss_chunk_tokens").GetInt64());
+        Assert.True(root.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(root.GetProperty("tokens_per_second").GetDouble() > 0);
     }
 
@@ -142,6 +143,18 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains(flag, run.Error);
+    }
+
+    [Fact]
+    public void BenchTrain_CheckpointingWithDp_IsRefusedNamingBoth()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--seq-len", "16", "--gradient-checkpointing", "--dp");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--gradient-checkpointing", run.Error);
+        Assert.Contains("--dp", run.Error);
     }
 
     [Fact]

@@ -66,10 +66,11 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads on the CPU (default: what training uses)" };
         var blasThreads = new Option<int?>("--blas-threads") { Description = "OpenBLAS threads on the CPU (default: what training uses)" };
         var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Tokens per cross-entropy chunk (default: 2^25 logits; 0: whole logits)" };
+        var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (not with --dp)" };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, json,
         };
         train.SetAction(parseResult =>
         {
@@ -89,7 +90,8 @@ internal static class BenchCommand
                 parseResult.GetValue(recordsPerRow),
                 parseResult.GetValue(threads),
                 parseResult.GetValue(blasThreads),
-                parseResult.GetValue(lossChunk));
+                parseResult.GetValue(lossChunk),
+                parseResult.GetValue(checkpointing));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -105,7 +107,7 @@ internal static class BenchCommand
         {
             text.AppendLine($"threads: {intraOp} libtorch intra-op, {(r.BlasThreads is int blas ? blas.ToString(CultureInfo.InvariantCulture) : "n/a (no OpenBLAS)")} OpenBLAS");
         }
-        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}");
+        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}");
         text.AppendLine($"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20):N0} MiB");
         if (r.MicroBatchSize < r.BatchSize)
         {

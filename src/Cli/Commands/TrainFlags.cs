@@ -20,6 +20,7 @@ internal sealed class TrainFlags
         ["hyperparameters.lr_schedule"] = "--lr-schedule", ["hyperparameters.batch_size"] = "--batch-size",
         ["hyperparameters.grad_accum"] = "--grad-accum", ["hyperparameters.warmup_ratio"] = "--warmup-ratio", ["hyperparameters.max_seq_len"] = "--max-seq-len",
         ["hyperparameters.eval_every"] = "--eval-every", ["hyperparameters.save_every"] = "--save-every", ["hyperparameters.packing"] = "--no-packing",
+        ["hyperparameters.gradient_checkpointing"] = "--gradient-checkpointing",
         ["lora.r"] = "--lora-r", ["lora.alpha"] = "--lora-alpha", ["lora.dropout"] = "--lora-dropout", ["lora.target_modules"] = "--targets",
         ["lora.use_rslora"] = "--rslora",
         ["privacy.target_epsilon"] = "--target-epsilon", ["privacy.delta"] = "--delta", ["privacy.max_grad_norm"] = "--max-grad-norm",
@@ -51,6 +52,7 @@ internal sealed class TrainFlags
     public Option<string?> Targets { get; } = new("--targets") { Description = "q_proj,k_proj,... or all-linear (the default: every linear layer but the output head)" };
     public Option<bool> RsLora { get; } = new("--rslora") { Description = "Scale by alpha/sqrt(r)" };
     public Option<bool> NoPacking { get; } = new("--no-packing");
+    public Option<bool> GradientCheckpointing { get; } = new("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (long sequences; not with --dp)" };
     public Option<bool> AllTokens { get; } = new("--all-tokens") { Description = "Loss on every token, not only replies" };
     public Option<string?> ChatTemplate { get; } = new("--chat-template") { Description = "chatml|llama3|llama2|mistral|alpaca (default: the tokenizer's)" };
     public Option<long?> Seed { get; } = new("--seed");
@@ -75,7 +77,7 @@ internal sealed class TrainFlags
     public IEnumerable<Option> All =>
     [
         Model, Data, OutDir, Validation, Format, GroupBy, OrderBy, Backend, BackendOptions, Steps, Epochs, LearningRate, Schedule, WarmupRatio, BatchSize,
-        GradAccum, MaxSeqLen, LoraR, LoraAlpha, LoraDropout, Targets, RsLora, NoPacking, AllTokens, ChatTemplate, Seed, EvalEvery, SaveEvery,
+        GradAccum, MaxSeqLen, LoraR, LoraAlpha, LoraDropout, Targets, RsLora, NoPacking, GradientCheckpointing, AllTokens, ChatTemplate, Seed, EvalEvery, SaveEvery,
         Resume, Merge, Dp, TargetEpsilon, Delta, MaxGradNorm, NoiseMultiplier, Accountant, EntityColumn, ExpectedBatchSize, DpSeed, Audit,
         AuditCanaries, Json,
     ];

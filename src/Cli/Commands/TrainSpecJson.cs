@@ -67,6 +67,7 @@ internal static class TrainSpecJson
         Put(hyperparameters, "eval_every", parseResult.GetValue(flags.EvalEvery));
         Put(hyperparameters, "save_every", parseResult.GetValue(flags.SaveEvery));
         Put(hyperparameters, "packing", parseResult.GetValue(flags.NoPacking) ? false : null);
+        Put(hyperparameters, "gradient_checkpointing", parseResult.GetValue(flags.GradientCheckpointing) ? true : null);
         return hyperparameters;
     }
 

@@ -26,6 +26,7 @@ public sealed class JobSpecJsonTests
         """{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 8, "delta": "auto", "entity_column": "user_id"}}""",
         """{"model": "m", "training_file": "f", "hyperparameters": {"packing": false}, "privacy": {"target_epsilon": 8}}""",
         """{"model": "m", "training_file": "f", "privacy": {"audit": true}}""",
+        """{"model": "m", "training_file": "f", "hyperparameters": {"gradient_checkpointing": true, "max_seq_len": 16384}}""",
         """{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 4, "audit": {"canaries": 200, "canary_length": 12}}}""",
         """{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 4, "audit": false}}""",
         """
@@ -69,6 +70,7 @@ public sealed class JobSpecJsonTests
         Assert.Equal(JsonValueKind.Null, root.GetProperty("validation_file").ValueKind);
         JsonElement config = root.GetProperty("config");
         Assert.True(config.GetProperty("auto_micro_batch").GetBoolean());
+        Assert.False(config.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(config.GetProperty("auto_learning_rate").GetBoolean());
         Assert.Equal(512, config.GetProperty("max_seq_length").GetInt32());
         Assert.Equal(8, config.GetProperty("lora").GetProperty("rank").GetInt32());

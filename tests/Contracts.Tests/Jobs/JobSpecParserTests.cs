@@ -85,6 +85,8 @@ public class JobSpecParserTests
         Assert.Equal("training_file", Assert.Single(Parse("""{"model": "m"}""").Errors).Field);
         Assert.Equal("backend", Assert.Single(Parse("""{"model": "m", "training_file": "f", "backend": "tpu"}""").Errors).Field);
         Assert.Equal("privacy.target_epsilon", Assert.Single(Parse("""{"model": "m", "training_file": "f", "privacy": {}}""").Errors).Field);
+        Assert.Equal("hyperparameters.gradient_checkpointing", Assert.Single(Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"gradient_checkpointing": 1}}""").Errors).Field);
+        Assert.Equal("hyperparameters.gradient_checkpointing", Assert.Single(Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"gradient_checkpointing": true}, "privacy": {"target_epsilon": 8}}""").Errors).Field);
     }
 
     [Fact]
