@@ -29,7 +29,7 @@ internal static class LocalPostgres
     /// <summary>The data dir named by the option or <c>FINETUNE_DATA_DIR</c>, or null for the default.</summary>
     public static string? ExplicitDataDir(string? option)
     {
-        string? named = option ?? Environment.GetEnvironmentVariable("FINETUNE_DATA_DIR");
+        string? named = option ?? FineTuneEnvironment.DataDir;
         return string.IsNullOrWhiteSpace(named) ? null : Path.GetFullPath(named);
     }
 
@@ -82,10 +82,9 @@ internal static class LocalPostgres
         {
             start.Environment["FINETUNE_PGDATA"] = Path.Combine(data, "pgdata");
         }
-        string? chosenPort = port?.ToString(CultureInfo.InvariantCulture) ?? Environment.GetEnvironmentVariable("FINETUNE_DB_PORT");
-        if (!string.IsNullOrWhiteSpace(chosenPort))
+        if ((port ?? FineTuneEnvironment.DatabasePort) is int chosenPort)
         {
-            start.Environment["FINETUNE_PG_PORT"] = chosenPort;
+            start.Environment["FINETUNE_PG_PORT"] = chosenPort.ToString(CultureInfo.InvariantCulture);
         }
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not run scripts/postgres.sh");
         Task<string> error = process.StandardError.ReadToEndAsync();

@@ -13,7 +13,10 @@ internal static class CliProcess
     private static readonly string[] s_databaseVariables = ["FINETUNE_DB", "ConnectionStrings__FineTune", "FINETUNE_DATA_DIR", "FINETUNE_DB_PORT", "FINETUNE_PGDATA", "FINETUNE_PG_PORT"];
 
     /// <summary>A process running <c>finetune</c> with <paramref name="args"/>, its output redirected.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string[])"/>, with <paramref name="environment"/> set on top of the cleaned one.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "finetune.dll"));
@@ -25,13 +28,20 @@ internal static class CliProcess
         {
             start.Environment.Remove(variable);
         }
+        foreach ((string variable, string value) in environment)
+        {
+            start.Environment[variable] = value;
+        }
         return Process.Start(start)!;
     }
 
     /// <summary>Runs <c>finetune</c> to its end (at most 2 minutes).</summary>
-    public static CliRun Run(params string[] args)
+    public static CliRun Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>finetune</c> to its end (at most 2 minutes) with <paramref name="environment"/> set.</summary>
+    public static CliRun Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using Process process = Start(args);
+        using Process process = Start(environment, args);
         Task<string> error = process.StandardError.ReadToEndAsync();
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"finetune {string.Join(' ', args)} did not end");

@@ -150,6 +150,20 @@ public sealed class PrivateDatabaseTests : IDisposable
         Assert.Contains("--db-port", start.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("70000")]
+    [InlineData("0")]
+    public void DbStart_WithAPortVariableThatIsNoPort_NamesTheVariable_StartsNothing(string value)
+    {
+        string data = Path.Combine(_folder, "data");
+        CliRun start = CliProcess.Run(new Dictionary<string, string> { ["FINETUNE_DB_PORT"] = value }, "db", "start", "--data-dir", data);
+
+        Assert.Equal(1, start.ExitCode);
+        Assert.Equal($"error: FINETUNE_DB_PORT: '{value}' is not a TCP port (1-65535)", start.Error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(data, "pgdata")), "a cluster was created for a bad port");
+    }
+
     [Fact]
     public void DbStart_InsideAFolderThePostgresUserCannotEnter_SaysWhichFolderAndWhatToDo()
     {
