@@ -42,7 +42,9 @@ public static class PersistenceExtensions
             : options.ConnectionString;
         services.AddSingleton(_ => FineTuneDataSource.Create(connectionString
             ?? throw new InvalidOperationException("no database configured: set ConnectionStrings:FineTune or PersistenceOptions:ConnectionString")));
-        services.AddDbContext<FineTuneDbContext>((provider, dbOptions) =>
+        // Pooled: the options are built once instead of per request (building them was ~3% of a submit's CPU in
+        // bench service's profile), and a returned context is reset before its next use.
+        services.AddDbContextPool<FineTuneDbContext>((provider, dbOptions) =>
             FineTuneDbContext.UseFineTune(dbOptions, provider.GetRequiredService<NpgsqlDataSource>()));
 
         services.AddSingleton(provider => new DatabaseRetry(logger: provider.GetService<ILogger<DatabaseRetry>>()));
