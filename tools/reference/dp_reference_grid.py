@@ -11,19 +11,28 @@ Only python3 and numpy. Where it differs in method from the C# code, on purpose:
   Gauss-Legendre in x, rather than an integral of the CDF in t;
 - epsilon is the root of delta(eps) = sum_{t_i > eps} p_i (1 - e^(eps - t_i)), by bisection, not a table lookup;
 - the T-fold composition is one numpy FFT power on a zero-padded grid.
-Cases whose PRV grid would exceed MAX_POINTS get no "prv" value. For q = 1 (the plain Gaussian mechanism) every
-case also gets "gaussian_exact": T steps of noise sigma are exactly one Gaussian mechanism with mu = sqrt(T) / sigma,
-whose delta(eps) = Phi(-eps / mu + mu / 2) - e^eps Phi(-eps / mu - mu / 2) (Balle and Wang 2018) is solved for eps
-by bisection: a closed form, independent of any discretisation, that reaches the corners no grid reaches.
+Cases whose PRV grid would exceed MAX_POINTS get no "prv" value; for q < 1 they get "prv_lower" and "prv_upper"
+instead, a bracket of the true epsilon from dp_tilted_prv.py (a second, separate method, documented there): the same
+discretisation with its error stated one-sided (Hoeffding for the rounding, total variation for the truncation, the
+FFT's measured noise spent as delta), composed by exponential tilting, so the FFT only spans the sum's spread about
+epsilon and its rounding is relative to the mass there: epsilon 3e4, and T = 1e6 at delta = 1e-10, fit 2^25 points.
+The bracket is eps_error = max(0.01, 0.2% of RDP's epsilon) wide either side, plus the delta errors' effect.
+For q = 1 (the plain Gaussian mechanism) every case also gets "gaussian_exact": T steps of noise sigma are exactly one
+Gaussian mechanism with mu = sqrt(T) / sigma, whose delta(eps) = Phi(-eps / mu + mu / 2) - e^eps Phi(-eps / mu - mu / 2)
+(Balle and Wang 2018) is solved for eps by bisection: a closed form, independent of any discretisation, that reaches
+the corners no grid reaches.
 
-Usage: python3 tools/reference/dp_reference_grid.py [out.json]
-(An existing out.json is kept: only cases missing from it are computed and appended.)
+Usage: nice -n 19 python3 tools/reference/dp_reference_grid.py [out.json]
+(An existing out.json is kept: only cases missing from it, or missing both "prv" and its bracket, are computed. The
+bracket takes seconds to several minutes a case and up to 1.7 GB, at 2^25 points.)
 """
 import json
 import math
 import sys
 
 import numpy as np
+
+import dp_tilted_prv
 
 ORDERS = [1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64))
 EPS_ERROR = 0.01
@@ -265,8 +274,18 @@ def main():
         rows.append(row)
         print(row, file=sys.stderr, flush=True)
     for row in rows:
+        if row["prv"] is None and row["sample_rate"] < 1.0 and "prv_upper" not in row and math.isfinite(row["rdp"]):
+            lower, upper, details = dp_tilted_prv.prv_bounds(
+                row["noise_multiplier"], row["sample_rate"], row["steps"], row["delta"], row["rdp"])
+            row["prv_lower"], row["prv_upper"] = lower, upper
+            print(row, details, file=sys.stderr, flush=True)
+            write(out, rows)
         if row["sample_rate"] == 1.0 and "gaussian_exact" not in row:
             row["gaussian_exact"] = gaussian_exact_epsilon(row["noise_multiplier"], row["steps"], row["delta"])
+    write(out, rows)
+
+
+def write(out, rows):
     with open(out, "w") as f:
         json.dump({"note": __doc__.strip().splitlines()[0] + " Made by tools/reference/dp_reference_grid.py.",
                    "cases": rows}, f, indent=1)
