@@ -33,6 +33,13 @@ public sealed class ApiOptions
     /// </summary>
     public int RateLimitPerSecond { get; set; } = 50;
 
+    /// <summary>
+    /// How long a key that authenticated is trusted without looking it up again (default 5 s; zero looks every request
+    /// up). A revocation (<c>TenantStore.RevokeApiKeyAsync</c>, from any process) takes effect within this time: the
+    /// API cannot hear it sooner.
+    /// </summary>
+    public TimeSpan ApiKeyCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many requests a tenant may make in a burst above <see cref="RateLimitPerSecond"/> (default 200).</summary>
     public int RateLimitBurst { get; set; } = 200;
 

@@ -50,6 +50,7 @@ public static class Extensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthentication.SchemeName, configureOptions: null);
         services.AddAuthorization(options =>
             options.AddPolicy(ApiKeyAuthentication.AdminPolicy, policy => policy.RequireRole(ApiKeyAuthentication.AdminRole)));
+        services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DatasetPreviewer>();
         services.AddScoped<DatasetUploader>();

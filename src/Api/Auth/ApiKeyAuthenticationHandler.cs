@@ -14,7 +14,8 @@ namespace FineTune.Api.Auth;
 /// names the caller's tenant in the <see cref="ApiKeyAuthentication.TenantIdClaim"/> claim. Under
 /// <c>/hubs/</c> only, the key may come as the <c>access_token</c> query parameter, which SignalR uses for WebSockets;
 /// elsewhere a key in a URL would end up in access logs. Keys are never logged: failure messages say only what kind
-/// of problem there was. A challenge or a refusal answers with <c>application/problem+json</c>.
+/// of problem there was. A challenge or a refusal answers with <c>application/problem+json</c>. A key that
+/// authenticated is trusted for <see cref="ApiOptions.ApiKeyCacheTtl"/> without another lookup (<see cref="ApiKeyCache"/>).
 /// </summary>
 /// <param name="options">The scheme options.</param>
 /// <param name="logger">The logger factory.</param>
@@ -36,11 +37,17 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        TenantStore tenants = Context.RequestServices.GetRequiredService<TenantStore>();
-        ApiKey? key = await tenants.AuthenticateAsync(token, Context.RequestAborted);
+        ApiKeyCache cache = Context.RequestServices.GetRequiredService<ApiKeyCache>();
+        ApiKey? key = cache.Find(token);
         if (key is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked API key");
+            TenantStore tenants = Context.RequestServices.GetRequiredService<TenantStore>();
+            key = await tenants.AuthenticateAsync(token, Context.RequestAborted);
+            if (key is null)
+            {
+                return AuthenticateResult.Fail("unknown or revoked API key");
+            }
+            cache.Remember(token, key);
         }
         List<Claim> claims =
         [
