@@ -39,6 +39,25 @@ public sealed class JobDeliveryTests
     }
 
     [Fact]
+    public async Task DispatchPendingAsync_HandOver_WritesNoCultureParameters()
+    {
+        await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
+        Guid tenant = await database.CreateTenantAsync();
+        Guid queued = Guid.CreateVersion7();
+        await database.ScalarAsync<object>(
+            "INSERT INTO job (id, tenant_id, kind, spec, backend, required_memory_bytes, priority, max_attempts, scheduled_at) VALUES (@id, @tenant, 'train.lora', '{}', 'libtorch-cpu', @memory, 2, 5, now())",
+            ("id", queued), ("tenant", tenant), ("memory", 1L << 30));
+
+        Assert.Equal(1, await Dispatcher(database).DispatchPendingAsync(CancellationToken.None));
+
+        Assert.Equal("Enqueued", await HangfireStateAsync(database, queued));
+        long? cultureParameters = await database.ScalarAsync<long>(
+            "SELECT count(*) FROM job j JOIN hangfire.jobparameter p ON p.jobid::text = j.hangfire_job_id WHERE j.id = @id AND p.name LIKE '%Culture%'",
+            ("id", queued));
+        Assert.Equal(0, cultureParameters);
+    }
+
+    [Fact]
     public async Task DispatchPendingAsync_CrashAfterHangfireInsertBeforeCommit_SecondDeliveryRunsNothing()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
