@@ -22,6 +22,12 @@ public sealed class LoraLinear : ILinearAdapter
 
     /// <summary>Creates A and B for a layer, drawing A from a CPU generator.</summary>
     public LoraLinear(Linear target, LoraConfig config, Generator generator)
+        : this(target, config, generator, buffer: null)
+    {
+    }
+
+    /// <summary>As the public constructor, with A and B as views of <paramref name="buffer"/> when one is given.</summary>
+    internal LoraLinear(Linear target, LoraConfig config, Generator generator, LoraParameterBuffer? buffer)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(config);
@@ -35,8 +41,16 @@ public sealed class LoraLinear : ILinearAdapter
         using var scope = TensorScope.Begin();
         Tensor drawn = torch.empty([config.Rank, target.InFeatures], dtype, Device.CPU);
         drawn.uniform_(-bound, bound, generator).Dispose();
-        A = TensorScope.TakeOwnership(drawn.to(dtype, device, copy: true).requires_grad_());
-        B = TensorScope.TakeOwnership(torch.zeros([target.OutFeatures, config.Rank], dtype, device, requiresGrad: true));
+        if (buffer is null)
+        {
+            A = TensorScope.TakeOwnership(drawn.to(dtype, device, copy: true).requires_grad_());
+            B = TensorScope.TakeOwnership(torch.zeros([target.OutFeatures, config.Rank], dtype, device, requiresGrad: true));
+            return;
+        }
+        A = TensorScope.TakeOwnership(buffer.Take([config.Rank, target.InFeatures]));
+        B = TensorScope.TakeOwnership(buffer.Take([target.OutFeatures, config.Rank])); // the buffer starts at zero
+        using var noGrad = torch.no_grad();
+        A.copy_(drawn).Dispose();
     }
 
     /// <summary>The dtype of A and B beside base weights of <paramref name="baseDType"/>: float32, or float64.</summary>

@@ -11,6 +11,7 @@ namespace FineTune.Training.Lora;
 public sealed class LoraModel : IDisposable
 {
     private readonly List<LoraLinear> _adapters = new();
+    private LoraParameterBuffer? _buffer;
 
     private LoraModel(Transformer model, LoraConfig config)
     {
@@ -35,6 +36,18 @@ public sealed class LoraModel : IDisposable
             KeyValuePair.Create(PeftKey(a.Target.Name, "lora_B"), a.B),
         });
 
+    /// <summary>
+    /// Every A and B back to back in <see cref="NamedParameters"/> order: one tensor whose slices the matrices are, so
+    /// whole-model updates (AdamW, clipping) are a few ops. Null once disposed.
+    /// </summary>
+    public Tensor? FlatValues => _buffer?.Values;
+
+    /// <summary>The gradients of <see cref="FlatValues"/>, laid out alike; each matrix's <c>.grad</c> is its slice.</summary>
+    public Tensor? FlatGradients => _buffer?.Gradients;
+
+    /// <summary>Zeroes every gradient at once (PyTorch's zero_grad; the <c>.grad</c> slices stay bound).</summary>
+    public void ZeroGradients() => _buffer?.ZeroGradients();
+
     /// <summary>Number of trainable parameters.</summary>
     public long TrainableParameterCount => _adapters.Sum(a => a.A.numel() + a.B.numel());
 
@@ -44,15 +57,17 @@ public sealed class LoraModel : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        var lora = new LoraModel(model, config);
-        foreach (Linear layer in model.Linears.Where(l => config.Targets(l.Name)))
+        List<Linear> targets = model.Linears.Where(l => config.Targets(l.Name)).ToList();
+        if (targets.FirstOrDefault(l => l.Adapter is not null) is { } adapted)
         {
-            if (layer.Adapter is not null)
-            {
-                lora.Dispose();
-                throw new InvalidOperationException($"{layer.Name} already has an adapter");
-            }
-            var adapter = new LoraLinear(layer, config, generator);
+            throw new InvalidOperationException($"{adapted.Name} already has an adapter");
+        }
+        var lora = new LoraModel(model, config);
+        long elements = targets.Sum(l => config.Rank * (l.InFeatures + l.OutFeatures));
+        lora._buffer = new LoraParameterBuffer(elements, LoraLinear.ParameterDType(model.DType), model.Device);
+        foreach (Linear layer in targets)
+        {
+            var adapter = new LoraLinear(layer, config, generator, lora._buffer);
             layer.Adapter = adapter;
             lora._adapters.Add(adapter);
         }
@@ -91,5 +106,7 @@ public sealed class LoraModel : IDisposable
             adapter.Dispose();
         }
         _adapters.Clear();
+        _buffer?.Dispose();
+        _buffer = null;
     }
 }

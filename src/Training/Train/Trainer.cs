@@ -63,7 +63,7 @@ public sealed partial class Trainer : IDisposable
         IReadOnlyList<TokenizedExample> examples = _canaries is null ? train : [.. train, .. _canaries.Trained];
         _rows = new RowSchedule(examples, config.Seed, config.MaxSeqLength, config.Packing);
         int userRowsPerEpoch = _canaries is null ? _rows.RowsPerEpoch : new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing).RowsPerEpoch;
-        _optimizer = new AdamW(lora.NamedParameters, weightDecay: config.WeightDecay);
+        _optimizer = new AdamW(lora, weightDecay: config.WeightDecay);
         _dropoutGenerator = new Generator(config.Seed + 1, device);
         foreach (LoraLinear adapter in lora.Adapters)
         {
@@ -267,16 +267,13 @@ public sealed partial class Trainer : IDisposable
     {
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
-        var grads = _lora.NamedParameters.Select(p => p.Value.grad()).OfType<Tensor>().ToList();
-        if (grads.Count == 0)
-        {
-            return scope.MoveToOuter(torch.zeros([], ScalarType.Float32, _device));
-        }
-        Tensor norm = torch.stack(grads.Select(g => g.to(ScalarType.Float32).norm().square()).ToList()).sum().sqrt();
+        // Every LoRA gradient is a slice of one buffer: the global norm and the scaling are one op each.
+        Tensor grads = _lora.FlatGradients ?? throw new ObjectDisposedException(nameof(LoraModel));
+        Tensor norm = grads.to(ScalarType.Float32).norm();
         if (maxNorm > 0)
         {
             Tensor factor = (maxNorm / norm.add(1e-6)).clamp(max: 1.0);
-            grads.ForEach(g => g.mul_(factor));
+            grads.mul_(factor);
         }
         return scope.MoveToOuter(norm);
     }

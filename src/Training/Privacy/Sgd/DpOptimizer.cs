@@ -176,7 +176,18 @@ public sealed class DpOptimizer : IDisposable
         for (int i = 0; i < _parameters.Count; i++)
         {
             Tensor parameter = _parameters[i].Value;
-            parameter.set_grad(_sums[i].div(ExpectedBatchSize).to(parameter.dtype));
+            Tensor scaled = _sums[i].div(ExpectedBatchSize).to(parameter.dtype);
+            // A gradient that exists may be a slice of a flat buffer the optimizer reads (LoraModel.FlatGradients):
+            // write into it rather than replace it.
+            if (parameter.grad() is { } existing)
+            {
+                existing.copy_(scaled).Dispose();
+                existing.Dispose();
+            }
+            else
+            {
+                parameter.set_grad(scaled);
+            }
         }
         _scaled = true;
     }
