@@ -101,7 +101,7 @@ internal static class TrainBenchmark
             dpUnpacked?.TokensPerSecond,
             threads?.IntraOp,
             threads?.Blas,
-            options.LossChunkTokens == 0 || (options.LossChunkTokens is null && device.Type == DeviceType.CPU) ? 0 : ChunkedCrossEntropy.ChunkRows(options.LossChunkTokens, c.VocabSize),
+            LossChunking.ChunkRows(options.LossChunkTokens, c.VocabSize, onCpu: device.Type == DeviceType.CPU),
             options.GradientCheckpointing);
     }
 

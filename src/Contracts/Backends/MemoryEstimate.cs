@@ -16,22 +16,32 @@ namespace FineTune.Contracts.Backends;
 ///   adapter     = 16 · P_lora              A, B, their gradients, AdamW's m and v: 4 fp32 copies
 ///   per-sample  = 4 · B · P_lora           DP-SGD only: one fp32 gradient of the adapter per row
 ///   activations = s_a · B · T · L · (17·C + 8·I + 5·nh·T)
-///   logits      = 16 · B · T · V           fp32 logits, log-softmax, gradient (3 × 4) + 16-bit logits and gradient
+///                 with gradient checkpointing: s_a · B · T · (2·L·C + 17·C + 8·I + 5·nh·T), each block's input
+///                 (2·C at 16 bits) kept and one block's activations rebuilt at a time
+///   logits      = 16 · B · T · V           whole logits: fp32 logits, log-softmax, gradient (3 × 4) + 16-bit logits
+///                                          and gradient
+///                 16 · n · V + 3 · s_w · B · T · C   chunked (n = min(chunk tokens, B·T)): one chunk's logits as
+///                                          above, and dL/dh of every token three times (the chunks', their
+///                                          concatenation, h ⊙ dL/dh)
 ///   slack       = (all of the above) / 10  the caching allocator's fragmentation
 ///   runtime     = 1 GiB on CUDA (context, cuBLAS workspaces), 256 MiB on the CPU
 /// </code>
 /// The activation term is Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer Models",
 /// §4.1: 11·C + 5·nh·T per token and layer for attention, 4·C for the two norms, at 16 bits) with the MLP term
 /// recounted for SwiGLU (2·C input, then gate, up, silu(gate) and their product, 4 · 2·I); s_a = 1 at 16 bits and 2
-/// when the activations are f32. The 5·nh·T term assumes the attention scores are materialized (our composed
+/// when the activations are f32. Whether the logits are whole or chunked, and the chunk, is the trainer's own rule
+/// (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵ logit elements unless configured, on the CPU whole.
+/// The 5·nh·T term assumes the attention scores are materialized (our composed
 /// attention, or a packing mask that rules the fused kernels out), which over-counts where a fused kernel runs. With
 /// <c>batch_size: "auto"</c> B is 1, the least the trainer picks (it sizes the micro-batch to the free memory by
 /// <see cref="PerSequenceBytes"/>, the B-dependent terms of this estimate).
 /// Checked against Hugging Face transformers 5.17 + PEFT 0.21 (torch 2.11, H200, random llama-3.2-1b weights, LoRA
 /// r = 8 on q/k/v/o, peak allocated / reserved over two AdamW steps): bf16 B = 8, T = 1024 is 51.8 / 57.2 GiB with
-/// eager attention and 27.4 / 31.6 with SDPA, where this estimate says 56.3 (2.3 weights, 32.3 activations, 15.7
-/// logits, 5.0 slack, 1 runtime); B = 1: 8.6 / 9.3 vs 10.2; B = 8, T = 512: 21.1 / 23.4 vs 24.4; f32 B = 4: 30.3 /
-/// 32.5 vs 50.2 (s_a = 2 over-counts f32 activations).
+/// eager attention and 27.4 / 31.6 with SDPA (HF's logits are whole), where this estimate with whole logits
+/// (<c>LossChunkTokens</c> 0) says 56.3 (2.3 weights, 32.3 activations, 15.7 logits, 5.0 slack, 1 runtime); B = 1:
+/// 8.6 / 9.3 vs 10.2; B = 8, T = 512: 21.1 / 23.4 vs 24.4; f32 B = 4: 30.3 / 32.5 vs 50.2 (s_a = 2 over-counts f32
+/// activations). With CUDA's default chunks (261 tokens at V = 128,256) the B = 8, T = 1024 logits term is 0.6 GiB
+/// and the estimate 39.7 GiB; that and the checkpointing term are not yet checked against a GPU's peak.
 /// </summary>
 /// <param name="WeightsBytes">The frozen base weights.</param>
 /// <param name="AdapterBytes">LoRA weights, gradients and optimizer state, with DP-SGD's per-sample gradients.</param>
@@ -77,8 +87,8 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long loraParameters = LoraParameterCount(model, config.Lora);
         long weights = parameterCount * weightBytes;
         long adapter = (16 * loraParameters) + (microBatch * PerSampleGradientBytes(config, loraParameters));
-        long activations = microBatch * ActivationBytesPerSequence(model, config.MaxSeqLength, weightBytes);
-        long logits = microBatch * LogitsBytesPerSequence(model, config.MaxSeqLength);
+        long activations = microBatch * ActivationBytesPerSequence(model, config, weightBytes);
+        long logits = LogitsBytesFor(model, config, microBatch, weightBytes, onCpu: !cuda);
         return new MemoryEstimate(
             WeightsBytes: weights,
             AdapterBytes: adapter,
@@ -91,14 +101,16 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
     /// <summary>
     /// The bytes each sequence of a micro-batch adds to <see cref="For"/>: its activations, its logits and, under
     /// DP-SGD, its per-sample adapter gradient, plus their tenth of slack. The trainer sizes an automatic micro-batch
-    /// by it (free device memory / this), so placement and the micro-batch read one formula.
+    /// by it (free device memory / this), so placement and the micro-batch read one formula. With chunked logits each
+    /// sequence is charged a chunk of its own (the logits of B = 1), which over-counts when several share one chunk.
     /// </summary>
-    public static long PerSequenceBytes(ModelConfig model, TrainingConfig config, WeightDType weightDType)
+    public static long PerSequenceBytes(ModelConfig model, TrainingConfig config, WeightDType weightDType, bool cuda)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        long perSequence = ActivationBytesPerSequence(model, config.MaxSeqLength, WeightBytes(weightDType))
-            + LogitsBytesPerSequence(model, config.MaxSeqLength)
+        long weightBytes = WeightBytes(weightDType);
+        long perSequence = ActivationBytesPerSequence(model, config, weightBytes)
+            + LogitsBytesFor(model, config, microBatch: 1, weightBytes, onCpu: !cuda)
             + PerSampleGradientBytes(config, LoraParameterCount(model, config.Lora));
         return perSequence + (perSequence / 10);
     }
@@ -128,16 +140,34 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         _ => throw new ArgumentOutOfRangeException(nameof(weightDType), weightDType, "base weights are bf16, f16 or f32"),
     };
 
-    // s_a · T · L · (17·C + 8·I + 5·nh·T): s_a = 1 when the activations are 16-bit, 2 when they are f32.
-    private static long ActivationBytesPerSequence(ModelConfig model, long sequenceLength, long weightBytes)
+    /// <summary>
+    /// Activations of one sequence: s_a · T · L · (17·C + 8·I + 5·nh·T), or with gradient checkpointing
+    /// s_a · T · (2·L·C + 17·C + 8·I + 5·nh·T); s_a = 1 when the activations are 16-bit, 2 when they are f32.
+    /// </summary>
+    internal static long ActivationBytesPerSequence(ModelConfig model, TrainingConfig config, long weightBytes)
     {
         long activationScale = weightBytes == 2 ? 1 : 2;
+        long sequenceLength = config.MaxSeqLength;
         long perTokenAndLayer = (17L * model.HiddenSize) + (8L * model.IntermediateSize) + (5L * model.NumHeads * sequenceLength);
-        return activationScale * sequenceLength * model.NumLayers * perTokenAndLayer;
+        long perToken = config.GradientCheckpointing
+            ? (2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer
+            : model.NumLayers * perTokenAndLayer;
+        return activationScale * sequenceLength * perToken;
     }
 
-    // 16 · T · V: fp32 logits, log-softmax and gradient (3 × 4) plus 16-bit logits and gradient.
-    private static long LogitsBytesPerSequence(ModelConfig model, long sequenceLength) => 16 * sequenceLength * model.VocabSize;
+    /// <summary>
+    /// The loss head's memory for a micro-batch: whole logits 16 · B · T · V; chunked (by the trainer's rule,
+    /// <see cref="LossChunking.ChunkRows"/>) 16 · n · V for one chunk of n = min(chunk, B·T) tokens plus
+    /// 3 · s_w · B · T · C for dL/dh.
+    /// </summary>
+    internal static long LogitsBytesFor(ModelConfig model, TrainingConfig config, long microBatch, long weightBytes, bool onCpu)
+    {
+        long tokens = microBatch * config.MaxSeqLength;
+        long chunkRows = LossChunking.ChunkRows(config.LossChunkTokens, model.VocabSize, onCpu);
+        return chunkRows == 0
+            ? 16 * tokens * model.VocabSize
+            : (16 * Math.Min(chunkRows, tokens) * model.VocabSize) + (3 * weightBytes * tokens * model.HiddenSize);
+    }
 
     // DP-SGD keeps one fp32 adapter gradient per row of the micro-batch.
     private static long PerSampleGradientBytes(TrainingConfig config, long loraParameters) => config.Privacy is null ? 0 : 4 * loraParameters;

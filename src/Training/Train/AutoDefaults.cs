@@ -81,7 +81,7 @@ public static class AutoDefaults
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        long fitting = (long)(freeBytes * FreeMemoryShare / MemoryEstimate.PerSequenceBytes(model, config, weightDType));
+        long fitting = (long)(freeBytes * FreeMemoryShare / MemoryEstimate.PerSequenceBytes(model, config, weightDType, cuda: cpuCores is null));
         if (cpuCores is int cores)
         {
             fitting = Math.Min(fitting, CpuSequencesPerStep(model, parameters, config.MaxSeqLength, cores));

@@ -19,16 +19,6 @@ namespace FineTune.Training.Train;
 public static class ChunkedCrossEntropy
 {
     /// <summary>
-    /// Logit elements per chunk when the config leaves the chunk size to us: 2²⁵ fp32 values (128 MiB, plus the
-    /// softmax and one-hot temporaries of the same shape), e.g. 1,024 tokens at a 32k vocabulary, 256 at 128k.
-    /// </summary>
-    public const long DefaultChunkElements = 1L << 25;
-
-    /// <summary>Tokens per chunk: the configured count, or as many as <see cref="DefaultChunkElements"/> allows.</summary>
-    public static long ChunkRows(int? configuredTokens, long vocabularySize) =>
-        configuredTokens is int tokens and > 0 ? tokens : Math.Max(1, DefaultChunkElements / vocabularySize);
-
-    /// <summary>
     /// Σ over rows whose target is not <paramref name="ignoreIndex"/> of −log softmax(h Wᵀ)[target], as an fp32
     /// scalar; backward through it gives <paramref name="hidden"/> the gradient of the unchunked cross entropy.
     /// hidden (N, C) in the model's dtype, weight (V, C) frozen (no gradient is made for it), targets (N) int64.

@@ -243,9 +243,9 @@ public sealed partial class Trainer : IDisposable
     {
         using var scope = TensorScope.Begin();
         Tensor targets = batch.Targets.reshape(-1);                                               // (B·T)
-        // Unset: whole logits on the CPU, where chunks measured slower (qwen2.5-0.5b shape, B=2, L=512: 19.9 vs 22.0
-        // tokens/s, peak 9,971 vs 10,903 MiB), chunks elsewhere, where the logits' memory is what limits the batch.
-        if (_config.LossChunkTokens == 0 || (_config.LossChunkTokens is null && _device.Type == DeviceType.CPU))
+        // The rule MemoryEstimate counts by: whole logits on the CPU unless configured, chunks elsewhere.
+        long chunkRows = LossChunking.ChunkRows(_config.LossChunkTokens, _model.Config.VocabSize, onCpu: _device.Type == DeviceType.CPU);
+        if (chunkRows == 0)
         {
             Tensor logits = F.linear(hidden, _model.OutputWeight);                                // (B, T, V)
             return scope.MoveToOuter(F.cross_entropy(
@@ -254,7 +254,6 @@ public sealed partial class Trainer : IDisposable
                 ignoreIndex: PackedBatch.IgnoreIndex,
                 reduction: torch.nn.Reduction.Sum));
         }
-        long chunkRows = ChunkedCrossEntropy.ChunkRows(_config.LossChunkTokens, _model.Config.VocabSize);
         return scope.MoveToOuter(ChunkedCrossEntropy.LossSum(
             hidden.reshape(-1, hidden.size(-1)), _model.OutputWeight, targets, PackedBatch.IgnoreIndex, chunkRows));
     }

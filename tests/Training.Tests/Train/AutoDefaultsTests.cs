@@ -26,7 +26,7 @@ public class AutoDefaultsTests
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
         var config = new TrainingConfig { MaxSeqLength = 512 };
-        long perSequence = MemoryEstimate.PerSequenceBytes(model.Config, config, WeightDType.BFloat16);
+        long perSequence = MemoryEstimate.PerSequenceBytes(model.Config, config, WeightDType.BFloat16, cuda: true);
         long freeForTen = (long)Math.Ceiling(10 * perSequence / AutoDefaults.FreeMemoryShare);
 
         // On a GPU (no core count) memory alone decides: the placement estimate's per-sequence bytes, no other formula.

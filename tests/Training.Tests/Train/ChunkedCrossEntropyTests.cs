@@ -103,12 +103,15 @@ public class ChunkedCrossEntropyTests
     }
 
     [Theory]
-    [InlineData(null, 32_000, 1_048)]
-    [InlineData(null, 151_936, 220)]
-    [InlineData(100, 151_936, 100)]
-    public void ChunkRows_FollowTheConfigOrTheElementBudget(int? configured, long vocabulary, long expected)
+    [InlineData(null, 32_000, false, 1_048)]
+    [InlineData(null, 151_936, false, 220)]
+    [InlineData(100, 151_936, false, 100)]
+    [InlineData(100, 151_936, true, 100)]
+    [InlineData(null, 151_936, true, 0)]
+    [InlineData(0, 151_936, false, 0)]
+    public void ChunkRows_FollowTheConfigOrTheElementBudget(int? configured, long vocabulary, bool onCpu, long expected)
     {
-        Assert.Equal(expected, ChunkedCrossEntropy.ChunkRows(configured, vocabulary));
+        Assert.Equal(expected, LossChunking.ChunkRows(configured, vocabulary, onCpu));
     }
 
     private static LoraModel AttachWithNonZeroB(Transformer model)
