@@ -12,7 +12,8 @@ namespace FineTune.Cli.Commands;
 /// <c>finetune keys create --tenant NAME [--name KEY] [--admin] [--connection CS] [--data-dir DIR] [--db-port N]</c>:
 /// issues a new API key for a tenant (created on first use), or with <c>--admin</c> an operator's key for the Hangfire
 /// dashboard, and prints it once; only its hash is stored. With <c>--data-dir</c> it uses the cluster
-/// <c>serve --data-dir</c> runs, so the key works on that server.
+/// <c>serve --data-dir</c> runs, so the key works on that server. <c>keys list --tenant NAME</c> shows a tenant's keys
+/// (IDs, labels, visible prefixes, never a secret); <c>keys revoke --tenant NAME KEY</c> revokes one by ID or prefix.
 /// </summary>
 internal static class KeysCommand
 {
@@ -44,7 +45,7 @@ internal static class KeysCommand
             output.WriteLine(key.Token);
             return 0;
         });
-        return new Command("keys", "Manage API keys") { create };
+        return new Command("keys", "Manage API keys") { create, KeysListCommand.Create(output), KeysRevokeCommand.Create(output) };
     }
 
     /// <summary>Issues a key for the named tenant, creating the tenant when it does not exist yet.</summary>
