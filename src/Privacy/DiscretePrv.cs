@@ -34,26 +34,23 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
         int n = Pmf.Length;
         double step = (Domain.TMax - Domain.TMin) / (n - 1);
         double Point(int i) => i == n - 1 ? Domain.TMax : i * step + Domain.TMin;
-        var tailMass = new double[n];
-        var tailDiscounted = new double[n];
-        var tailNoise = new double[n];
-        double runningMass = 0.0;
-        double runningDiscounted = 0.0;
-        double runningNoise = 0.0;
-        double discount = Math.Exp(-Domain.Dt);
-        for (int i = n - 1; i >= 0; i--)
-        {
-            runningMass += Pmf[i];
-            runningDiscounted = Pmf[i] + discount * runningDiscounted;
-            runningNoise -= 2 * Math.Min(Pmf[i], 0.0);
-            tailMass[i] = runningMass;
-            tailDiscounted[i] = runningDiscounted;
-            tailNoise[i] = runningNoise;
-        }
+        var tails = new TailSums(Pmf, Math.Exp(-Domain.Dt));
+        double TailMass(int i) => tails.At(i).Mass;
+        double TailDiscounted(int i) => tails.At(i).Discounted;
+        double TailNoise(int i) => tails.At(i).Noise;
 
         // -delta(t_i) = d2[i] - d1[i] rises with i; the noisy key subtracts the noise above t_i, so it rises too.
-        double NegativeDelta(int i) => tailDiscounted[i] - tailMass[i];
-        double NoisyNegativeDelta(int i) => tailDiscounted[i] - tailMass[i] - tailNoise[i];
+        double NegativeDelta(int i)
+        {
+            (double mass, double discounted, _) = tails.At(i);
+            return discounted - mass;
+        }
+
+        double NoisyNegativeDelta(int i)
+        {
+            (double mass, double discounted, double noise) = tails.At(i);
+            return discounted - mass - noise;
+        }
 
         double Solve(int i, double deltaTarget)
         {
@@ -63,13 +60,13 @@ internal sealed record DiscretePrv(double[] Pmf, PrvDomain Domain)
                 throw new InvalidOperationException("Epsilon lies outside the PRV domain; cannot compute it.");
             }
 
-            return Point(i) + Math.Log((tailMass[i] - deltaTarget) / tailDiscounted[i]);
+            return Point(i) + Math.Log((TailMass(i) - deltaTarget) / TailDiscounted(i));
         }
 
         // The upper bound reads delta - deltaError - noise, the noise counted above the epsilon it brackets.
         double upperTarget = delta - deltaError;
         int upperIndex = LowerBound(NoisyNegativeDelta, n, -upperTarget);
-        double noise = upperIndex < n ? tailNoise[upperIndex] : 0.0;
+        double noise = upperIndex < n ? TailNoise(upperIndex) : 0.0;
         if (noise >= upperTarget / 2)
         {
             throw new InvalidOperationException(string.Create(

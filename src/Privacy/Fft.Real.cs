@@ -82,65 +82,111 @@ internal static partial class Fft
             throw new ArgumentException("The length must be a power of two of at least 2 and hold x.", nameof(m));
         }
 
+        // z is transformed in the first half entries of the spectrum's own arrays: no second pair of this size.
         int half = m / 2;
-        var zr = new double[half];
-        var zi = new double[half];
-        for (int j = 0; 2 * j < x.Length; j++)
-        {
-            zr[j] = x[2 * j];
-            zi[j] = 2 * j + 1 < x.Length ? x[2 * j + 1] : 0.0;
-        }
-
-        Transform(zr, zi, inverse: false, cos, sin, 2);
         var re = new double[half + 1];
         var im = new double[half + 1];
-        for (int k = 0; k <= half; k++)
+        for (int j = 0; 2 * j < x.Length; j++)
         {
-            int kk = k % half;
+            re[j] = x[2 * j];
+            im[j] = 2 * j + 1 < x.Length ? x[2 * j + 1] : 0.0;
+        }
+
+        Transform(re, im, half, inverse: false, cos, sin, 2);
+
+        // X_k and X_{half - k} read the same two entries of Z, so each pair is computed before either is written.
+        for (int k = 0; k <= half / 2; k++)
+        {
             int mirror = (half - k) % half;
-            double evenRe = 0.5 * (zr[kk] + zr[mirror]);
-            double evenIm = 0.5 * (zi[kk] - zi[mirror]);
-            double oddRe = 0.5 * (zi[kk] + zi[mirror]);
-            double oddIm = -0.5 * (zr[kk] - zr[mirror]);
-            (double wr, double wi) = Twiddle(k, half, cos, sin, -1.0);
-            re[k] = evenRe + wr * oddRe - wi * oddIm;
-            im[k] = evenIm + wr * oddIm + wi * oddRe;
+            double zkRe = re[k];
+            double zkIm = im[k];
+            double zmRe = re[mirror];
+            double zmIm = im[mirror];
+            (double xkRe, double xkIm) = RealSpectrumEntry(k, half, zkRe, zkIm, zmRe, zmIm, cos, sin);
+            (double xmRe, double xmIm) = RealSpectrumEntry(half - k, half, zmRe, zmIm, zkRe, zkIm, cos, sin);
+            re[k] = xkRe;
+            im[k] = xkIm;
+            re[half - k] = xmRe;
+            im[half - k] = xmIm;
         }
 
         return (re, im);
     }
 
-    // Inverse of RealForward: from X_0 .. X_{m/2} of a real sequence, E_k = (X_k + conj(X_{m/2-k})) / 2 and
+    // X_k from Z_k (zk) and Z_{half - k} (zm), indices mod half: E_k + W^k O_k.
+    private static (double Re, double Im) RealSpectrumEntry(
+        int k,
+        int half,
+        double zkRe,
+        double zkIm,
+        double zmRe,
+        double zmIm,
+        double[] cos,
+        double[] sin)
+    {
+        double evenRe = 0.5 * (zkRe + zmRe);
+        double evenIm = 0.5 * (zkIm - zmIm);
+        double oddRe = 0.5 * (zkIm + zmIm);
+        double oddIm = -0.5 * (zkRe - zmRe);
+        (double wr, double wi) = Twiddle(k, half, cos, sin, -1.0);
+        return (evenRe + (wr * oddRe) - (wi * oddIm), evenIm + (wr * oddIm) + (wi * oddRe));
+    }
+
+    // Inverse of RealForward, overwriting re and im: from X_0 .. X_{m/2} of a real sequence, E_k = (X_k + conj(X_{m/2-k})) / 2 and
     // O_k = (X_k - conj(X_{m/2-k})) W^-k / 2 give Z_k = E_k + i O_k, whose inverse FFT interleaves x.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] RealInverse(double[] re, double[] im, double[] cos, double[] sin)
     {
+        // Z is built in place of the spectrum (entries 0 .. half - 1; Z_k and Z_{half - k} read the same pair).
         int half = re.Length - 1;
-        var zr = new double[half];
-        var zi = new double[half];
-        for (int k = 0; k < half; k++)
+        for (int k = 0; k <= half / 2; k++)
         {
             int mirror = half - k;
-            double evenRe = 0.5 * (re[k] + re[mirror]);
-            double evenIm = 0.5 * (im[k] - im[mirror]);
-            double diffRe = 0.5 * (re[k] - re[mirror]);
-            double diffIm = 0.5 * (im[k] + im[mirror]);
-            (double wr, double wi) = Twiddle(k, half, cos, sin, 1.0);
-            double oddRe = diffRe * wr - diffIm * wi;
-            double oddIm = diffRe * wi + diffIm * wr;
-            zr[k] = evenRe - oddIm;
-            zi[k] = evenIm + oddRe;
+            double xkRe = re[k];
+            double xkIm = im[k];
+            double xmRe = re[mirror];
+            double xmIm = im[mirror];
+            (double zkRe, double zkIm) = HalfSequenceEntry(k, half, xkRe, xkIm, xmRe, xmIm, cos, sin);
+            re[k] = zkRe;
+            im[k] = zkIm;
+            if (k > 0 && mirror != k)
+            {
+                (double zmRe, double zmIm) = HalfSequenceEntry(mirror, half, xmRe, xmIm, xkRe, xkIm, cos, sin);
+                re[mirror] = zmRe;
+                im[mirror] = zmIm;
+            }
         }
 
-        Transform(zr, zi, inverse: true, cos, sin, 2);
+        Transform(re, im, half, inverse: true, cos, sin, 2);
         var x = new double[2 * half];
         for (int j = 0; j < half; j++)
         {
-            x[2 * j] = zr[j];
-            x[2 * j + 1] = zi[j];
+            x[2 * j] = re[j];
+            x[2 * j + 1] = im[j];
         }
 
         return x;
+    }
+
+    // Z_k = E_k + i O_k from X_k (xk) and X_{half - k} (xm).
+    private static (double Re, double Im) HalfSequenceEntry(
+        int k,
+        int half,
+        double xkRe,
+        double xkIm,
+        double xmRe,
+        double xmIm,
+        double[] cos,
+        double[] sin)
+    {
+        double evenRe = 0.5 * (xkRe + xmRe);
+        double evenIm = 0.5 * (xkIm - xmIm);
+        double diffRe = 0.5 * (xkRe - xmRe);
+        double diffIm = 0.5 * (xkIm + xmIm);
+        (double wr, double wi) = Twiddle(k, half, cos, sin, 1.0);
+        double oddRe = (diffRe * wr) - (diffIm * wi);
+        double oddIm = (diffRe * wi) + (diffIm * wr);
+        return (evenRe - oddIm, evenIm + oddRe);
     }
 
     // e^(sign 2 pi i k / m) for 0 <= k <= m/2, from the table of the first half turn (index m/2 is -1).

@@ -39,24 +39,30 @@ internal static partial class Fft
     {
         ArgumentNullException.ThrowIfNull(re);
         ArgumentNullException.ThrowIfNull(im);
-        (double[] cos, double[] sin) = Twiddles(re.Length);
-        Transform(re, im, inverse, cos, sin, 1);
-    }
-
-    /// <summary>
-    /// Transforms in place with a twiddle table for a length <paramref name="tableStride"/> times longer, i.e.
-    /// cos/sin of 2 pi k / (n * tableStride) for k &lt; n * tableStride / 2.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transform(double[] re, double[] im, bool inverse, double[] cos, double[] sin, int tableStride)
-    {
-        int n = re.Length;
-        if (im.Length != n || n == 0 || (n & (n - 1)) != 0)
+        if (im.Length != re.Length)
         {
             throw new ArgumentException("Both arrays must have the same power-of-two length.", nameof(re));
         }
 
-        BitReversePermute(re, im);
+        (double[] cos, double[] sin) = Twiddles(re.Length);
+        Transform(re, im, re.Length, inverse, cos, sin, 1);
+    }
+
+    /// <summary>
+    /// Transforms the first <paramref name="n"/> entries in place (the arrays may be longer, so a real transform's
+    /// half spectrum can be built in the arrays that held its input) with a twiddle table for a length
+    /// <paramref name="tableStride"/> times longer, i.e. cos/sin of 2 pi k / (n * tableStride) for
+    /// k &lt; n * tableStride / 2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transform(double[] re, double[] im, int n, bool inverse, double[] cos, double[] sin, int tableStride)
+    {
+        if (n == 0 || (n & (n - 1)) != 0 || re.Length < n || im.Length < n)
+        {
+            throw new ArgumentException("Both arrays must hold the power-of-two length n.", nameof(n));
+        }
+
+        BitReversePermute(re, im, n);
         double sign = inverse ? 1.0 : -1.0;
         int blockLength = Math.Min(n, BlockLength);
 
@@ -87,7 +93,7 @@ internal static partial class Fft
         int span = blockLength << 1;
         for (; 2 * span <= n; span <<= 2)
         {
-            TwoStages(re, im, span, sign, cos, sin, n / span * tableStride);
+            TwoStages(re, im, n, span, sign, cos, sin, n / span * tableStride);
         }
 
         if (span <= n)
@@ -148,13 +154,13 @@ internal static partial class Fft
     private static void TwoStages(
         double[] re,
         double[] im,
+        int n,
         int length,
         double sign,
         double[] cos,
         double[] sin,
         int stride)
     {
-        int n = re.Length;
         int h = length >> 1;
         int outerStride = stride >> 1;
         for (int start = 0; start < n; start += 2 * length)
@@ -202,9 +208,8 @@ internal static partial class Fft
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BitReversePermute(double[] re, double[] im)
+    private static void BitReversePermute(double[] re, double[] im, int n)
     {
-        int n = re.Length;
         for (int i = 1, j = 0; i < n; i++)
         {
             int bit = n >> 1;
