@@ -93,8 +93,8 @@ internal sealed class DiscretizedStep
         // mass to its left comes from the lower tail, from the origin on the mass to its right from the upper tail,
         // each accurate to its own size; 1 - CDF would round every far-right cell to a multiple of 1.1e-16, noise
         // that composition multiplies by T.
-        var lowerTails = new double[origin];
-        var upperTails = new double[cells - 1 - origin];
+        double[] lowerTails = FreshArrays.Doubles(origin);
+        double[] upperTails = FreshArrays.Doubles(cells - 1 - origin);
         for (int l = 0; l < lowerTails.Length; l++)
         {
             lowerTails[l] = truncated.LowerTail((firstIndex + origin - l - 1) * dt + halfDt);
@@ -105,7 +105,7 @@ internal sealed class DiscretizedStep
             upperTails[l] = truncated.UpperTail((firstIndex + origin + l) * dt + halfDt);
         }
 
-        var pmf = new double[cells];
+        double[] pmf = FreshArrays.Doubles(cells);
         double discreteMean = 0.0;
         for (int i = 0; i < cells; i++)
         {

@@ -84,8 +84,8 @@ internal static partial class Fft
 
         // z is transformed in the first half entries of the spectrum's own arrays: no second pair of this size.
         int half = m / 2;
-        var re = new double[half + 1];
-        var im = new double[half + 1];
+        double[] re = FreshArrays.Doubles(half + 1);
+        double[] im = FreshArrays.Doubles(half + 1);
         for (int j = 0; 2 * j < x.Length; j++)
         {
             re[j] = x[2 * j];
@@ -158,7 +158,7 @@ internal static partial class Fft
         }
 
         Transform(re, im, half, inverse: true, cos, sin, 2);
-        var x = new double[2 * half];
+        double[] x = FreshArrays.Doubles(2 * half);
         for (int j = 0; j < half; j++)
         {
             x[2 * j] = re[j];

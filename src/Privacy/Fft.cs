@@ -246,8 +246,8 @@ internal static partial class Fft
     private static (double[] Cos, double[] Sin) ComputeTwiddles(int n)
     {
         int half = Math.Max(1, n >> 1);
-        var cos = new double[half];
-        var sin = new double[half];
+        double[] cos = FreshArrays.Doubles(half);
+        double[] sin = FreshArrays.Doubles(half);
         for (int k = 0; k < half; k++)
         {
             (sin[k], cos[k]) = Math.SinCos(2.0 * Math.PI * k / n);

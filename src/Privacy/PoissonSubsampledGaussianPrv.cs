@@ -20,6 +20,9 @@ internal sealed class PoissonSubsampledGaussianPrv
     private readonly double _sigmaSquared;
     private readonly double _erfcDenominator;
 
+    // log q, taken once: discretising a step evaluates a tail at up to a million points.
+    private readonly double _logQ;
+
     /// <summary>Creates the PRV for sampling rate <paramref name="q"/> in (0, 1] and noise multiplier &gt; 0.</summary>
     public PoissonSubsampledGaussianPrv(double q, double sigma)
     {
@@ -28,6 +31,7 @@ internal sealed class PoissonSubsampledGaussianPrv
         _lowerLimit = Math.Log(1 - q);
         _sigmaSquared = sigma * sigma;
         _erfcDenominator = 2 * Math.Sqrt(2) * sigma;
+        _logQ = Math.Log(q);
     }
 
     /// <summary>Sampling rate q.</summary>
@@ -88,5 +92,5 @@ internal sealed class PoissonSubsampledGaussianPrv
     // z = log((e^t + q - 1) / q), written so that e^t cannot overflow for large t.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double LogLikelihoodRatioArgument(double t) =>
-        _q == 1.0 ? t : t + SpecialFunctions.Log1P((_q - 1) * Math.Exp(-t)) - Math.Log(_q);
+        _q == 1.0 ? t : t + SpecialFunctions.Log1P((_q - 1) * Math.Exp(-t)) - _logQ;
 }
