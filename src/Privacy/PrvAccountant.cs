@@ -159,12 +159,13 @@ public sealed class PrvAccountant : IPrivacyAccountant
         }
 
         long totalSteps = entries.Sum(e => (long)e.Steps);
+        double rdpHalfWidth = RdpHalfWidth(entries, totalSteps, deltaError);
         double epsilonError = EpsilonError ?? DefaultEpsilonError(entries, delta);
         if (EpsilonError is null)
         {
             // A probe on a mesh ProbeCoarsening times coarser sizes the grid for a fraction of the cost (points
             // scale as 1 / mesh), so a grid over budget is never discretised in full only to be thrown away.
-            Grid probe = Discretise(entries, totalSteps, deltaError, epsilonError * ProbeCoarsening);
+            Grid probe = Discretise(entries, totalSteps, deltaError, rdpHalfWidth, epsilonError * ProbeCoarsening);
             double estimatedPoints = (double)probe.Points * ProbeCoarsening;
             if (estimatedPoints > PointBudget)
             {
@@ -174,13 +175,13 @@ public sealed class PrvAccountant : IPrivacyAccountant
             }
         }
 
-        Grid grid = Discretise(entries, totalSteps, deltaError, epsilonError * MeshCoarsening);
+        Grid grid = Discretise(entries, totalSteps, deltaError, rdpHalfWidth, epsilonError * MeshCoarsening);
         if (EpsilonError is null && MeshCoarsening == 1 && grid.Points > PointBudget)
         {
             // The default error bar widens until the grid fits the budget: the grid's size is inversely
             // proportional to it (the windows barely move), so one more pass lands within the budget.
             epsilonError *= (double)grid.Points / PointBudget * 1.01;
-            grid = Discretise(entries, totalSteps, deltaError, epsilonError);
+            grid = Discretise(entries, totalSteps, deltaError, rdpHalfWidth, epsilonError);
         }
 
         if (grid.Points > MaxDomainSize)
@@ -198,9 +199,14 @@ public sealed class PrvAccountant : IPrivacyAccountant
 
     // Each step discretised on the mesh for epsilonError (Gopi et al.: eps_error / sqrt(T log(12 / deltaError) / 2))
     // within its own tail window, and the window of their sum.
-    private Grid Discretise(List<PrivacyHistoryEntry> entries, long totalSteps, double deltaError, double epsilonError)
+    private Grid Discretise(
+        List<PrivacyHistoryEntry> entries,
+        long totalSteps,
+        double deltaError,
+        double rdpHalfWidth,
+        double epsilonError)
     {
-        double halfWidth = SafeDomainHalfWidth(entries, totalSteps, deltaError, epsilonError);
+        double halfWidth = Math.Max(rdpHalfWidth, epsilonError) + 3;
         double meshSize = epsilonError / Math.Sqrt(totalSteps * Math.Log(12 / deltaError) / 2);
 
         // Truncating each step drops at most deltaError / (16 T) per tail (deltaError / 8 over the history), and
@@ -238,14 +244,11 @@ public sealed class PrvAccountant : IPrivacyAccountant
         return double.IsFinite(epsilon) ? Math.Max(DefaultAbsoluteEpsilonError, RelativeEpsilonError * epsilon) : DefaultAbsoluteEpsilonError;
     }
 
-    // L such that truncating every PRV to [-L, L] moves delta by at most deltaError: the larger of the RDP epsilon
-    // of the whole history at deltaError / 4 and of each single step at deltaError / (8 * steps), plus a margin of
-    // 3 (Gopi et al. remark 5.6, in the form of their reference code and Opacus).
-    private static double SafeDomainHalfWidth(
-        List<PrivacyHistoryEntry> entries,
-        long totalSteps,
-        double deltaError,
-        double epsilonError)
+    // L such that truncating every PRV to [-L, L] moves delta by at most deltaError is this, or the epsilon error
+    // where larger, plus a margin of 3 (Gopi et al. remark 5.6, in the form of their reference code and Opacus): the
+    // larger of the RDP epsilon of the whole history at deltaError / 4 and of each single step at
+    // deltaError / (8 * steps). Taken once per query: the probe and the grid (one or two) share it.
+    private static double RdpHalfWidth(List<PrivacyHistoryEntry> entries, long totalSteps, double deltaError)
     {
         var whole = new RdpAccountant();
         foreach (PrivacyHistoryEntry entry in entries)
@@ -261,7 +264,7 @@ public sealed class PrvAccountant : IPrivacyAccountant
             halfWidth = Math.Max(halfWidth, single.GetEpsilon(deltaError / (8 * totalSteps)));
         }
 
-        return Math.Max(halfWidth, epsilonError) + 3;
+        return halfWidth;
     }
 
     // The discretised steps, the mesh, and the sum's window: Points grid points from grid index WindowStart on.
