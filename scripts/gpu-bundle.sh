@@ -17,4 +17,6 @@ dotnet publish "$root/src/Cli" -c Release -r linux-x64 --self-contained -o "$pub
 # The CPU shim built here is Debian's libtorch 1.13; the machine builds its own against its torch.
 rm -f "$publish"/libtorchshim.so
 tar -C "$publish" -cJf "$root/artifacts/gpu/cli.tar.xz" .
+# Only the archive stays: the device tool's carry is limited to 64 MiB and the unpacked publish is several times that.
+rm -rf "$publish"
 echo "$root/artifacts/gpu/cli.tar.xz ($(du -h "$root/artifacts/gpu/cli.tar.xz" | cut -f1))"
