@@ -70,10 +70,7 @@ public sealed class AdamW : IDisposable
         if (_flatValues is not null)
         {
             using var scope = TensorScope.Begin();
-            _flatState ??= (
-                TensorScope.TakeOwnership(torch.zeros(_flatValues.shape, _flatValues.dtype, _flatValues.device)),
-                TensorScope.TakeOwnership(torch.zeros(_flatValues.shape, _flatValues.dtype, _flatValues.device)));
-            Update(_flatValues, _flatGradients!, _flatState.Value, learningRate, biasCorrection1, biasCorrection2);
+            Update(_flatValues, _flatGradients!, FlatMoments(_flatValues), learningRate, biasCorrection1, biasCorrection2);
             return;
         }
         foreach (var (name, parameter) in _parameters)
@@ -168,6 +165,15 @@ public sealed class AdamW : IDisposable
         }
     }
 
+    /// <summary>The flat moments m and v, zero until the first step or restore writes them.</summary>
+    private (Tensor M, Tensor V) FlatMoments(Tensor flatValues)
+    {
+        _flatState ??= (
+            TensorScope.TakeOwnership(torch.zeros(flatValues.shape, flatValues.dtype, flatValues.device)),
+            TensorScope.TakeOwnership(torch.zeros(flatValues.shape, flatValues.dtype, flatValues.device)));
+        return _flatState.Value;
+    }
+
     private static Tensor Slice(Tensor flat, long offset, long[] shape)
     {
         using var scope = TensorScope.Begin();
@@ -179,11 +185,9 @@ public sealed class AdamW : IDisposable
         if (_flatValues is not null && !_state.ContainsKey(name))
         {
             // A restored checkpoint writes each parameter's moments into its slice of the flat moments.
-            _flatState ??= (
-                TensorScope.TakeOwnership(torch.zeros(_flatValues.shape, _flatValues.dtype, _flatValues.device)),
-                TensorScope.TakeOwnership(torch.zeros(_flatValues.shape, _flatValues.dtype, _flatValues.device)));
+            var (flatM, flatV) = FlatMoments(_flatValues);
             var (_, offset, shape) = FlatLayout().First(p => p.Name == name);
-            _state[name] = (TensorScope.TakeOwnership(Slice(_flatState.Value.M, offset, shape)), TensorScope.TakeOwnership(Slice(_flatState.Value.V, offset, shape)));
+            _state[name] = (TensorScope.TakeOwnership(Slice(flatM, offset, shape)), TensorScope.TakeOwnership(Slice(flatV, offset, shape)));
         }
         if (!_state.TryGetValue(name, out var state))
         {
