@@ -14,6 +14,12 @@ namespace FineTune.Cli;
 /// </summary>
 internal static class LocalPostgres
 {
+    /// <summary>The <c>--connection</c> option every database command takes (an external Postgres).</summary>
+    public static Option<string?> ConnectionOption() => new("--connection")
+    {
+        Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)",
+    };
+
     /// <summary>The <c>--data-dir</c> option every database command takes.</summary>
     public static Option<string?> DataDirOption() => new("--data-dir")
     {

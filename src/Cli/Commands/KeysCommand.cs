@@ -25,7 +25,7 @@ internal static class KeysCommand
         var tenant = new Option<string?>("--tenant") { Description = "Tenant name (created if new); with --admin, default 'operators'" };
         var admin = new Option<bool>("--admin") { Description = "An operator's key: opens the Hangfire dashboard at /hangfire (never give it to a tenant)" };
         var keyName = new Option<string>("--name") { Description = "A label for the key", DefaultValueFactory = _ => "cli" };
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)" };
+        Option<string?> connection = LocalPostgres.ConnectionOption();
         Option<string?> dataDir = LocalPostgres.DataDirOption();
         Option<int?> port = LocalPostgres.PortOption();
         var create = new Command("create", "Create an API key for a tenant and print it") { tenant, keyName, admin, connection, dataDir, port };

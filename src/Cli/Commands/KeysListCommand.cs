@@ -19,7 +19,7 @@ internal static class KeysListCommand
     {
         var tenant = new Option<string>("--tenant") { Description = "Tenant name", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the keys as JSON" };
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)" };
+        Option<string?> connection = LocalPostgres.ConnectionOption();
         Option<string?> dataDir = LocalPostgres.DataDirOption();
         Option<int?> port = LocalPostgres.PortOption();
         var list = new Command("list", "List a tenant's API keys (IDs and prefixes, never the secret)") { tenant, json, connection, dataDir, port };

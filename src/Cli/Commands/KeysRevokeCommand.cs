@@ -18,7 +18,7 @@ internal static class KeysRevokeCommand
     {
         var tenant = new Option<string>("--tenant") { Description = "Tenant name", Required = true };
         var key = new Argument<string>("key") { Description = "The key's ID or the first characters of its token (e.g. ft_AbC123)" };
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else the local Postgres)" };
+        Option<string?> connection = LocalPostgres.ConnectionOption();
         Option<string?> dataDir = LocalPostgres.DataDirOption();
         Option<int?> port = LocalPostgres.PortOption();
         var revoke = new Command("revoke", "Revoke an API key by ID or token prefix") { key, tenant, connection, dataDir, port };

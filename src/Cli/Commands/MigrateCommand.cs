@@ -14,7 +14,7 @@ internal static class MigrateCommand
 {
     public static Command Create(TextWriter output)
     {
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else a local Postgres)" };
+        Option<string?> connection = LocalPostgres.ConnectionOption();
         Option<string?> dataDir = LocalPostgres.DataDirOption();
         Option<int?> port = LocalPostgres.PortOption();
         var command = new Command("migrate", "Apply pending database migrations") { connection, dataDir, port };

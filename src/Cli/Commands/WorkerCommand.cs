@@ -17,7 +17,7 @@ internal static class WorkerCommand
 {
     public static Command Create(TextWriter output)
     {
-        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string (default: FINETUNE_DB, else a local Postgres)" };
+        Option<string?> connection = LocalPostgres.ConnectionOption();
         var modelsDir = new Option<string?>("--models-dir") { Description = "Folder of model folders (default: FINETUNE_MODELS_DIR, else ./models)" };
         var slots = new Option<int?>("--slots") { Description = "Jobs run at once (default 1: one job per GPU)" };
         var backends = new Option<string[]>("--backend") { Description = "Backend to offer, repeatable (default: every backend this machine can run)", AllowMultipleArgumentsPerToken = true };
