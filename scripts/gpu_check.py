@@ -310,12 +310,9 @@ def main():
             r["dp_packed"] = pick(packed, "tokens_per_second", "dp_tokens_per_second", "dp_unpacked_tokens_per_second",
                                   "dp_relative_throughput", "records_per_row", "peak_memory_bytes", "dp_peak_memory_bytes")
             r["dp_packed"]["target"] = 0.8
-            if cli_has_option(["bench", "train"], "--gradient-checkpointing"):
-                long_batch, long_length = (1, 16384) if cuda else (1, 256)
-                r["gradient_checkpointing"] = side_by_side(folder, long_batch, long_length, cuda, device, hf_ok,
-                                                           ["--gradient-checkpointing"], ["--gradient-checkpointing"])
-            else:
-                r["gradient_checkpointing"] = {"skipped": "bench train has no --gradient-checkpointing"}
+            long_batch, long_length = (1, 16384) if cuda else (1, 256)
+            r["gradient_checkpointing"] = side_by_side(folder, long_batch, long_length, cuda, device, hf_ok,
+                                                       ["--gradient-checkpointing"], ["--gradient-checkpointing"])
             r["ok"] = True
 
     with Check("throughput_8b") as r:
@@ -371,11 +368,6 @@ def side_by_side(folder, batch, length, cuda, device, hf_ok, extra=(), hf_extra=
 
 def pick(figures, *names):
     return {name: figures.get(name) for name in names}
-
-
-def cli_has_option(command, option):
-    done = subprocess.run(FINETUNE + [*command, "--help"], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    return option in done.stdout
 
 
 ASSETS = os.environ.get("GPU_CHECK_ASSETS") or os.path.join(os.path.dirname(ROOT), "shared", "assets")
