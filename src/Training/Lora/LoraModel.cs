@@ -45,9 +45,6 @@ public sealed class LoraModel : IDisposable
     /// <summary>The gradients of <see cref="FlatValues"/>, laid out alike; each matrix's <c>.grad</c> is its slice.</summary>
     public Tensor? FlatGradients => _buffer?.Gradients;
 
-    /// <summary>Zeroes every gradient at once (PyTorch's zero_grad; the <c>.grad</c> slices stay bound).</summary>
-    public void ZeroGradients() => _buffer?.ZeroGradients();
-
     /// <summary>Number of trainable parameters.</summary>
     public long TrainableParameterCount => _adapters.Sum(a => a.A.numel() + a.B.numel());
 

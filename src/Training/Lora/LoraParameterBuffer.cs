@@ -12,7 +12,7 @@ namespace FineTune.Training.Lora;
 /// The matrices are leaves (views of a buffer that does not require grad), so autograd accumulates into their
 /// <c>.grad</c>. Each <c>.grad</c> is set once to its view of <see cref="Gradients"/> and never replaced: autograd adds
 /// into a gradient that exists (in place when grad mode is off, as it is in backward), so backward fills the buffer.
-/// Zeroing the buffer (<see cref="ZeroGradients"/>) stands for PyTorch's zero_grad. Whoever writes a gradient by hand
+/// Zeroing the buffer (AdamW.ZeroGrad does) stands for PyTorch's zero_grad. Whoever writes a gradient by hand
 /// (DP-SGD's noised sums) must copy into the existing <c>.grad</c>, never set a new one.
 /// </remarks>
 internal sealed class LoraParameterBuffer : IDisposable
@@ -44,13 +44,6 @@ internal sealed class LoraParameterBuffer : IDisposable
         matrix.set_grad(Gradients.narrow(0, _used, count).view(shape));
         _used += count;
         return scope.MoveToOuter(matrix);
-    }
-
-    /// <summary>PyTorch's zero_grad for every matrix at once (the gradients stay bound to the buffer).</summary>
-    public void ZeroGradients()
-    {
-        using var noGrad = torch.no_grad();
-        Gradients.zero_().Dispose();
     }
 
     public void Dispose()

@@ -63,7 +63,10 @@ public sealed class LoraParameterBufferTests
         }
         Assert.Equal(flat.Length, offset);
 
-        lora.ZeroGradients();
+        using (var optimizer = new AdamW(lora))
+        {
+            optimizer.ZeroGrad();
+        }
         Assert.All(lora.NamedParameters, p =>
         {
             using Tensor grad = p.Value.grad()!;
