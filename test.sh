@@ -33,9 +33,16 @@ FINETUNE_TEST_PG=$(scripts/postgres.sh start)
 export FINETUNE_TEST_PG
 
 dotnet build FineTune.sln -c Release --nologo -v quiet ${torch_dir:+"-p:Torch_DIR=$torch_dir"}
-log=$(mktemp)
+# The whole log is kept when a run fails (its path is printed last), so a failure is readable after the fact.
+log=$(mktemp "${TMPDIR:-/tmp}/finetune-test-$(date +%Y%m%dT%H%M%S)-XXXX.log")
 status=0
 dotnet test FineTune.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# A failed run names its failed tests and keeps its whole log.
+if [ "$status" -ne 0 ]; then
+    grep -E '^\s*Failed [A-Za-z_][A-Za-z0-9_.]* \[' "$log" | sed 's/^ *Failed /failed: /' | sort -u || true
+    echo "test.sh: the whole log is $log"
+fi
 
 # One closing line summed over every test assembly: "N passed, N failed, N skipped".
 awk '/(Passed|Failed)!/ {
@@ -47,5 +54,5 @@ awk '/(Passed|Failed)!/ {
         }
      }
      END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
-rm -f "$log"
+[ "$status" -ne 0 ] || rm -f "$log"
 exit "$status"
