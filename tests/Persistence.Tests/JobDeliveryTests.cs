@@ -58,6 +58,35 @@ public sealed class JobDeliveryTests
     }
 
     [Fact]
+    public async Task DispatchPendingAsync_MoreJobsThanOneBatch_EachRowNamesTheHangfireJobThatDeliversIt()
+    {
+        await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
+        Guid tenant = await database.CreateTenantAsync();
+        // 150 rows: two batches of the dispatcher, each recorded by one statement.
+        var expectedQueues = new Dictionary<Guid, string>();
+        for (int i = 0; i < 150; i++)
+        {
+            (Guid id, string backend, long memory) = (Guid.CreateVersion7(), i % 2 == 0 ? "libtorch-cpu" : "libtorch-cuda", (1L + (i % 3)) << 30);
+            expectedQueues[id] = HangfireQueues.For(backend, memory);
+            await database.ScalarAsync<object>(
+                "INSERT INTO job (id, tenant_id, kind, spec, backend, required_memory_bytes, priority, max_attempts, scheduled_at) VALUES (@id, @tenant, 'train.lora', '{}', @backend, @memory, 2, 5, now())",
+                ("id", id), ("tenant", tenant), ("backend", backend), ("memory", memory));
+        }
+
+        Assert.Equal(150, await Dispatcher(database).DispatchPendingAsync(CancellationToken.None));
+
+        // The Hangfire job a row names carries that row's ID as its argument and sits on that row's queue.
+        foreach ((Guid id, string queue) in expectedQueues)
+        {
+            Assert.Equal(queue, await HangfireQueueAsync(database, id));
+            string? arguments = await database.ScalarAsync<string>(
+                "SELECT h.arguments::text FROM job j JOIN hangfire.job h ON h.id::text = j.hangfire_job_id WHERE j.id = @id", ("id", id));
+            Assert.Contains(id.ToString(), arguments, StringComparison.Ordinal);
+        }
+        Assert.Equal(150, await database.ScalarAsync<long>("SELECT count(DISTINCT hangfire_job_id) FROM job"));
+    }
+
+    [Fact]
     public async Task DispatchPendingAsync_CrashAfterHangfireInsertBeforeCommit_SecondDeliveryRunsNothing()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);

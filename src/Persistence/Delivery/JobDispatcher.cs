@@ -140,17 +140,31 @@ public sealed class JobDispatcher
                 pending.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2)));
             }
         }
-        foreach ((Guid id, string backend, long requiredMemoryBytes) in pending)
+        if (pending.Count > 0)
         {
-            string queue = HangfireQueues.For(backend, requiredMemoryBytes);
-            string hangfireJobId = _hangfire.Create<IJobExecution>(job => job.RunAsync(id, null, CancellationToken.None), new EnqueuedState(queue));
+            // Hangfire's client is synchronous (blocking Npgsql I/O): the creates run on a thread of their own, not on a
+            // thread-pool thread that request handlers need during a burst of submissions.
+            string[] hangfireJobIds = await Task.Factory.StartNew(
+                () => CreateHangfireJobs(pending), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await using var mark = new NpgsqlCommand(QueueSql.MarkDispatched, connection, transaction);
-            mark.Parameters.AddWithValue("job_id", id);
-            mark.Parameters.AddWithValue("hangfire_job_id", hangfireJobId);
+            mark.Parameters.AddWithValue("job_ids", pending.Select(job => job.Id).ToArray());
+            mark.Parameters.AddWithValue("hangfire_job_ids", hangfireJobIds);
             await mark.ExecuteNonQueryAsync(cancellationToken);
-            _logger.LogDebug("Job {JobId} handed to Hangfire as {HangfireJobId} on queue {Queue}", id, hangfireJobId, queue);
         }
         await transaction.CommitAsync(cancellationToken);
         return pending.Count;
+    }
+
+    private string[] CreateHangfireJobs(List<(Guid Id, string Backend, long RequiredMemoryBytes)> pending)
+    {
+        var hangfireJobIds = new string[pending.Count];
+        for (int i = 0; i < pending.Count; i++)
+        {
+            (Guid id, string backend, long requiredMemoryBytes) = pending[i];
+            string queue = HangfireQueues.For(backend, requiredMemoryBytes);
+            hangfireJobIds[i] = _hangfire.Create<IJobExecution>(job => job.RunAsync(id, null, CancellationToken.None), new EnqueuedState(queue));
+            _logger.LogDebug("Job {JobId} handed to Hangfire as {HangfireJobId} on queue {Queue}", id, hangfireJobIds[i], queue);
+        }
+        return hangfireJobIds;
     }
 }
