@@ -27,6 +27,9 @@ internal static class TrainBenchmark
     // Hugging Face reference script warms up the same way.
     private const int WarmupSteps = 2;
 
+    /// <summary>How long the reference GEMM is repeated; its best repeat is the rate the MFU divides by.</summary>
+    private static readonly TimeSpan GemmReferenceTime = TimeSpan.FromSeconds(1);
+
     public static TrainBenchmarkResult Run(TrainBenchmarkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -72,10 +75,11 @@ internal static class TrainBenchmark
         long linearParameters = model.Linears.Sum(l => l.Weight.numel()) + ((long)c.VocabSize * c.HiddenSize);
         double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * options.SequenceLength * c.NumHeads * c.HeadDim);
         double modelGflops = flopsPerToken * plain.TokensPerSecond / 1e9;
-        // After the steps, so its operands never count towards the training peak.
+        // After the steps, so its operands never count towards the training peak; best repeat over a second, so a
+        // moment of contention does not lower the reference (and raise the MFU).
         GemmResult gemm = device.Type == DeviceType.CUDA
-            ? OpsBenchmark.Gemm(8192, 8192, 8192, repeats: 5, options.DType, device, productsPerRepeat: 10)
-            : OpsBenchmark.Gemm(1024, 1024, 1024, repeats: 5, options.DType, device);
+            ? OpsBenchmark.Gemm(8192, 8192, 8192, repeats: 5, options.DType, device, productsPerRepeat: 10, minimumTime: GemmReferenceTime)
+            : OpsBenchmark.Gemm(1024, 1024, 1024, repeats: 5, options.DType, device, minimumTime: GemmReferenceTime);
         return new TrainBenchmarkResult(
             options.Backend,
             device.ToString(),
