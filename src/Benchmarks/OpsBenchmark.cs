@@ -26,6 +26,7 @@ internal static class OpsBenchmark
         return new OpsBenchmarkResult(
             torch.version,
             torch.get_num_threads(),
+            torch.get_blas_threads(),
             smallOp,
             roundTrip,
             [Gemm(1024, 1024, 1024, repeats), Gemm(4096, 4096, 1024, Math.Max(2, repeats / 2))]);
@@ -88,8 +89,12 @@ internal static class OpsBenchmark
     }
 }
 
-/// <summary>Figures printed by <c>finetune bench ops</c>.</summary>
-internal sealed record OpsBenchmarkResult(string Libtorch, int Threads, double SmallOpMicroseconds, double ShimRoundTripMicroseconds, IReadOnlyList<GemmResult> Gemm);
+/// <summary>
+/// Figures printed by <c>finetune bench ops</c>, with the thread counts they ran under: libtorch's intra-op pool and
+/// OpenBLAS's (null when libtorch links another BLAS), which multiplies the fp32 GEMMs on the CPU. Neither is set
+/// here: these are the libraries' defaults, unlike <c>bench train</c>, which applies the training defaults.
+/// </summary>
+internal sealed record OpsBenchmarkResult(string Libtorch, int Threads, int? BlasThreads, double SmallOpMicroseconds, double ShimRoundTripMicroseconds, IReadOnlyList<GemmResult> Gemm);
 
 /// <summary>One timed matrix product: its shape, dtype (f32, bf16, f16), device (cpu, cuda:N) and how many repeats the best was taken from.</summary>
 internal sealed record GemmResult(long M, long N, long K, string Dtype, string Device, double Milliseconds, double Gflops, int Repeats);

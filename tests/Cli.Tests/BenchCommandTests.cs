@@ -19,6 +19,19 @@ public class BenchCommandTests
         Assert.Equal(1024, gemm[0].GetProperty("m").GetInt64());
         Assert.Equal(4096, gemm[1].GetProperty("m").GetInt64());
         Assert.All(gemm, g => Assert.True(g.GetProperty("gflops").GetDouble() > 0));
+        // The GEMMs run on OpenBLAS's pool when libtorch links it: its size is printed beside libtorch's.
+        Assert.True(root.GetProperty("threads").GetInt32() >= 1);
+        JsonElement blas = root.GetProperty("blas_threads");
+        Assert.True(blas.ValueKind == JsonValueKind.Null || blas.GetInt32() >= 1);
+    }
+
+    [Fact]
+    public void BenchOps_Text_NamesBothThreadPools()
+    {
+        CliRun run = CliRun.Invoke("bench", "ops", "--iterations", "2000");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"libtorch \S+, \d+ intra-op threads, (\d+ OpenBLAS threads|BLAS on the intra-op pool)", run.Output);
     }
 
     [Fact]

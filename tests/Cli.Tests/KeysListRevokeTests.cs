@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FineTune.Persistence;
 using FineTune.Persistence.Tenancy;
+using Npgsql;
 
 namespace FineTune.Cli.Tests;
 
@@ -75,6 +76,45 @@ public class KeysListRevokeTests
         Assert.Single(again.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("no unrevoked key", again.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(first, again.Error + byToken.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("list")]
+    [InlineData("revoke")]
+    public async Task DatabaseWithoutTables_IsOneLineNamingTheTenantAndTheFix(string verb)
+    {
+        // A database nothing has migrated (before this, the answer was Postgres's "42P01: relation "tenant" does not
+        // exist", and UnknownTenant_* below failed whenever it ran before any test that migrates the shared database).
+        var admin = new NpgsqlConnectionStringBuilder(Connection()) { Database = "postgres" };
+        string name = "keys_empty_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE \"{name}\"");
+        try
+        {
+            string empty = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name }.ConnectionString;
+            string[] args = verb == "list"
+                ? ["keys", "list", "--tenant", "acme", "--connection", empty]
+                : ["keys", "revoke", "ft_abcdefg", "--tenant", "acme", "--connection", empty];
+
+            CliRun run = CliRun.Invoke(args);
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.StartsWith("error: --tenant: no tenant is called 'acme': this database has no FineTune tables yet", run.Error, StringComparison.Ordinal);
+            Assert.Contains("finetune migrate", run.Error, StringComparison.Ordinal);
+            Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Theory]

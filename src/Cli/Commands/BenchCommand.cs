@@ -31,7 +31,7 @@ internal static class BenchCommand
                 output.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
                 return 0;
             }
-            output.WriteLine($"libtorch {result.Libtorch}, {result.Threads} threads");
+            output.WriteLine($"libtorch {result.Libtorch}, {result.Threads} intra-op threads, {(result.BlasThreads is int blas ? $"{blas} OpenBLAS threads" : "BLAS on the intra-op pool")} (the libraries' defaults)");
             output.WriteLine($"small op (1-element add, incl. handle create + dispose): {result.SmallOpMicroseconds:F2} us/call (target <= 3 us)");
             output.WriteLine($"shim round trip (numel):                                 {result.ShimRoundTripMicroseconds:F3} us/call");
             foreach (GemmResult gemm in result.Gemm)

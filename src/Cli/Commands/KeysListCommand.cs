@@ -54,11 +54,22 @@ internal static class KeysListCommand
         return list;
     }
 
-    /// <summary>The tenant called <paramref name="name"/>, or an error naming it (the CLI prints one line).</summary>
+    /// <summary>
+    /// The tenant called <paramref name="name"/>, or an error naming it (the CLI prints one line). A database without
+    /// FineTune's tables has no tenants: that is said as such rather than as Postgres's "relation does not exist"
+    /// (<c>keys create</c>, <c>migrate</c> and <c>serve</c> create the tables; listing and revoking do not write them).
+    /// </summary>
     internal static async Task<Tenant> FindTenantAsync(FineTuneDbContext context, string name, CancellationToken cancellationToken)
     {
-        return await context.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, cancellationToken)
-            ?? throw new ArgumentException($"--tenant: no tenant is called '{name}'");
+        try
+        {
+            return await context.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, cancellationToken)
+                ?? throw new ArgumentException($"--tenant: no tenant is called '{name}'");
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            throw new ArgumentException($"--tenant: no tenant is called '{name}': this database has no FineTune tables yet (finetune migrate creates them)", exception);
+        }
     }
 
     private static string Time(DateTimeOffset? time) =>
