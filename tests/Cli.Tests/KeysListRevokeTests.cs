@@ -104,7 +104,7 @@ public class KeysListRevokeTests
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
+            // FORCE ends any session the command left; no pool needs clearing (that would reach other tests' pools).
             await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
         }
     }

@@ -61,14 +61,15 @@ internal static class KeysListCommand
     /// </summary>
     internal static async Task<Tenant> FindTenantAsync(FineTuneDbContext context, string name, CancellationToken cancellationToken)
     {
+        string missing = $"--tenant: no tenant is called '{name}'";
         try
         {
             return await context.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, cancellationToken)
-                ?? throw new ArgumentException($"--tenant: no tenant is called '{name}'");
+                ?? throw new ArgumentException(missing);
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
         {
-            throw new ArgumentException($"--tenant: no tenant is called '{name}': this database has no FineTune tables yet (finetune migrate creates them)", exception);
+            throw new ArgumentException($"{missing}: this database has no FineTune tables yet (finetune migrate creates them)", exception);
         }
     }
 
