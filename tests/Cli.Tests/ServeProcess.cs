@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FineTune.Testing;
+using Npgsql;
 
 namespace FineTune.Cli.Tests;
 
 /// <summary>
-/// <c>finetune serve</c> as its own process (real API, hub, in-process worker) against the test Postgres
-/// (<c>FINETUNE_TEST_PG</c>), with the tinystories model in a temporary models dir. Reads the URL and API key it
+/// <c>finetune serve</c> as its own process (real API, hub, in-process worker) against a database of its own on the
+/// test Postgres (<c>FINETUNE_TEST_PG</c>), with the tinystories model in a temporary models dir. Its own database,
+/// because test classes run in parallel and every server's worker fetches from the same Hangfire queues: on a shared
+/// database one server's job could run in another's worker (seen: ObservabilityEndToEndTests found its job succeeded
+/// but none of its steps in its own server's worker metrics). Reads the URL and API key it
 /// prints; disposing kills it and deletes its folder.
 /// </summary>
 internal sealed class ServeProcess : IDisposable
@@ -42,8 +46,11 @@ internal sealed class ServeProcess : IDisposable
     /// </summary>
     public static ServeProcess Start(string[]? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        string connection = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
-        Assert.False(connection.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
+        string testServer = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
+        Assert.False(testServer.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
+        string database = "finetune_serve_" + Guid.NewGuid().ToString("N");
+        Execute(testServer, $"CREATE DATABASE \"{database}\"");
+        string connection = new NpgsqlConnectionStringBuilder(testServer) { Database = database }.ConnectionString;
         string folder = Path.Combine(Path.GetTempPath(), "finetune-serve-" + Guid.NewGuid().ToString("N"));
         string models = Path.Combine(folder, "models");
         Directory.CreateDirectory(models);
@@ -84,6 +91,7 @@ internal sealed class ServeProcess : IDisposable
         {
             Stop(server);
             Directory.Delete(folder, recursive: true);
+            DropDatabase(connection);
             throw;
         }
     }
@@ -95,6 +103,23 @@ internal sealed class ServeProcess : IDisposable
         {
             Directory.Delete(Folder, recursive: true);
         }
+        DropDatabase(Connection);
+    }
+
+    /// <summary>Drops this server's database, connected through the test server's own (Start checked it is set).</summary>
+    private static void DropDatabase(string connection)
+    {
+        string database = new NpgsqlConnectionStringBuilder(connection).Database!;
+        // FORCE ends the sessions a test's own data sources may still hold.
+        Execute(Environment.GetEnvironmentVariable("FINETUNE_TEST_PG")!, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    }
+
+    private static void Execute(string connection, string sql)
+    {
+        using var session = new NpgsqlConnection(connection);
+        session.Open();
+        using var command = new NpgsqlCommand(sql, session);
+        command.ExecuteNonQuery();
     }
 
     private static (string Url, string Key) ReadUrlAndKey(Process server, ConcurrentQueue<string> lines)
