@@ -132,6 +132,33 @@ public sealed class JobsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         await AssertInvalidAsync(validation, "validation_file");
     }
 
+    [Fact]
+    public async Task Create_UnknownModelAndDataset_Is422NamingBoth()
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+
+        using HttpResponseMessage response = await tenant.Http.PostJsonAsync("/v1/jobs", $$"""{"model":"no-such-model","training_file":"{{Guid.CreateVersion7()}}"}""");
+
+        await AssertInvalidAsync(response, "model");
+        await AssertInvalidAsync(response, "training_file");
+    }
+
+    [Fact]
+    public async Task Create_AnotherTenantsDatasetWithIdempotencyKey_LeavesTheKeyFree()
+    {
+        using TenantClient owner = await factory.CreateTenantClientAsync();
+        using TenantClient stranger = await factory.CreateTenantClientAsync();
+        Guid theirs = await owner.Http.UploadDatasetAsync();
+        Guid mine = await stranger.Http.UploadDatasetAsync();
+        string key = "key-" + Guid.NewGuid();
+
+        using HttpResponseMessage refused = await stranger.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(theirs), key);
+        using HttpResponseMessage created = await stranger.Http.PostJsonAsync("/v1/jobs", ApiTestExtensions.JobSpec(mine), key);
+
+        await AssertInvalidAsync(refused, "training_file");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
     [Theory]
     [InlineData("{not json")]
     [InlineData("")]

@@ -52,43 +52,44 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
             return await ReplayAsync(existing, requestSha256, cancellationToken);
         }
         (JobSpec? parsed, IReadOnlyList<JobSpecError> parseErrors) = JobSpecParser.Parse(spec);
-        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (JobSpecError error in parseErrors)
+        (ModelDto Model, ModelConfig Config)? found = parsed is null ? null : models.FindWithConfig(parsed.Model);
+        if (parseErrors.Count > 0 || parsed is null || found is null || !TryGetDatasetIds(spec, out Guid? trainingFile, out Guid? validationFile))
         {
-            Add(errors, error.Field.Length == 0 ? "body" : error.Field, error.Message);
-        }
-        Guid? trainingFile = await CheckReferencesAsync(tenantId, spec, errors, cancellationToken);
-        if (errors.Count > 0 || parsed is null)
-        {
-            return new JobSubmission(JobSubmissionOutcome.Invalid, null, errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()));
-        }
-        (ModelDto Model, ModelConfig Config)? found = models.FindWithConfig(parsed.Model);
-        if (found is null)
-        {
-            // The folder went away since the reference check a moment ago.
-            return Invalid("model", $"no model '{parsed.Model}'; GET /v1/models lists the models workers can load");
+            // Every field's error in one answer: the spec's, the model's, and whether the datasets are the caller's.
+            return await InvalidAsync(tenantId, spec, parseErrors.Select(error => (error.Field.Length == 0 ? "body" : error.Field, error.Message)), cancellationToken);
         }
         (ModelDto model, ModelConfig modelConfig) = found.Value;
         if (parsed.Config.MaxSeqLength > modelConfig.MaxPositionEmbeddings && SetsMaxSeqLength(spec))
         {
             // Positions past the model's table were never trained: a length asked for beyond it is refused. The
             // default is not, since it was no one's choice (sequences are only as long as the data anyway).
-            return Invalid("hyperparameters.max_seq_len", $"must be at most {modelConfig.MaxPositionEmbeddings}, the max_position_embeddings of '{parsed.Model}'");
+            return await InvalidAsync(tenantId, spec, [("hyperparameters.max_seq_len", $"must be at most {modelConfig.MaxPositionEmbeddings}, the max_position_embeddings of '{parsed.Model}'")], cancellationToken);
         }
         long requiredMemoryBytes = MemoryEstimate.ForJob(modelConfig, model.Parameters, parsed.Backend, parsed.BackendOptions, parsed.Config).TotalBytes;
         LiveWorkers workers = await placement.RecentLiveWorkersAsync(cancellationToken);
         if (placement.Strict && workers.Warnings(parsed.Backend, requiredMemoryBytes) is [var warning, ..])
         {
-            return Invalid("backend", warning);
+            return await InvalidAsync(tenantId, spec, [("backend", warning)], cancellationToken);
         }
         var newJob = new NewJob(tenantId, TrainLoraKind, JobSpecJson.Write(parsed), parsed.Backend)
         {
             DatasetId = trainingFile,
+            ValidationDatasetId = validationFile,
             RequiredMemoryBytes = requiredMemoryBytes,
         };
-        JobSubmission submission = idempotencyKey is null
-            ? new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null)
-            : await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+        JobSubmission submission;
+        try
+        {
+            // The insert itself checks that the datasets are the caller's (no separate look-up before it).
+            submission = idempotencyKey is null
+                ? new JobSubmission(JobSubmissionOutcome.Created, await queue.EnqueueAsync(newJob, cancellationToken), null)
+                : await EnqueueWithKeyAsync(newJob, idempotencyKey, requestSha256, cancellationToken);
+        }
+        catch (JobDatasetNotFoundException)
+        {
+            // Nothing was inserted; the look-up names the dataset that is not the caller's.
+            return await InvalidAsync(tenantId, spec, [], cancellationToken);
+        }
         if (submission is { Outcome: JobSubmissionOutcome.Created, Job: { } created })
         {
             // Committed: hand it to Hangfire now (in the background, so the request does not wait for it); the
@@ -98,9 +99,22 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         return submission with { Workers = workers };
     }
 
-    private static JobSubmission Invalid(string field, string message)
+    // A refusal naming every field at fault: the given errors plus the model and datasets the spec names that the
+    // caller cannot use (looked up only here, on the way to a 422; an accepted job's insert checks its datasets).
+    private async Task<JobSubmission> InvalidAsync(Guid tenantId, JsonElement spec, IEnumerable<(string Field, string Message)> known, CancellationToken cancellationToken)
     {
-        return new JobSubmission(JobSubmissionOutcome.Invalid, null, new Dictionary<string, string[]> { [field] = [message] });
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach ((string field, string message) in known)
+        {
+            Add(errors, field, message);
+        }
+        await CheckReferencesAsync(tenantId, spec, errors, cancellationToken);
+        if (errors.Count == 0)
+        {
+            // The insert found a dataset missing that the look-up then found: it was being deleted and restored.
+            Add(errors, "training_file", "a dataset of this job changed while it was submitted; submit it again");
+        }
+        return new JobSubmission(JobSubmissionOutcome.Invalid, null, errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()));
     }
 
     private async Task<JobSubmission> EnqueueWithKeyAsync(NewJob newJob, string idempotencyKey, byte[] requestSha256, CancellationToken cancellationToken)
@@ -152,30 +166,48 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
     }
 
     // The parser checks shapes; these checks need the tenant: datasets must be the caller's, the model must exist.
-    private async Task<Guid?> CheckReferencesAsync(Guid tenantId, JsonElement spec, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
+    private async Task CheckReferencesAsync(Guid tenantId, JsonElement spec, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
     {
         if (spec.ValueKind != JsonValueKind.Object)
         {
-            return null;
+            return;
         }
         if (TryGetString(spec, "model", out string? model) && models.Find(model) is null)
         {
             Add(errors, "model", $"no model '{model}'; GET /v1/models lists the models workers can load");
         }
-        Guid? trainingFile = null;
-        if (TryGetString(spec, "training_file", out string? training))
+        if (TryGetString(spec, "training_file", out string? training) && await FindDatasetAsync(tenantId, training, cancellationToken) is null)
         {
-            trainingFile = await FindDatasetAsync(tenantId, training, cancellationToken);
-            if (trainingFile is null)
-            {
-                Add(errors, "training_file", $"no dataset '{training}'; upload one with POST /v1/datasets");
-            }
+            Add(errors, "training_file", $"no dataset '{training}'; upload one with POST /v1/datasets");
         }
         if (TryGetString(spec, "validation_file", out string? validation) && await FindDatasetAsync(tenantId, validation, cancellationToken) is null)
         {
             Add(errors, "validation_file", $"no dataset '{validation}'; upload one with POST /v1/datasets");
         }
-        return trainingFile;
+    }
+
+    // The dataset IDs a parsed spec names; false when one is not a UUID (then no dataset can match it).
+    private static bool TryGetDatasetIds(JsonElement spec, out Guid? trainingFile, out Guid? validationFile)
+    {
+        trainingFile = null;
+        validationFile = null;
+        if (TryGetString(spec, "training_file", out string? training))
+        {
+            if (!Guid.TryParse(training, out Guid id))
+            {
+                return false;
+            }
+            trainingFile = id;
+        }
+        if (TryGetString(spec, "validation_file", out string? validation))
+        {
+            if (!Guid.TryParse(validation, out Guid id))
+            {
+                return false;
+            }
+            validationFile = id;
+        }
+        return true;
     }
 
     private async Task<Guid?> FindDatasetAsync(Guid tenantId, string id, CancellationToken cancellationToken)

@@ -49,6 +49,7 @@ public sealed partial class JobQueue
     public JobQueueOptions Options => _options;
 
     /// <summary>Enqueues a job in its own transaction (retried on transient errors without creating a duplicate).</summary>
+    /// <exception cref="JobDatasetNotFoundException">A dataset of <paramref name="job"/> is not its tenant's.</exception>
     public async Task<Job> EnqueueAsync(NewJob job, CancellationToken cancellationToken)
     {
         Validate(job);
@@ -79,6 +80,7 @@ public sealed partial class JobQueue
     /// Enqueues a job inside the caller's transaction: workers cannot see it before the commit, and a rollback removes
     /// it together with the caller's other rows. Not retried: a failure ends the caller's transaction anyway.
     /// </summary>
+    /// <exception cref="JobDatasetNotFoundException">A dataset of <paramref name="job"/> is not its tenant's.</exception>
     public async Task<Job> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, NewJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -90,6 +92,7 @@ public sealed partial class JobQueue
     /// Enqueues a job on an EF Core context's connection, inside its current transaction if one is open
     /// (<c>Database.BeginTransactionAsync</c>), so the job commits or rolls back with the context's changes.
     /// </summary>
+    /// <exception cref="JobDatasetNotFoundException">A dataset of <paramref name="job"/> is not its tenant's.</exception>
     public async Task<Job> EnqueueAsync(FineTuneDbContext context, NewJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -238,13 +241,17 @@ public sealed partial class JobQueue
         command.Parameters.AddWithValue("backend", job.Backend);
         command.Parameters.AddWithValue("required_memory_bytes", job.RequiredMemoryBytes);
         command.Parameters.Add(new NpgsqlParameter("dataset_id", NpgsqlDbType.Uuid) { Value = (object?)job.DatasetId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("validation_dataset_id", NpgsqlDbType.Uuid) { Value = (object?)job.ValidationDatasetId ?? DBNull.Value });
         command.Parameters.AddWithValue("await_validation", job.AwaitValidation);
         command.Parameters.AddWithValue("priority", job.Priority);
         command.Parameters.AddWithValue("max_attempts", job.MaxAttempts);
         command.Parameters.Add(new NpgsqlParameter("scheduled_at", NpgsqlDbType.TimestampTz) { Value = (object?)job.ScheduledAt?.ToUniversalTime() ?? DBNull.Value });
         QueueSql.AddNow(command, _timeProvider);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new JobDatasetNotFoundException($"job {job.Id} names a dataset that is not one of tenant {job.TenantId}'s");
+        }
         return QueueSql.ReadJob(reader);
     }
 

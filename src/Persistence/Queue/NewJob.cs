@@ -13,8 +13,14 @@ public sealed record NewJob(Guid TenantId, string Kind, string Spec, string Back
     /// <summary>Memory the job needs, in bytes; only workers reporting at least this much claim it.</summary>
     public long RequiredMemoryBytes { get; init; }
 
-    /// <summary>The training file, if any.</summary>
+    /// <summary>The training file, if any; it must be the tenant's (<see cref="JobDatasetNotFoundException"/>).</summary>
     public Guid? DatasetId { get; init; }
+
+    /// <summary>
+    /// The validation file, if any: checked like <see cref="DatasetId"/> when the job is inserted, and stored only in
+    /// <see cref="Spec"/>.
+    /// </summary>
+    public Guid? ValidationDatasetId { get; init; }
 
     /// <summary>1 (runs first) to 4 (runs last); default 2.</summary>
     public short Priority { get; init; } = 2;
