@@ -88,7 +88,12 @@ public sealed class OpenAiDotNetSdkTests(OpenAiServer server) : IClassFixture<Op
         Assert.StartsWith("ft:tinystories-656k:", checkpoints[0].ModelId, StringComparison.Ordinal);
         Assert.Equal(checkpoints.Select(checkpoint => checkpoint.StepNumber).OrderByDescending(step => step), checkpoints.Select(checkpoint => checkpoint.StepNumber));
 
-        FineTuningJob toCancel = await fineTuning.FineTuneAsync(Model, file.Id, waitUntilCompleted: false);
+        // 50 epochs, so the cancel lands long before the job could end: a job of a few quick steps can finish, and
+        // rightly succeed, before its worker sees a cancel that reached it mid-run (a fresh-clone run failed so).
+        FineTuningJob toCancel = await fineTuning.FineTuneAsync(Model, file.Id, waitUntilCompleted: false, new FineTuningOptions
+        {
+            TrainingMethod = FineTuningTrainingMethod.CreateSupervised(HyperparameterBatchSize.CreateAuto(), HyperparameterEpochCount.CreateEpochCount(50), HyperparameterLearningRate.CreateAuto()),
+        });
         await toCancel.CancelAndUpdateAsync();
         await toCancel.WaitForCompletionAsync();
         Assert.Equal(FineTuningStatus.Cancelled, toCancel.Status);

@@ -111,8 +111,8 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         await CheckReferencesAsync(tenantId, spec, errors, cancellationToken);
         if (errors.Count == 0)
         {
-            // The insert found a dataset missing that the look-up then found: it was being deleted and restored.
-            Add(errors, "training_file", "a dataset of this job changed while it was submitted; submit it again");
+            // A race: the model folder or a dataset was missing a moment ago and is there now.
+            Add(errors, "body", "the model or a dataset this job names changed while it was submitted; submit it again");
         }
         return new JobSubmission(JobSubmissionOutcome.Invalid, null, errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()));
     }

@@ -43,8 +43,8 @@ print('finished', {
     trained_tokens: succeeded.trained_tokens, result_files: succeeded.result_files, error: succeeded.error, finished_at: succeeded.finished_at,
 });
 
-// A second job, cancelled while it waits or runs.
-const second = await client.fineTuning.jobs.create({ model: args.model, training_file: file.id, hyperparameters: { n_epochs: 1 } });
+// A second job, cancelled while it waits or runs; 50 epochs so it cannot finish (and rightly succeed) before the cancel lands.
+const second = await client.fineTuning.jobs.create({ model: args.model, training_file: file.id, hyperparameters: { n_epochs: 50 } });
 const cancelled = await client.fineTuning.jobs.cancel(second.id);
 print('cancel', { id: cancelled.id, status: cancelled.status });
 const finalSecond = await waitFor(second.id, (job) => ['succeeded', 'failed', 'cancelled'].includes(job.status));
