@@ -103,10 +103,11 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A free port, starting from one derived from the data path so parallel checkouts rarely probe the same ones.
+# A free port, starting from one derived from the data path so parallel checkouts rarely probe the same ones, or from
+# $1 (past a port that turned out to be taken).
 pick_port() {
     local start port
-    start=$((54320 + $(printf '%s' "$data" | cksum | cut -d' ' -f1) % 2000))
+    start=${1:-$((54320 + $(printf '%s' "$data" | cksum | cut -d' ' -f1) % 2000))}
     for ((port = start; port < start + 500; port++)); do
         if ! port_in_use "$port"; then
             echo "$port"
@@ -163,14 +164,29 @@ start() {
             fi
         fi
         mkdir -p "$socket_dir"
+        touch "$server_log"
         if [ "$(id -u)" -eq 0 ]; then
-            chown postgres: "$socket_dir"
-            touch "$server_log" && chown postgres: "$server_log"
+            chown postgres: "$socket_dir" "$server_log"
         fi
-        log "starting on 127.0.0.1:$port (log: $server_log)"
-        detached as_owner "$bin/pg_ctl" start -D "$cluster" -w -t 60 -l "$server_log" \
-            -o "-p $port -k $socket_dir" >/dev/null ||
-            die "the server did not start; see $server_log"
+        local attempt logged
+        for attempt in 1 2 3; do
+            logged=$(wc -c <"$server_log")
+            log "starting on 127.0.0.1:$port (log: $server_log)"
+            if detached as_owner "$bin/pg_ctl" start -D "$cluster" -w -t 60 -l "$server_log" \
+                -o "-p $port -k $socket_dir" >/dev/null; then
+                break
+            fi
+            # A port found free a moment ago can be taken before the server binds it (by any process listening on an
+            # ephemeral port): pick another, unless the caller chose this one.
+            if [ -z "${FINETUNE_PG_PORT:-}" ] && [ "$attempt" -lt 3 ] &&
+                tail -c +"$((logged + 1))" "$server_log" | grep -q "could not bind"; then
+                log "port $port was taken before the server could bind it; trying another"
+                port=$(pick_port "$((port + 1))")
+                echo "$port" >"$port_file"
+                continue
+            fi
+            die "the server did not start: $(tail -c +"$((logged + 1))" "$server_log" | grep -E 'FATAL|ERROR|LOG:  invalid' | head -n 2 | tr '\n' ' ')(whole log: $server_log)"
+        done
     fi
     local port exists
     port=$(cat "$port_file")

@@ -150,6 +150,47 @@ public sealed class PrivateDatabaseTests : IDisposable
         Assert.Contains("--db-port", start.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void DbStart_WhenItsPortIsTakenBeforeTheServerBindsIt_StartsOnAnother()
+    {
+        string data = Path.Combine(_folder, "data");
+        Directory.CreateDirectory(Path.Combine(data, "pgdata"));
+        // Bound but not listening: a probe's connect is refused, so the port looks free, yet Postgres cannot bind it,
+        // as when another process takes a port between the check and the start. Held by python3 (a socket without
+        // SO_REUSEADDR; .NET's sockets set it on Unix, and beside one Postgres could bind the port after all).
+        using Process held = Process.Start(new ProcessStartInfo("python3", ["-c", "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1], flush=True); sys.stdin.read()"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        int taken = int.Parse(held.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(data, "pgdata", "port"), taken.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        CliRun start = CliProcess.Run("db", "start", "--data-dir", data);
+        CliRun stop = CliProcess.Run("db", "stop", "--data-dir", data);
+
+        Assert.True(start.ExitCode == 0, start.Error);
+        Assert.Contains("Port=", start.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Port={taken};", start.Output, StringComparison.Ordinal);
+        held.StandardInput.Close();
+        held.WaitForExit();
+        Assert.Equal(0, stop.ExitCode);
+    }
+
+    [Fact]
+    public void DbStart_WhenTheServerRefusesToStart_SaysWhyInItsError()
+    {
+        string data = Path.Combine(_folder, "data");
+        Assert.Equal(0, CliProcess.Run("db", "start", "--data-dir", data).ExitCode);
+        Assert.Equal(0, CliProcess.Run("db", "stop", "--data-dir", data).ExitCode);
+        File.AppendAllText(Path.Combine(data, "pgdata", "cluster", "postgresql.conf"), "shared_buffers = nonsense\n");
+
+        CliRun start = CliProcess.Run("db", "start", "--data-dir", data);
+
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("invalid value for parameter \"shared_buffers\"", start.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("70000")]
