@@ -122,7 +122,9 @@ public sealed class OpenAiDotNetSdkTests(OpenAiServer server) : IClassFixture<Op
         {
             model = Model,
             training_file = file.Id,
-            method = new { type = "supervised", supervised = new { hyperparameters = new { batch_size = 2, steps = 6, max_seq_len = 128, save_every = 1 } } },
+            // 60 steps, so the pause lands before the job could end: a 6-step job once finished, rightly succeeded,
+            // before its worker saw the pause (the pause stores a checkpoint of its own, whatever save_every says).
+            method = new { type = "supervised", supervised = new { hyperparameters = new { batch_size = 2, steps = 60, max_seq_len = 128, save_every = 20 } } },
         });
         FineTuningJob job = await fineTuning.FineTuneAsync(BinaryContent.Create(BinaryData.FromString(body)), waitUntilCompleted: false, options: null);
 

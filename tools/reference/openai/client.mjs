@@ -50,11 +50,12 @@ print('cancel', { id: cancelled.id, status: cancelled.status });
 const finalSecond = await waitFor(second.id, (job) => ['succeeded', 'failed', 'cancelled'].includes(job.status));
 print('cancelled', { id: finalSecond.id, status: finalSecond.status });
 
-// A third job paused (at once while queued; after a checkpoint while running), then resumed to the end.
+// A third job paused (at once while queued; after a checkpoint while running), then resumed to the end; 60 steps so
+// it cannot finish (and rightly succeed) before the pause lands, which stores a checkpoint of its own.
 const third = await client.fineTuning.jobs.create({
     model: args.model,
     training_file: file.id,
-    method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 2, steps: 6, max_seq_len: 128, save_every: 1 } } },
+    method: { type: 'supervised', supervised: { hyperparameters: { batch_size: 2, steps: 60, max_seq_len: 128, save_every: 20 } } },
 });
 const pausing = await client.fineTuning.jobs.pause(third.id);
 const paused = await waitFor(third.id, (job) => ['paused', 'succeeded', 'failed', 'cancelled'].includes(job.status));
