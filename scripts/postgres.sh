@@ -168,7 +168,7 @@ start() {
         if [ "$(id -u)" -eq 0 ]; then
             chown postgres: "$socket_dir" "$server_log"
         fi
-        local attempt logged
+        local attempt logged this_start
         for attempt in 1 2 3; do
             logged=$(wc -c <"$server_log")
             log "starting on 127.0.0.1:$port (log: $server_log)"
@@ -176,16 +176,16 @@ start() {
                 -o "-p $port -k $socket_dir" >/dev/null; then
                 break
             fi
+            this_start=$(tail -c +"$((logged + 1))" "$server_log")
             # A port found free a moment ago can be taken before the server binds it (by any process listening on an
             # ephemeral port): pick another, unless the caller chose this one.
-            if [ -z "${FINETUNE_PG_PORT:-}" ] && [ "$attempt" -lt 3 ] &&
-                tail -c +"$((logged + 1))" "$server_log" | grep -q "could not bind"; then
+            if [ -z "${FINETUNE_PG_PORT:-}" ] && [ "$attempt" -lt 3 ] && grep -q "could not bind" <<<"$this_start"; then
                 log "port $port was taken before the server could bind it; trying another"
                 port=$(pick_port "$((port + 1))")
                 echo "$port" >"$port_file"
                 continue
             fi
-            die "the server did not start: $(tail -c +"$((logged + 1))" "$server_log" | grep -E 'FATAL|ERROR|LOG:  invalid' | head -n 2 | tr '\n' ' ')(whole log: $server_log)"
+            die "the server did not start: $(grep -E 'FATAL|ERROR|LOG:  invalid' <<<"$this_start" | head -n 2 | tr '\n' ' ')(whole log: $server_log)"
         done
     fi
     local port exists

@@ -53,7 +53,8 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         }
         (JobSpec? parsed, IReadOnlyList<JobSpecError> parseErrors) = JobSpecParser.Parse(spec);
         (ModelDto Model, ModelConfig Config)? found = parsed is null ? null : models.FindWithConfig(parsed.Model);
-        if (parseErrors.Count > 0 || parsed is null || found is null || !TryGetDatasetIds(spec, out Guid? trainingFile, out Guid? validationFile))
+        if (parseErrors.Count > 0 || parsed is null || found is null
+            || !TryGetDatasetId(spec, "training_file", out Guid? trainingFile) || !TryGetDatasetId(spec, "validation_file", out Guid? validationFile))
         {
             // Every field's error in one answer: the spec's, the model's, and whether the datasets are the caller's.
             return await InvalidAsync(tenantId, spec, parseErrors.Select(error => (error.Field.Length == 0 ? "body" : error.Field, error.Message)), cancellationToken);
@@ -186,27 +187,20 @@ public sealed class JobSubmitter(FineTuneDbContext db, JobQueue queue, DatasetSt
         }
     }
 
-    // The dataset IDs a parsed spec names; false when one is not a UUID (then no dataset can match it).
-    private static bool TryGetDatasetIds(JsonElement spec, out Guid? trainingFile, out Guid? validationFile)
+    // The dataset ID a parsed spec names in field (null when it names none); false when it is not a UUID, which no
+    // dataset can match.
+    private static bool TryGetDatasetId(JsonElement spec, string field, out Guid? datasetId)
     {
-        trainingFile = null;
-        validationFile = null;
-        if (TryGetString(spec, "training_file", out string? training))
+        datasetId = null;
+        if (!TryGetString(spec, field, out string? value))
         {
-            if (!Guid.TryParse(training, out Guid id))
-            {
-                return false;
-            }
-            trainingFile = id;
+            return true;
         }
-        if (TryGetString(spec, "validation_file", out string? validation))
+        if (!Guid.TryParse(value, out Guid parsed))
         {
-            if (!Guid.TryParse(validation, out Guid id))
-            {
-                return false;
-            }
-            validationFile = id;
+            return false;
         }
+        datasetId = parsed;
         return true;
     }
 

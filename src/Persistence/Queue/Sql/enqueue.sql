@@ -1,6 +1,5 @@
 -- Inserts one job. Run inside the caller's transaction when the job belongs with a domain row: the job is then
--- invisible to workers until that transaction commits, and gone if it rolls back. The job_notify trigger wakes
--- listening workers on commit.
+-- invisible to workers until that transaction commits, and gone if it rolls back.
 -- The job's datasets (training, and validation when there is one) must be its tenant's: otherwise nothing is
 -- inserted and no row comes back. Checking here rather than in a query before spares a submit one round trip.
 INSERT INTO job (
