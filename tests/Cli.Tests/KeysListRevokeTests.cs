@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FineTune.Persistence;
 using FineTune.Persistence.Tenancy;
-using Npgsql;
+using FineTune.Testing;
 
 namespace FineTune.Cli.Tests;
 
@@ -85,36 +85,19 @@ public class KeysListRevokeTests
     {
         // A database nothing has migrated (before this, the answer was Postgres's "42P01: relation "tenant" does not
         // exist", and UnknownTenant_* below failed whenever it ran before any test that migrates the shared database).
-        var admin = new NpgsqlConnectionStringBuilder(Connection()) { Database = "postgres" };
-        string name = "keys_empty_" + Guid.NewGuid().ToString("N");
-        await ExecuteAsync(admin.ConnectionString, $"CREATE DATABASE \"{name}\"");
-        try
-        {
-            string empty = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name }.ConnectionString;
-            string[] args = verb == "list"
-                ? ["keys", "list", "--tenant", "acme", "--connection", empty]
-                : ["keys", "revoke", "ft_abcdefg", "--tenant", "acme", "--connection", empty];
+        // Dropped when the test ends, pass or fail; its FORCE ends any session the command left, so no pool needs
+        // clearing (that would reach other tests' pools).
+        await using ScratchDatabase empty = await ScratchDatabase.CreateAsync("keys_empty_", Connection());
+        string[] args = verb == "list"
+            ? ["keys", "list", "--tenant", "acme", "--connection", empty.ConnectionString]
+            : ["keys", "revoke", "ft_abcdefg", "--tenant", "acme", "--connection", empty.ConnectionString];
 
-            CliRun run = CliRun.Invoke(args);
+        CliRun run = CliRun.Invoke(args);
 
-            Assert.Equal(1, run.ExitCode);
-            Assert.StartsWith("error: --tenant: no tenant is called 'acme': this database has no FineTune tables yet", run.Error, StringComparison.Ordinal);
-            Assert.Contains("finetune migrate", run.Error, StringComparison.Ordinal);
-            Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        }
-        finally
-        {
-            // FORCE ends any session the command left; no pool needs clearing (that would reach other tests' pools).
-            await ExecuteAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-        }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: --tenant: no tenant is called 'acme': this database has no FineTune tables yet", run.Error, StringComparison.Ordinal);
+        Assert.Contains("finetune migrate", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Theory]

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FineTune.Testing;
-using Npgsql;
 
 namespace FineTune.Cli.Tests;
 
@@ -15,13 +14,14 @@ namespace FineTune.Cli.Tests;
 /// </summary>
 internal sealed class ServeProcess : IDisposable
 {
+    private readonly ScratchDatabase _database;
     private readonly Process _server;
     private readonly ConcurrentQueue<string> _lines = new();
 
-    private ServeProcess(string folder, string connection, Process server, string url, string key)
+    private ServeProcess(string folder, ScratchDatabase database, Process server, string url, string key)
     {
         Folder = folder;
-        Connection = connection;
+        _database = database;
         _server = server;
         Url = url;
         Key = key;
@@ -31,7 +31,7 @@ internal sealed class ServeProcess : IDisposable
     public string Folder { get; }
 
     /// <summary>The Postgres the server uses.</summary>
-    public string Connection { get; }
+    public string Connection => _database.ConnectionString;
 
     public string Url { get; }
 
@@ -48,9 +48,7 @@ internal sealed class ServeProcess : IDisposable
     {
         string testServer = Environment.GetEnvironmentVariable("FINETUNE_TEST_PG") ?? "";
         Assert.False(testServer.Length == 0, "FINETUNE_TEST_PG is not set: run the tests through ./test.sh, which starts Postgres");
-        string database = "finetune_serve_" + Guid.NewGuid().ToString("N");
-        Execute(testServer, $"CREATE DATABASE \"{database}\"");
-        string connection = new NpgsqlConnectionStringBuilder(testServer) { Database = database }.ConnectionString;
+        ScratchDatabase database = ScratchDatabase.Create("finetune_serve_", testServer);
         string folder = Path.Combine(Path.GetTempPath(), "finetune-serve-" + Guid.NewGuid().ToString("N"));
         string models = Path.Combine(folder, "models");
         Directory.CreateDirectory(models);
@@ -62,7 +60,7 @@ internal sealed class ServeProcess : IDisposable
         {
             start.ArgumentList.Add(argument);
         }
-        start.Environment["FINETUNE_DB"] = connection;
+        start.Environment["FINETUNE_DB"] = database.ConnectionString;
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -72,7 +70,7 @@ internal sealed class ServeProcess : IDisposable
         try
         {
             (string url, string key) = ReadUrlAndKey(server, lines);
-            var serve = new ServeProcess(folder, connection, server, url, key);
+            var serve = new ServeProcess(folder, database, server, url, key);
             foreach (string line in lines)
             {
                 serve._lines.Enqueue(line);
@@ -91,7 +89,7 @@ internal sealed class ServeProcess : IDisposable
         {
             Stop(server);
             Directory.Delete(folder, recursive: true);
-            DropDatabase(connection);
+            database.Dispose();
             throw;
         }
     }
@@ -103,23 +101,7 @@ internal sealed class ServeProcess : IDisposable
         {
             Directory.Delete(Folder, recursive: true);
         }
-        DropDatabase(Connection);
-    }
-
-    /// <summary>Drops this server's database, connected through the test server's own (Start checked it is set).</summary>
-    private static void DropDatabase(string connection)
-    {
-        string database = new NpgsqlConnectionStringBuilder(connection).Database!;
-        // FORCE ends the sessions a test's own data sources may still hold.
-        Execute(Environment.GetEnvironmentVariable("FINETUNE_TEST_PG")!, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-    }
-
-    private static void Execute(string connection, string sql)
-    {
-        using var session = new NpgsqlConnection(connection);
-        session.Open();
-        using var command = new NpgsqlCommand(sql, session);
-        command.ExecuteNonQuery();
+        _database.Dispose();
     }
 
     private static (string Url, string Key) ReadUrlAndKey(Process server, ConcurrentQueue<string> lines)

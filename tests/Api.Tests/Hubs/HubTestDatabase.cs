@@ -11,13 +11,13 @@ namespace FineTune.Api.Tests.Hubs;
 /// </summary>
 public sealed class HubTestDatabase : IAsyncLifetime
 {
-    private string _adminConnectionString = "";
+    private ScratchDatabase _database = null!;
 
     /// <summary>The database name.</summary>
-    public string Name { get; } = "ft_hubs_" + Guid.NewGuid().ToString("N")[..16];
+    public string Name => _database.Name;
 
     /// <summary>A connection string for this database.</summary>
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString => _database.ConnectionString;
 
     /// <summary>A FineTune data source for this database.</summary>
     public NpgsqlDataSource DataSource { get; private set; } = null!;
@@ -25,9 +25,7 @@ public sealed class HubTestDatabase : IAsyncLifetime
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _adminConnectionString = await PostgresServer.AdminConnectionStringAsync();
-        await ExecuteAdminAsync($"CREATE DATABASE \"{Name}\"");
-        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = Name }.ConnectionString;
+        _database = await ScratchDatabase.CreateAsync("ft_hubs_");
         DataSource = FineTuneDataSource.Create(ConnectionString);
         await new DatabaseMigrator(DataSource).MigrateAsync(CancellationToken.None);
     }
@@ -36,7 +34,7 @@ public sealed class HubTestDatabase : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        await ExecuteAdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        await _database.DisposeAsync();
     }
 
     /// <summary>Inserts a tenant with a random name and returns its ID.</summary>
@@ -48,13 +46,5 @@ public sealed class HubTestDatabase : IAsyncLifetime
         command.Parameters.AddWithValue("name", "tenant-" + id.ToString("N"));
         await command.ExecuteNonQueryAsync();
         return id;
-    }
-
-    private async Task ExecuteAdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_adminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -23,19 +23,16 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The model every test job names.</summary>
     public const string ModelName = "tinystories-656k";
 
-    private readonly string _databaseName = "ft_api_test_" + Guid.NewGuid().ToString("N")[..16];
     private readonly string _modelsDir = Path.Combine(Path.GetTempPath(), "ft-api-models-" + Guid.NewGuid().ToString("N")[..12]);
-    private string _adminConnectionString = "";
+    private ScratchDatabase _database = null!;
 
     /// <summary>The connection string of this factory's database.</summary>
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString => _database.ConnectionString;
 
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _adminConnectionString = await PostgresServer.AdminConnectionStringAsync();
-        await ExecuteAdminAsync($"CREATE DATABASE \"{_databaseName}\"");
-        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = _databaseName }.ConnectionString;
+        _database = await ScratchDatabase.CreateAsync("ft_api_test_");
         Directory.CreateDirectory(_modelsDir);
         Directory.CreateSymbolicLink(Path.Combine(_modelsDir, ModelName), RepoPaths.Model(ModelName));
         // Starting the host runs the migrations; tests then see a ready schema.
@@ -58,7 +55,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAdminAsync($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)");
+            await _database.DisposeAsync();
             Directory.Delete(_modelsDir, recursive: true);
         }
     }
@@ -85,13 +82,5 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:FineTune", ConnectionString);
         builder.UseSetting("ApiOptions:ModelsDir", _modelsDir);
         builder.UseSetting("ApiOptions:MaxDatasetBytes", MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private async Task ExecuteAdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_adminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

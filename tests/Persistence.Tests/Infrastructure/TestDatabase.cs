@@ -12,7 +12,7 @@ namespace FineTune.Persistence.Tests.Infrastructure;
 public sealed class TestDatabase : IAsyncLifetime, IAsyncDisposable
 {
     private readonly bool _migrate;
-    private string _adminConnectionString = "";
+    private ScratchDatabase _database = null!;
 
     /// <summary>Used by xunit as a class fixture: a migrated database.</summary>
     public TestDatabase()
@@ -23,14 +23,13 @@ public sealed class TestDatabase : IAsyncLifetime, IAsyncDisposable
     private TestDatabase(bool migrate)
     {
         _migrate = migrate;
-        Name = "ft_test_" + Guid.NewGuid().ToString("N")[..16];
     }
 
     /// <summary>The database name.</summary>
-    public string Name { get; }
+    public string Name => _database.Name;
 
     /// <summary>A connection string for this database.</summary>
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString => _database.ConnectionString;
 
     /// <summary>A FineTune data source for this database.</summary>
     public NpgsqlDataSource DataSource { get; private set; } = null!;
@@ -46,9 +45,7 @@ public sealed class TestDatabase : IAsyncLifetime, IAsyncDisposable
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _adminConnectionString = await PostgresServer.AdminConnectionStringAsync();
-        await ExecuteAdminAsync($"CREATE DATABASE \"{Name}\"");
-        ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = Name }.ConnectionString;
+        _database = await ScratchDatabase.CreateAsync("ft_test_");
         DataSource = FineTuneDataSource.Create(ConnectionString);
         if (_migrate)
         {
@@ -60,7 +57,7 @@ public sealed class TestDatabase : IAsyncLifetime, IAsyncDisposable
     public async Task DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        await ExecuteAdminAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)");
+        await _database.DisposeAsync();
     }
 
     /// <inheritdoc />
@@ -90,13 +87,5 @@ public sealed class TestDatabase : IAsyncLifetime, IAsyncDisposable
         }
         object? result = await command.ExecuteScalarAsync();
         return result is null or DBNull ? default : (T)result;
-    }
-
-    private async Task ExecuteAdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_adminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -23,15 +23,13 @@ internal sealed class WorkerTestContext : IAsyncDisposable
 
     private static readonly string s_alpaca = RepoPaths.Asset(Path.Combine("datasets", "alpaca-en-demo", "alpaca_en_demo.json"));
 
-    private readonly string _adminConnectionString;
+    private readonly ScratchDatabase _database;
     private readonly string _root;
 
-    private WorkerTestContext(string adminConnectionString, string databaseName, ITestOutputHelper output)
+    private WorkerTestContext(ScratchDatabase database, ITestOutputHelper output)
     {
-        _adminConnectionString = adminConnectionString;
-        DatabaseName = databaseName;
+        _database = database;
         Output = output;
-        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = databaseName }.ConnectionString;
         DataSource = FineTuneDataSource.Create(ConnectionString);
         _root = Path.Combine(Path.GetTempPath(), "finetune-worker-tests-" + Guid.NewGuid().ToString("N")[..12]);
         ModelsDir = Path.Combine(_root, "models");
@@ -40,9 +38,9 @@ internal sealed class WorkerTestContext : IAsyncDisposable
         Directory.CreateSymbolicLink(Path.Combine(ModelsDir, Model), RepoPaths.Model(Model));
     }
 
-    public string DatabaseName { get; }
+    public string DatabaseName => _database.Name;
 
-    public string ConnectionString { get; }
+    public string ConnectionString => _database.ConnectionString;
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -73,13 +71,11 @@ internal sealed class WorkerTestContext : IAsyncDisposable
 
     public static async Task<WorkerTestContext> CreateAsync(ITestOutputHelper output)
     {
-        string admin = await PostgresServer.AdminConnectionStringAsync();
-        string name = "ft_worker_" + Guid.NewGuid().ToString("N")[..16];
-        await ExecuteAsync(admin, $"CREATE DATABASE \"{name}\"");
-        var context = new WorkerTestContext(admin, name, output);
+        ScratchDatabase database = await ScratchDatabase.CreateAsync("ft_worker_");
+        var context = new WorkerTestContext(database, output);
         await new DatabaseMigrator(context.DataSource).MigrateAsync(CancellationToken.None);
         await using FineTuneDbContext db = FineTuneDbContext.Create(context.DataSource);
-        Tenant tenant = await new TenantStore(db).CreateTenantAsync("tenant-" + name, CancellationToken.None);
+        Tenant tenant = await new TenantStore(db).CreateTenantAsync("tenant-" + database.Name, CancellationToken.None);
         context.TenantId = tenant.Id;
         return context;
     }
@@ -182,7 +178,7 @@ internal sealed class WorkerTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        await ExecuteAsync(_adminConnectionString, $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)");
+        await _database.DisposeAsync();
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -191,13 +187,5 @@ internal sealed class WorkerTestContext : IAsyncDisposable
         {
             // A worker that lost its job may still be deleting its folder.
         }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
