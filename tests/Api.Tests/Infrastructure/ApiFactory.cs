@@ -24,10 +24,10 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string ModelName = "tinystories-656k";
 
     private readonly string _modelsDir = Path.Combine(Path.GetTempPath(), "ft-api-models-" + Guid.NewGuid().ToString("N")[..12]);
-    private ScratchDatabase _database = null!;
+    private ScratchDatabase? _database;
 
     /// <summary>The connection string of this factory's database.</summary>
-    public string ConnectionString => _database.ConnectionString;
+    public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("the factory is not initialised");
 
     /// <inheritdoc />
     public async Task InitializeAsync()
@@ -55,7 +55,10 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await _database.DisposeAsync();
+            if (_database is not null)
+            {
+                await _database.DisposeAsync();
+            }
             Directory.Delete(_modelsDir, recursive: true);
         }
     }
