@@ -9,7 +9,6 @@ using FineTune.Persistence.Migrations;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Tenancy;
 using FineTune.Worker;
-using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,8 +50,8 @@ internal static class WorkerRace
 
             // Submitted as the API does: the row commits, then the job is handed to Hangfire.
             var queue = new JobQueue(dataSource);
-            var dispatcher = new JobDispatcher(dataSource, new BackgroundJobClient(
-                HangfireSetup.CreateStorage(dataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default)));
+            var dispatcher = new JobDispatcher(dataSource,
+                HangfireSetup.CreateStorage(dataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default));
             string spec = Spec(model, datasetId).ToJsonString();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < jobs; i++)

@@ -105,7 +105,8 @@ public static class PersistenceExtensions
             provider.GetRequiredService<JobStorage>(), provider.GetRequiredService<IJobFilterProvider>()));
         services.AddSingleton(provider => new JobDispatcher(
             provider.GetRequiredService<NpgsqlDataSource>(),
-            provider.GetRequiredService<IBackgroundJobClient>(),
+            provider.GetRequiredService<JobStorage>(),
+            provider.GetRequiredService<IJobFilterProvider>(),
             provider.GetService<ILogger<JobDispatcher>>()));
     }
 }

@@ -3,7 +3,6 @@ using FineTune.Persistence.Entities;
 using FineTune.Persistence.Migrations;
 using FineTune.Persistence.Queue;
 using FineTune.Persistence.Tests.Infrastructure;
-using Hangfire;
 using Hangfire.PostgreSql;
 
 namespace FineTune.Persistence.Tests;
@@ -162,7 +161,7 @@ public sealed class JobDeliveryTests
     private static JobDispatcher Dispatcher(TestDatabase database)
     {
         PostgreSqlStorage storage = HangfireSetup.CreateStorage(database.DataSource, new HangfireOptions());
-        return new JobDispatcher(database.DataSource, new BackgroundJobClient(storage, HangfireSetup.CreateFilters(RetryPolicy.Default)));
+        return new JobDispatcher(database.DataSource, storage, HangfireSetup.CreateFilters(RetryPolicy.Default));
     }
 
     private static Task<string?> HangfireStateAsync(TestDatabase database, Guid jobId)

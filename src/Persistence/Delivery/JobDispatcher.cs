@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using FineTune.Persistence.Queue;
 using Hangfire;
-using Hangfire.States;
+using Hangfire.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -27,16 +27,17 @@ public sealed class JobDispatcher
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly IBackgroundJobClient _hangfire;
+    private readonly HangfireBatchEnqueuer _enqueuer;
     private readonly ILogger _logger;
     private readonly Channel<Guid> _submitted = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Creates the dispatcher.</summary>
-    public JobDispatcher(NpgsqlDataSource dataSource, IBackgroundJobClient hangfire, ILogger<JobDispatcher>? logger = null)
+    /// <summary>Creates the dispatcher for Hangfire's <paramref name="storage"/> with FineTune's <paramref name="filters"/>.</summary>
+    public JobDispatcher(NpgsqlDataSource dataSource, JobStorage storage, IJobFilterProvider filters, ILogger<JobDispatcher>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(hangfire);
         _dataSource = dataSource;
-        _hangfire = hangfire;
+        _hangfire = new BackgroundJobClient(storage, filters);
+        _enqueuer = new HangfireBatchEnqueuer(storage, filters);
         _logger = logger ?? NullLogger<JobDispatcher>.Instance;
     }
 
@@ -157,13 +158,11 @@ public sealed class JobDispatcher
 
     private string[] CreateHangfireJobs(List<(Guid Id, string Backend, long RequiredMemoryBytes)> pending)
     {
-        var hangfireJobIds = new string[pending.Count];
-        for (int i = 0; i < pending.Count; i++)
+        var jobs = pending.Select(job => (job.Id, Queue: HangfireQueues.For(job.Backend, job.RequiredMemoryBytes))).ToList();
+        string[] hangfireJobIds = _enqueuer.Enqueue(jobs);
+        for (int i = 0; i < jobs.Count; i++)
         {
-            (Guid id, string backend, long requiredMemoryBytes) = pending[i];
-            string queue = HangfireQueues.For(backend, requiredMemoryBytes);
-            hangfireJobIds[i] = _hangfire.Create<IJobExecution>(job => job.RunAsync(id, null, CancellationToken.None), new EnqueuedState(queue));
-            _logger.LogDebug("Job {JobId} handed to Hangfire as {HangfireJobId} on queue {Queue}", id, hangfireJobIds[i], queue);
+            _logger.LogDebug("Job {JobId} handed to Hangfire as {HangfireJobId} on queue {Queue}", jobs[i].Id, hangfireJobIds[i], jobs[i].Queue);
         }
         return hangfireJobIds;
     }
