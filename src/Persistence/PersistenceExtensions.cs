@@ -101,12 +101,12 @@ public static class PersistenceExtensions
             JobQueueOptions queue = provider.GetRequiredService<IOptions<JobQueueOptions>>().Value;
             return HangfireSetup.CreateFilters(new RetryPolicy(queue.RetryBaseDelay, queue.RetryMaxDelay));
         });
-        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(
-            provider.GetRequiredService<JobStorage>(), provider.GetRequiredService<IJobFilterProvider>()));
         services.AddSingleton(provider => new JobDispatcher(
             provider.GetRequiredService<NpgsqlDataSource>(),
             provider.GetRequiredService<JobStorage>(),
             provider.GetRequiredService<IJobFilterProvider>(),
             provider.GetService<ILogger<JobDispatcher>>()));
+        // One client per host, with our filters: the dispatcher's (whoever resolves a Hangfire client gets that one).
+        services.AddSingleton(provider => provider.GetRequiredService<JobDispatcher>().Hangfire);
     }
 }

@@ -38,8 +38,7 @@ public sealed class HangfireBatchEnqueuerTests
     public async Task Enqueue_ABatch_PutsEachJobOnItsQueueInOrder()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
-        var enqueuer = new HangfireBatchEnqueuer(
-            HangfireSetup.CreateStorage(database.DataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default));
+        HangfireBatchEnqueuer enqueuer = Enqueuer(database);
         (Guid Id, string Queue)[] jobs = [(Guid.CreateVersion7(), "cpu"), (Guid.CreateVersion7(), "cuda_20g"), (Guid.CreateVersion7(), "cpu")];
 
         string[] hangfireJobIds = enqueuer.Enqueue(jobs);
@@ -57,8 +56,7 @@ public sealed class HangfireBatchEnqueuerTests
     public async Task Enqueue_ABatch_WakesListeningWorkersOnce()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
-        var enqueuer = new HangfireBatchEnqueuer(
-            HangfireSetup.CreateStorage(database.DataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default));
+        HangfireBatchEnqueuer enqueuer = Enqueuer(database);
         // What Hangfire.PostgreSql's long polling listens to.
         await using NpgsqlConnection listener = await database.DataSource.OpenConnectionAsync();
         int notifications = 0;
@@ -81,11 +79,16 @@ public sealed class HangfireBatchEnqueuerTests
     public async Task Enqueue_NoJobs_WritesNothing()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(migrate: true);
-        var enqueuer = new HangfireBatchEnqueuer(
-            HangfireSetup.CreateStorage(database.DataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default));
+        HangfireBatchEnqueuer enqueuer = Enqueuer(database);
 
         Assert.Empty(enqueuer.Enqueue([]));
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM hangfire.job"));
+    }
+
+    private static HangfireBatchEnqueuer Enqueuer(TestDatabase database)
+    {
+        return new HangfireBatchEnqueuer(
+            HangfireSetup.CreateStorage(database.DataSource, new HangfireOptions()), HangfireSetup.CreateFilters(RetryPolicy.Default));
     }
 
     // Everything about a Hangfire job but its ID, arguments and times: method, state, queue, expiry, history, parameters.
