@@ -293,7 +293,8 @@ def main():
                     r["note"] = "HF + PEFT not importable here: only FineTune's figures"
 
     # Issue 10's levers, each against the default at the same shape: the chunked loss against whole logits, DP-SGD on
-    # packed rows against non-DP packed rows, and a long sequence with gradient checkpointing (ours and HF's).
+    # packed rows against non-DP packed rows, packed rows attending per record against one dense mask, and a long
+    # sequence with gradient checkpointing (ours and HF's).
     with Check("speed_levers") as r:
         if selected(r):
             folder = speed_model("llama-3.2-1b" if cuda else "tiny")
@@ -310,6 +311,14 @@ def main():
             r["dp_packed"] = pick(packed, "tokens_per_second", "dp_tokens_per_second", "dp_unpacked_tokens_per_second",
                                   "dp_relative_throughput", "records_per_row", "peak_memory_bytes", "dp_peak_memory_bytes")
             r["dp_packed"]["target"] = 0.8
+            # The same packed rows (non-DP) attending as per-record batches (the default) or through one dense mask.
+            dense = bench(folder, batch, length, cuda, ["--records-per-row", 4, "--dense-packing-mask"])
+            r["packed_attention"] = {
+                "records_per_row": 4,
+                "segments": pick(packed, "tokens_per_second", "peak_memory_bytes"),
+                "dense_mask": pick(dense, "tokens_per_second", "peak_memory_bytes"),
+                "speedup_of_segments": packed["tokens_per_second"] / dense["tokens_per_second"],
+            }
             long_batch, long_length = (1, 16384) if cuda else (1, 256)
             r["gradient_checkpointing"] = side_by_side(folder, long_batch, long_length, cuda, device, hf_ok,
                                                        ["--gradient-checkpointing"], ["--gradient-checkpointing"])

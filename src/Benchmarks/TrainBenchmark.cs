@@ -16,7 +16,8 @@ namespace FineTune.Benchmarks;
 /// and relates the achieved model FLOP/s to a GEMM measured in the same run, on the same device and in the same dtype
 /// (1024³ on the CPU, 8192³ on CUDA). Model FLOPs per token, with frozen base weights: 4·P (forward 2·P, backward 2·P
 /// for input gradients only; LoRA's own terms are negligible) + 12·n_layer·L·d_attn (attention scores and values,
-/// forward and backward), P = parameters of the linear layers and the output head. The attention term counts the
+/// forward and backward; with K records per row, L / K: a token attends its own record only), P = parameters of the
+/// linear layers and the output head. The attention term counts the
 /// full L×L products even though a causal SDPA/flash kernel skips the masked half, as PaLM's MFU and nanoGPT's
 /// estimate_mfu do, so the figure is comparable with published ones. Not a training run: the rows are noise, and
 /// nothing is saved.
@@ -56,6 +57,7 @@ internal static class TrainBenchmark
             Lora = lora.Config,
             LossChunkTokens = options.LossChunkTokens,
             GradientCheckpointing = options.GradientCheckpointing,
+            DensePackingMask = options.DensePackingMask,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
         StepTiming? dp = null;
@@ -73,7 +75,10 @@ internal static class TrainBenchmark
             }
         }
         long linearParameters = model.Linears.Sum(l => l.Weight.numel()) + ((long)c.VocabSize * c.HiddenSize);
-        double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * options.SequenceLength * c.NumHeads * c.HeadDim);
+        // A packed token attends within its record only, so the useful attention work is over L / K positions
+        // (what a dense mask computes beyond that is waste, not model FLOPs).
+        double attendedLength = (double)options.SequenceLength / recordsPerRow;
+        double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * attendedLength * c.NumHeads * c.HeadDim);
         double modelGflops = flopsPerToken * plain.TokensPerSecond / 1e9;
         // After the steps, so its operands never count towards the training peak; best repeat over a second, so a
         // moment of contention does not lower the reference (and raise the MFU).
@@ -106,7 +111,8 @@ internal static class TrainBenchmark
             threads?.IntraOp,
             threads?.Blas,
             LossChunking.ChunkRows(options.LossChunkTokens, c.VocabSize, onCpu: device.Type == DeviceType.CPU),
-            options.GradientCheckpointing);
+            options.GradientCheckpointing,
+            options.DensePackingMask && recordsPerRow > 1);
     }
 
     private static void Validate(TrainBenchmarkOptions options)

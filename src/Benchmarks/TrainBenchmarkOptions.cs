@@ -19,6 +19,7 @@ namespace FineTune.Benchmarks;
 /// <param name="BlasThreads">OpenBLAS threads on the CPU (null: the engine's default, CpuThreads).</param>
 /// <param name="LossChunkTokens">Tokens per loss chunk (null: the trainer's default; 0: unchunked logits).</param>
 /// <param name="GradientCheckpointing">Recompute the blocks in backward (TrainingConfig.GradientCheckpointing).</param>
+/// <param name="DensePackingMask">Packed rows attend through one dense mask (TrainingConfig.DensePackingMask).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -32,4 +33,5 @@ internal sealed record TrainBenchmarkOptions(
     int? Threads = null,
     int? BlasThreads = null,
     int? LossChunkTokens = null,
-    bool GradientCheckpointing = false);
+    bool GradientCheckpointing = false,
+    bool DensePackingMask = false);

@@ -33,7 +33,8 @@ internal sealed record TrainBenchmarkResult(
     int? IntraOpThreads = null,
     int? BlasThreads = null,
     long? LossChunkTokens = null,
-    bool GradientCheckpointing = false)
+    bool GradientCheckpointing = false,
+    bool DensePackingMask = false)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

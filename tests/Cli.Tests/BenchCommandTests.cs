@@ -115,6 +115,32 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
+    public void BenchTrain_PackedRows_SayHowTheyAttend_AndCountAttentionWithinARecord()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+        JsonElement Bench(params string[] extra)
+        {
+            CliRun run = CliRun.Invoke(["bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "32", "--steps", "1", "--json", .. extra]);
+            Assert.True(run.ExitCode == 0, run.Error);
+            using JsonDocument result = JsonDocument.Parse(run.Output);
+            return result.RootElement.Clone();
+        }
+
+        JsonElement whole = Bench();
+        JsonElement segments = Bench("--records-per-row", "4");
+        JsonElement dense = Bench("--records-per-row", "4", "--dense-packing-mask");
+        CliRun text = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "32", "--steps", "1", "--records-per-row", "4", "--dense-packing-mask");
+
+        Assert.False(segments.GetProperty("dense_packing_mask").GetBoolean());
+        Assert.True(dense.GetProperty("dense_packing_mask").GetBoolean());
+        Assert.Contains("4 records per row, attending through one dense block-diagonal mask", text.Output);
+        // Same model and L: a packed token attends 8 positions, not 32, so its model FLOPs are fewer.
+        double wholeFlops = whole.GetProperty("model_flops_per_token").GetDouble();
+        Assert.True(segments.GetProperty("model_flops_per_token").GetDouble() < wholeFlops);
+        Assert.Equal(segments.GetProperty("model_flops_per_token").GetDouble(), dense.GetProperty("model_flops_per_token").GetDouble());
+    }
+
+    [Fact]
     public void BenchTrain_RecordsShorterThanTwoTokens_AreRefusedInOneLine()
     {
         Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);

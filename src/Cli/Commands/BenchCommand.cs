@@ -67,10 +67,11 @@ internal static class BenchCommand
         var blasThreads = new Option<int?>("--blas-threads") { Description = "OpenBLAS threads on the CPU (default: what training uses)" };
         var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Tokens per cross-entropy chunk (default: 2^25 logits; 0: whole logits)" };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (not with --dp)" };
+        var densePackingMask = new Option<bool>("--dense-packing-mask") { Description = "Packed rows (--records-per-row > 1) attend through one dense block-diagonal mask instead of per-record batches (to compare the two)" };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, json,
         };
         train.SetAction(parseResult =>
         {
@@ -91,7 +92,8 @@ internal static class BenchCommand
                 parseResult.GetValue(threads),
                 parseResult.GetValue(blasThreads),
                 parseResult.GetValue(lossChunk),
-                parseResult.GetValue(checkpointing));
+                parseResult.GetValue(checkpointing),
+                parseResult.GetValue(densePackingMask));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -108,6 +110,10 @@ internal static class BenchCommand
             text.AppendLine($"threads: {intraOp} libtorch intra-op, {(r.BlasThreads is int blas ? blas.ToString(CultureInfo.InvariantCulture) : "n/a (no OpenBLAS)")} OpenBLAS");
         }
         text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}");
+        if (r.RecordsPerRow > 1)
+        {
+            text.AppendLine($"packing: {r.RecordsPerRow} records per row, attending {(r.DensePackingMask ? "through one dense block-diagonal mask" : "as batches of their own (segments)")}");
+        }
         text.AppendLine($"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20):N0} MiB");
         if (r.MicroBatchSize < r.BatchSize)
         {

@@ -69,6 +69,12 @@ public sealed record TrainingConfig
     public int? LossChunkTokens { get; init; }
 
     /// <summary>
+    /// For benchmarks: packed rows attend through one dense block-diagonal mask (B, 1, T, T) instead of regrouping
+    /// their examples into a batch of their own (the default, chosen per batch by cost). Same losses and gradients.
+    /// </summary>
+    public bool DensePackingMask { get; init; }
+
+    /// <summary>
     /// Keep only each decoder block's input during the forward pass and recompute the block during backward (one
     /// extra forward of the blocks, ~1/3 more compute), so activations of 16k-token sequences fit. Losses and
     /// gradients equal the plain path's (dropout masks included). Not combined with <see cref="Privacy"/>: DP-SGD

@@ -19,7 +19,7 @@ public sealed partial class Transformer
     /// loss detached, owned by the caller's scope.
     /// </summary>
     /// <param name="inputIds">Token ids (B, T).</param>
-    /// <param name="attentionMask">As for <see cref="ForwardHidden"/> (null: causal).</param>
+    /// <param name="packing">As for <see cref="ForwardHidden"/> (null: causal over whole rows).</param>
     /// <param name="lossOf">The scalar loss of the hidden states.</param>
     /// <param name="objectiveOf">What is back-propagated, from the loss (e.g. the loss ÷ the step's target tokens).</param>
     /// <param name="randomness">
@@ -27,7 +27,7 @@ public sealed partial class Transformer
     /// recompute restarts it where that block's forward started, so the masks are the ones the forward drew, and it
     /// is left where the forward left it: the stream a later draw sees is the plain path's.
     /// </param>
-    public Tensor ForwardBackwardCheckpointed(Tensor inputIds, Tensor? attentionMask, Func<Tensor, Tensor> lossOf, Func<Tensor, Tensor> objectiveOf, Generator? randomness)
+    public Tensor ForwardBackwardCheckpointed(Tensor inputIds, PackedAttention? packing, Func<Tensor, Tensor> lossOf, Func<Tensor, Tensor> objectiveOf, Generator? randomness)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(lossOf);
@@ -45,7 +45,7 @@ public sealed partial class Transformer
             {
                 blockInputs[i] = x;
                 randomStates[i] = randomness?.get_state();
-                x = _blocks[i].Forward(x, cos, sin, null, i, attentionMask);
+                x = _blocks[i].Forward(x, cos, sin, null, i, null, packing);
             }
         }
         Tensor? randomAfterForward = randomness?.get_state();
@@ -65,7 +65,7 @@ public sealed partial class Transformer
             }
             // The embedding is frozen, so block 0's input needs no gradient.
             Tensor input = i > 0 ? blockInputs[i].requires_grad_() : blockInputs[i];
-            Tensor output = _blocks[i].Forward(input, cos, sin, null, i, attentionMask);
+            Tensor output = _blocks[i].Forward(input, cos, sin, null, i, null, packing);
             if (output.requires_grad && outputGradient is not null)
             {
                 output.backward(outputGradient);

@@ -92,7 +92,7 @@ internal sealed class Attention(ModelConfig config, Linear q, Linear k, Linear v
     public Linear V { get; } = v;
     public Linear O { get; } = o;
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, Tensor? mask)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, Tensor? mask, PackedAttention? packing)
     {
         using var scope = TensorScope.Begin();
         long b = x.size(0), t = x.size(1);
@@ -102,6 +102,10 @@ internal sealed class Attention(ModelConfig config, Linear q, Linear k, Linear v
         Tensor value = V.Forward(x).view(b, t, nkv, hs).transpose(1, 2);  // (B, nkv, T, hs)
         query = RotaryEmbedding.Apply(query, cos, sin);
         key = RotaryEmbedding.Apply(key, cos, sin);
+        if (packing is not null)
+        {
+            return scope.MoveToOuter(O.Forward(packing.Attend(query, key, value))); // (B, T, C)
+        }
         if (cache is not null)
         {
             (key, value) = cache.Append(layer, key, value);                 // (B, nkv, S, hs)
@@ -156,10 +160,10 @@ internal sealed class Block(RmsNorm attentionNorm, Attention attention, RmsNorm 
     public RmsNorm MlpNorm { get; } = mlpNorm;
     public Mlp Mlp { get; } = mlp;
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, Tensor? mask)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, KvCache? cache, int layer, Tensor? mask, PackedAttention? packing)
     {
         using var scope = TensorScope.Begin();
-        x = x.add(Attention.Forward(AttentionNorm.Forward(x), cos, sin, cache, layer, mask));
+        x = x.add(Attention.Forward(AttentionNorm.Forward(x), cos, sin, cache, layer, mask, packing));
         x = x.add(Mlp.Forward(MlpNorm.Forward(x)));
         return scope.MoveToOuter(x);
     }
@@ -236,14 +240,14 @@ public sealed partial class Transformer : IDisposable
     public long ParameterCount { get; internal set; }
 
     /// <summary>
-    /// Logits (B, T, V) for token ids (B, T); with a cache, T new positions follow the cached ones. A bool
-    /// <paramref name="attentionMask"/> (B, 1, T, T), true where a query may attend a key, replaces the causal mask —
-    /// the trainer passes a block-diagonal causal mask so packed examples never see each other.
+    /// Logits (B, T, V) for token ids (B, T); with a cache, T new positions follow the cached ones. With
+    /// <paramref name="packing"/> (rows that pack several examples; not with a cache) each example attends causally
+    /// to itself only, so packed examples never see each other.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache = null, Tensor? attentionMask = null)
+    public Tensor Forward(Tensor inputIds, KvCache? cache = null, PackedAttention? packing = null)
     {
         using var scope = TensorScope.Begin();
-        Tensor hidden = ForwardHidden(inputIds, cache, attentionMask);                     // (B, T, C)
+        Tensor hidden = ForwardHidden(inputIds, cache, packing);                           // (B, T, C)
         return scope.MoveToOuter(F.linear(hidden, OutputWeight));                          // (B, T, V)
     }
 
@@ -256,19 +260,23 @@ public sealed partial class Transformer : IDisposable
     /// The final-norm hidden states (B, T, C) that <see cref="Forward"/> multiplies by <see cref="OutputWeight"/>ᵀ;
     /// the trainer's loss takes them so the (B, T, V) logits are never whole (<c>ChunkedCrossEntropy</c>).
     /// </summary>
-    public Tensor ForwardHidden(Tensor inputIds, KvCache? cache = null, Tensor? attentionMask = null)
+    public Tensor ForwardHidden(Tensor inputIds, KvCache? cache = null, PackedAttention? packing = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
+        if (cache is not null && packing is not null)
+        {
+            throw new ArgumentException("packed rows are for training: they cannot extend a KV cache", nameof(packing));
+        }
         using var scope = TensorScope.Begin();
         long t = inputIds.size(1);
         long past = cache?.Length ?? 0;
         Tensor x = F.embedding(inputIds, _embedding);                                      // (B, T, C)
         var (cos, sin) = _rotary.Get(past, t, x.dtype, x.device);                           // (T, hs)
         // A cache with several new positions needs the causal mask shifted by T_past; SDPA's own is top-left.
-        Tensor? mask = attentionMask ?? (past > 0 && t > 1 ? torch.ones([t, past + t], ScalarType.Bool, x.device).tril(past) : null); // (T, S)
+        Tensor? mask = past > 0 && t > 1 ? torch.ones([t, past + t], ScalarType.Bool, x.device).tril(past) : null; // (T, S)
         for (int i = 0; i < _blocks.Length; i++)
         {
-            x = _blocks[i].Forward(x, cos, sin, cache, i, mask);
+            x = _blocks[i].Forward(x, cos, sin, cache, i, mask, packing);
         }
         return scope.MoveToOuter(_finalNorm.Forward(x));                                  // (B, T, C)
     }

@@ -1,24 +1,25 @@
 using FineTune.Torch;
+using FineTune.Training.Model;
 
 namespace FineTune.Training.Train;
 
 /// <summary>
 /// Rows of token ids ready for the model: ids (B, T) right-padded, targets (B, T) already shifted (target[t] is the
-/// token at t+1, or -100 where no loss is taken), and, when a row packs several examples, a block-diagonal causal mask
-/// (B, 1, T, T) so they attend only within themselves. RoPE is relative, so a packed example computes exactly what it
-/// would alone. When every row holds one example there is no mask: plain causal attention is then exact (padding only
-/// follows a row's tokens), and it lets SDPA use its fused causal kernels instead of building and reading a T×T mask.
+/// token at t+1, or -100 where no loss is taken), and, when a row packs several examples, the plan by which each
+/// example attends only within itself (<see cref="PackedAttention"/>). RoPE is relative, so a packed example computes
+/// exactly what it would alone. When every row holds one example there is no plan: plain causal attention is then
+/// exact (padding only follows a row's tokens), and SDPA uses its fused causal kernels on the rows as they are.
 /// </summary>
 public sealed class PackedBatch : IDisposable
 {
     /// <summary>Label that cross entropy ignores.</summary>
     public const long IgnoreIndex = -100;
 
-    private PackedBatch(Tensor inputIds, Tensor targets, Tensor? mask, long targetTokens, long tokens)
+    private PackedBatch(Tensor inputIds, Tensor targets, PackedAttention? packing, long targetTokens, long tokens)
     {
         InputIds = inputIds;
         Targets = targets;
-        AttentionMask = mask;
+        Packing = packing;
         TargetTokens = targetTokens;
         Tokens = tokens;
     }
@@ -29,8 +30,8 @@ public sealed class PackedBatch : IDisposable
     /// <summary>(B, T) int64, IgnoreIndex where no loss is taken.</summary>
     public Tensor Targets { get; }
 
-    /// <summary>(B, 1, T, T) bool, true where a query may attend a key; null when no row packs several examples.</summary>
-    public Tensor? AttentionMask { get; }
+    /// <summary>How packed examples attend within themselves; null when no row packs several examples.</summary>
+    public PackedAttention? Packing { get; }
 
     /// <summary>Number of positions that contribute to the loss.</summary>
     public long TargetTokens { get; }
@@ -38,8 +39,11 @@ public sealed class PackedBatch : IDisposable
     /// <summary>Number of real (non-padding) tokens.</summary>
     public long Tokens { get; }
 
-    /// <summary>Builds a batch from rows, each a list of examples laid end to end (at most maxLength tokens).</summary>
-    public static PackedBatch Build(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, int maxLength, Device device)
+    /// <summary>
+    /// Builds a batch from rows, each a list of examples laid end to end (at most maxLength tokens);
+    /// <paramref name="denseMask"/> makes packed rows attend through one dense mask (<see cref="PackedAttention.Create"/>).
+    /// </summary>
+    public static PackedBatch Build(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, int maxLength, Device device, bool denseMask = false)
     {
         ArgumentNullException.ThrowIfNull(rows);
         int length = Math.Max(2, rows.Max(r => r.Sum(e => e.InputIds.Length)));
@@ -51,7 +55,6 @@ public sealed class PackedBatch : IDisposable
         bool packed = rows.Any(r => r.Count > 1);
         long[] ids = new long[b * length];
         long[] targets = new long[b * length];
-        bool[]? mask = packed ? new bool[b * length * length] : null;
         Array.Fill(targets, IgnoreIndex);
         long targetTokens = 0, tokens = 0;
         for (int r = 0; r < b; r++)
@@ -70,25 +73,16 @@ public sealed class PackedBatch : IDisposable
                         targets[row + offset + i] = example.InputIds[i + 1];
                         targetTokens++;
                     }
-                    if (mask is not null)
-                    {
-                        Array.Fill(mask, true, (int)(((row + offset + i) * length) + offset), i + 1);
-                    }
                 }
                 offset += n;
                 tokens += n;
-            }
-            // Padding rows attend to themselves only, so softmax never sees an all-masked row (which gives NaN).
-            for (int i = offset; mask is not null && i < length; i++)
-            {
-                mask[(((long)r * length + i) * length) + i] = true;
             }
         }
         using var scope = TensorScope.Begin();
         return new PackedBatch(
             TensorScope.TakeOwnership(torch.tensor(ids, [b, length]).to(device)),
             TensorScope.TakeOwnership(torch.tensor(targets, [b, length]).to(device)),
-            mask is null ? null : TensorScope.TakeOwnership(torch.tensor(mask, [b, 1, length, length]).to(device)),
+            packed ? PackedAttention.Create(rows.Select(r => (IReadOnlyList<int>)r.Select(e => e.InputIds.Length).ToList()).ToList(), length, device, denseMask) : null,
             targetTokens,
             tokens);
     }
@@ -98,6 +92,6 @@ public sealed class PackedBatch : IDisposable
     {
         InputIds.Dispose();
         Targets.Dispose();
-        AttentionMask?.Dispose();
+        Packing?.Dispose();
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class Trainer
             {
                 using var scope = TensorScope.Begin();
                 using PackedBatch batch = PackedBatch.Build(chunk.Select(e => (IReadOnlyList<TokenizedExample>)[e]).ToList(), _config.MaxSeqLength, _device);
-                Tensor logits = _model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
+                Tensor logits = _model.Forward(batch.InputIds, packing: batch.Packing);
                 Tensor perToken = F.cross_entropy(
                     logits.reshape(-1, logits.size(-1)).to(ScalarType.Float32),
                     batch.Targets.reshape(-1),

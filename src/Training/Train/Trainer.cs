@@ -205,13 +205,13 @@ public sealed partial class Trainer : IDisposable
     private Tensor ForwardBackward(IReadOnlyList<TrainingRow> rows, long stepTargetTokens)
     {
         using var scope = TensorScope.Begin();
-        using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device);
+        using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device, _config.DensePackingMask);
         if (_config.GradientCheckpointing)
         {
             // Never under DP (TrainingConfig.Validate refuses the pair). The dropout generator is the adapters' own,
             // so the recomputed blocks draw the forward's masks.
             return scope.MoveToOuter(_model.ForwardBackwardCheckpointed(
-                batch.InputIds, batch.AttentionMask, hidden => HeadLossSum(hidden, batch), loss => loss.div(stepTargetTokens), _dropoutGenerator));
+                batch.InputIds, batch.Packing, hidden => HeadLossSum(hidden, batch), loss => loss.div(stepTargetTokens), _dropoutGenerator));
         }
         Tensor lossSum = LossSum(batch);
         if (_dp is null)
@@ -234,7 +234,7 @@ public sealed partial class Trainer : IDisposable
     private Tensor LossSum(PackedBatch batch)
     {
         using var scope = TensorScope.Begin();
-        Tensor hidden = _model.ForwardHidden(batch.InputIds, attentionMask: batch.AttentionMask); // (B, T, C)
+        Tensor hidden = _model.ForwardHidden(batch.InputIds, packing: batch.Packing); // (B, T, C)
         return scope.MoveToOuter(HeadLossSum(hidden, batch));
     }
 

@@ -17,13 +17,13 @@ public class PackedBatchTests
         using PackedBatch unpacked = PackedBatch.Build(examples.Select(e => (IReadOnlyList<TokenizedExample>)[e]).ToList(), 128, Device.CPU);
         using PackedBatch withMask = PackedBatch.Build([[examples[0]], [examples[1]], [examples[2], examples[0]]], 128, Device.CPU);
 
-        Assert.Null(unpacked.AttentionMask);
-        Assert.NotNull(withMask.AttentionMask);
+        Assert.Null(unpacked.Packing);
+        Assert.NotNull(withMask.Packing);
         // The first two rows of both batches hold the same single examples: at their real tokens (padding computes
         // different, ignored values) the block mask and plain causal attention give the same logits up to float32
         // summation order (rows padded to different lengths).
         Tensor causal = model.Forward(unpacked.InputIds);
-        Tensor masked = model.Forward(withMask.InputIds, attentionMask: withMask.AttentionMask);
+        Tensor masked = model.Forward(withMask.InputIds, packing: withMask.Packing);
         for (int row = 0; row < 2; row++)
         {
             int n = examples[row].InputIds.Length;

@@ -81,7 +81,7 @@ public sealed class TrainerTests : IDisposable
         {
             using var scope = TensorScope.Begin();
             using PackedBatch batch = PackedBatch.Build(rows, 128, Device.CPU);
-            Tensor logits = model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
+            Tensor logits = model.Forward(batch.InputIds, packing: batch.Packing);
             return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.Targets.reshape(-1), reduction: torch.nn.Reduction.Sum).item();
         }
 

@@ -36,7 +36,7 @@ public sealed class DpSgdPipelineTests
                 using var scope = TensorScope.Begin();
                 // One example per row: rows stay independent, as record-level DP requires.
                 using PackedBatch packed = PackedBatch.Build(micro.Select(i => (IReadOnlyList<TokenizedExample>)[examples[i]]).ToList(), 64, Device.CPU);
-                Tensor logits = model.Forward(packed.InputIds, attentionMask: packed.AttentionMask);
+                Tensor logits = model.Forward(packed.InputIds, packing: packed.Packing);
                 Tensor loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), packed.Targets.reshape(-1), ignoreIndex: PackedBatch.IgnoreIndex, reduction: torch.nn.Reduction.Sum);
                 IReadOnlyList<KeyValuePair<string, Tensor>> perSample = capture.ComputePerSampleGradients(loss);
                 optimizer.ClipAndAccumulate(perSample);

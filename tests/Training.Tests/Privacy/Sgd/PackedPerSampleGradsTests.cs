@@ -104,7 +104,7 @@ public sealed class PackedPerSampleGradsTests(ITestOutputHelper output)
     private static (Tensor Loss, long RowLength) Loss(Transformer model, IReadOnlyList<TrainingRow> rows)
     {
         using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), MaxLength, Device.CPU);
-        Tensor logits = model.Forward(batch.InputIds, attentionMask: batch.AttentionMask);
+        Tensor logits = model.Forward(batch.InputIds, packing: batch.Packing);
         Tensor loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.Targets.reshape(-1), ignoreIndex: PackedBatch.IgnoreIndex, reduction: torch.nn.Reduction.Sum);
         return (loss, batch.InputIds.size(1));
     }

@@ -1,0 +1,165 @@
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
+using FineTune.Torch;
+using FineTune.Training.Lora;
+using FineTune.Training.Model;
+using FineTune.Training.Tests.Train;
+using FineTune.Training.Train;
+
+namespace FineTune.Training.Tests.Model;
+
+public sealed class PackedAttentionTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-packed-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    // Three rows: two packed (one of them three examples), one single example shorter than the others (row padding).
+    private static IReadOnlyList<IReadOnlyList<TokenizedExample>> Rows(List<TokenizedExample> e) => [[e[0], e[1]], [e[2]], [e[3], e[4], e[5]]];
+
+    [Fact]
+    public void Segments_GiveEveryPackedExampleTheLogitsItHasAlone()
+    {
+        // float64 weights, so equal computations agree to rounding and a leak between examples cannot hide in it.
+        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.Float64);
+        List<TokenizedExample> examples = TinyStoriesFixture.Examples(6);
+        using var noGrad = torch.no_grad();
+        using var scope = TensorScope.Begin();
+        IReadOnlyList<IReadOnlyList<TokenizedExample>> rows = Rows(examples);
+        using PackedBatch segmented = PackedBatch.Build(rows, 256, Device.CPU);
+        using PackedBatch dense = PackedBatch.Build(rows, 256, Device.CPU, denseMask: true);
+        Assert.True(segmented.Packing!.IsSegmented);
+        Assert.False(dense.Packing!.IsSegmented);
+
+        Tensor bySegments = model.Forward(segmented.InputIds, packing: segmented.Packing);
+        Tensor byMask = model.Forward(dense.InputIds, packing: dense.Packing);
+
+        for (int r = 0; r < rows.Count; r++)
+        {
+            int offset = 0;
+            foreach (TokenizedExample example in rows[r])
+            {
+                int n = example.InputIds.Length;
+                Tensor alone = model.Forward(torch.tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, n])).select(0, 0);
+                double segmentsError = bySegments.select(0, r).narrow(0, offset, n).sub(alone).abs().max().item();
+                double maskError = byMask.select(0, r).narrow(0, offset, n).sub(alone).abs().max().item();
+                Assert.True(segmentsError < 1e-10, $"row {r} at {offset}: segments differ from the example alone by {segmentsError}");
+                Assert.True(maskError < 1e-10, $"row {r} at {offset}: the mask differs from the example alone by {maskError}");
+                offset += n;
+            }
+        }
+        // Row padding computes ignored values, but they must be finite: a NaN there would reach the gradients.
+        Assert.All(bySegments.ToArray<double>(), value => Assert.True(double.IsFinite(value)));
+    }
+
+    [Fact]
+    public void Segments_AndTheDenseMask_TrainTheSameAdapter()
+    {
+        // Three steps, so the second and third run with a non-zero B and A's gradients are compared too.
+        TrainingConfig config = new()
+        {
+            MaxSteps = 3,
+            LearningRate = 5e-3,
+            MicroBatchSize = 2,
+            MaxSeqLength = 96,
+            WarmupRatio = 0,
+            Packing = true,
+            Lora = new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0.1, TargetModules = ["all-linear"] },
+        };
+        (IReadOnlyList<double> segmentLosses, Dictionary<string, float[]> segmentWeights) = Train(config, "segments");
+        (IReadOnlyList<double> maskLosses, Dictionary<string, float[]> maskWeights) = Train(config with { DensePackingMask = true }, "mask");
+
+        Assert.Equal(3, segmentLosses.Count);
+        for (int step = 0; step < 3; step++)
+        {
+            Assert.True(Math.Abs(segmentLosses[step] - maskLosses[step]) < 1e-5, $"step {step + 1}: {segmentLosses[step]} vs {maskLosses[step]}");
+        }
+        Assert.Equal(maskWeights.Keys.Order(), segmentWeights.Keys.Order());
+        foreach ((string name, float[] weights) in maskWeights)
+        {
+            double error = weights.Zip(segmentWeights[name], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(error < 1e-5, $"{name} differs by {error}");
+        }
+    }
+
+    private (IReadOnlyList<double> Losses, Dictionary<string, float[]> Weights) Train(TrainingConfig config, string name)
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        List<TokenizedExample> examples = TinyStoriesFixture.Examples();
+        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
+        TrainingResult result = trainer.Run(Path.Combine(_folder, name), "tinystories-656k");
+        return (result.LossHistory, lora.NamedParameters.ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32).ToArray<float>()));
+    }
+
+    [Fact]
+    public void Create_GroupsExamplesLongestFirst_EachPaddedToUnderTwiceItsLength()
+    {
+        using PackedAttention mixed = PackedAttention.Create([[64, 64], [100], [30, 30, 60]], 128, Device.CPU);
+        using PackedAttention uneven = PackedAttention.Create([[500, .. Enumerable.Repeat(1, 100)]], 600, Device.CPU);
+
+        Assert.True(mixed.IsSegmented);
+        Assert.Equal([(4L, 100L), (2L, 30L)], mixed.Groups);
+        Assert.True(uneven.IsSegmented);
+        Assert.Equal([(1L, 500L), (100L, 1L)], uneven.Groups);
+    }
+
+    [Fact]
+    public void Create_TakesTheDenseMask_WhenGroupsCostMoreProducts_OrWhenAsked()
+    {
+        // 10 | 6 4: the groups (10, 6 padded to 10) and (4) need 2·10² + 4² = 216 products, the mask 2·10² = 200.
+        using PackedAttention costlier = PackedAttention.Create([[10], [6, 4]], 10, Device.CPU);
+        using PackedAttention forced = PackedAttention.Create([[64, 64]], 128, Device.CPU, dense: true);
+
+        Assert.False(costlier.IsSegmented);
+        Assert.Empty(costlier.Groups);
+        Assert.False(forced.IsSegmented);
+    }
+
+    [Fact]
+    public void DenseMask_IsCausalWithinEachExample_AndRowPaddingSeesItselfOnly()
+    {
+        // One row of 5 positions: an example of 2, one of 1, then 2 positions of padding.
+        using PackedAttention plan = PackedAttention.Create([[2, 1]], 5, Device.CPU, dense: true);
+
+        bool[] mask = plan.Mask!.ToArray<bool>();
+
+        bool[] expected =
+        [
+            true, false, false, false, false,
+            true, true, false, false, false,
+            false, false, true, false, false,
+            false, false, false, true, false,
+            false, false, false, false, true,
+        ];
+        Assert.Equal([1L, 1, 5, 5], plan.Mask.shape);
+        Assert.Equal(expected, mask);
+    }
+
+    [Fact]
+    public void Create_RefusesARowLongerThanItsLength()
+    {
+        var error = Assert.Throws<ArgumentException>(() => PackedAttention.Create([[3, 3]], 5, Device.CPU));
+
+        Assert.Contains("6 tokens", error.Message);
+    }
+
+    [Fact]
+    public void PackedRows_CannotExtendAKvCache()
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var noGrad = torch.no_grad();
+        using var scope = TensorScope.Begin();
+        using PackedAttention plan = PackedAttention.Create([[2, 2]], 4, Device.CPU);
+        using var cache = new KvCache(model.Config.NumLayers);
+
+        Assert.Throws<ArgumentException>(() => model.Forward(torch.zeros([1, 4], ScalarType.Int64), cache, plan));
+    }
+}
