@@ -15,9 +15,9 @@ namespace FineTune.Contracts.Backends;
 ///   weights     = P · s_w                  s_w = 2 for bf16/f16, 4 for f32 (the CPU backend is always f32)
 ///   adapter     = 16 · P_lora              A, B, their gradients, AdamW's m and v: 4 fp32 copies
 ///   per-sample  = 4 · B · P_lora           DP-SGD only: one fp32 gradient of the adapter per row
-///   activations = s_a · B · T · L · (17·C + 8·I + 5·nh·T)
-///                 with gradient checkpointing: s_a · B · T · (2·L·C + 17·C + 8·I + 5·nh·T), each block's input
-///                 (2·C at 16 bits) kept and one block's activations rebuilt at a time
+///   activations = B · T · L · a,   a = s_a · (17·C + 8·I [+ 5·nh·T on the CPU]) [+ 4 · F_lora at 16 bits]
+///                 with gradient checkpointing: B · T · (s_a · 2·L·C + a), each block's input (2·C at 16 bits) kept
+///                 and one block's activations rebuilt at a time
 ///   logits      = 16 · B · T · V           whole logits: fp32 logits, log-softmax, gradient (3 × 4) + 16-bit logits
 ///                                          and gradient
 ///                 16 · n · V + 3 · s_w · B · T · C   chunked (n = min(chunk tokens, B·T)): one chunk's logits as
@@ -29,19 +29,24 @@ namespace FineTune.Contracts.Backends;
 /// The activation term is Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer Models",
 /// §4.1: 11·C + 5·nh·T per token and layer for attention, 4·C for the two norms, at 16 bits) with the MLP term
 /// recounted for SwiGLU (2·C input, then gate, up, silu(gate) and their product, 4 · 2·I); s_a = 1 at 16 bits and 2
-/// when the activations are f32. Whether the logits are whole or chunked, and the chunk, is the trainer's own rule
-/// (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵ logit elements unless configured, on the CPU whole.
-/// The 5·nh·T term assumes the attention scores are materialized (our composed
-/// attention, or a packing mask that rules the fused kernels out), which over-counts where a fused kernel runs. With
+/// when the activations are f32. The 5·nh·T term is the attention scores, materialized only on the CPU (composed
+/// attention on libtorch 1.13); on CUDA libtorch 2.x's fused SDPA kernels keep none, for unpacked rows and for packed
+/// rows alike (<c>PackedAttention</c> regroups examples instead of masking; its rare dense-mask fallback is not
+/// counted). F_lora is the summed input width of the adapted layers of one block (C for q, k, v, gate and up, nh·hs
+/// for o, I for down): each adapter casts its input to fp32 and keeps that copy for its gradient, as PEFT does; with
+/// f32 base weights the cast is the input itself. Whether the logits are whole or chunked, and the chunk, is the
+/// trainer's own rule (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵ logit elements unless configured,
+/// on the CPU whole. With
 /// <c>batch_size: "auto"</c> B is 1, the least the trainer picks (it sizes the micro-batch to the free memory by
 /// <see cref="PerSequenceBytes"/>, the B-dependent terms of this estimate).
-/// Checked against Hugging Face transformers 5.17 + PEFT 0.21 (torch 2.11, H200, random llama-3.2-1b weights, LoRA
-/// r = 8 on q/k/v/o, peak allocated / reserved over two AdamW steps): bf16 B = 8, T = 1024 is 51.8 / 57.2 GiB with
-/// eager attention and 27.4 / 31.6 with SDPA (HF's logits are whole), where this estimate with whole logits
-/// (<c>LossChunkTokens</c> 0) says 56.3 (2.3 weights, 32.3 activations, 15.7 logits, 5.0 slack, 1 runtime); B = 1:
-/// 8.6 / 9.3 vs 10.2; B = 8, T = 512: 21.1 / 23.4 vs 24.4; f32 B = 4: 30.3 / 32.5 vs 50.2 (s_a = 2 over-counts f32
-/// activations). With CUDA's default chunks (261 tokens at V = 128,256) the B = 8, T = 1024 logits term is 0.6 GiB
-/// and the estimate 39.7 GiB; that and the checkpointing term are not yet checked against a GPU's peak.
+/// Checked against FineTune's own peak on an H200 (2026-12-04, libtorch 2.11, random llama-3.2-1b weights, bf16,
+/// LoRA r = 16 on every linear layer, whole logits, `bench train` B = 8, T = 1024): 43.1 GB (40.1 GiB) allocated,
+/// where this estimate with whole logits (<c>LossChunkTokens</c> 0) counts 40.4 GiB before slack and runtime (2.3
+/// weights, 0.2 adapter, 12.3 activations of the block, 10.0 adapters' fp32 inputs, 15.7 logits) and 45.4 GiB in all.
+/// Hugging Face transformers 5.17 + PEFT 0.21 on the same GPU (r = 8 on q/k/v/o, peak allocated / reserved over two
+/// AdamW steps, whole logits) took 27.4 / 31.6 GiB with SDPA and 51.8 / 57.2 with eager attention (scores
+/// materialized) at B = 8, T = 1024. With CUDA's default chunks (261 tokens at V = 128,256) the logits term is 0.6
+/// GiB; that and the checkpointing term are not yet checked against a GPU's peak.
 /// </summary>
 /// <param name="WeightsBytes">The frozen base weights.</param>
 /// <param name="AdapterBytes">LoRA weights, gradients and optimizer state, with DP-SGD's per-sample gradients.</param>
@@ -87,7 +92,7 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long loraParameters = LoraParameterCount(model, config.Lora);
         long weights = parameterCount * weightBytes;
         long adapter = (16 * loraParameters) + (microBatch * PerSampleGradientBytes(config, loraParameters));
-        long activations = microBatch * ActivationBytesPerSequence(model, config, weightBytes);
+        long activations = microBatch * ActivationBytesPerSequence(model, config, weightBytes, cuda);
         long logits = LogitsBytesFor(model, config, microBatch, weightBytes, onCpu: !cuda);
         return new MemoryEstimate(
             WeightsBytes: weights,
@@ -109,7 +114,7 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
         long weightBytes = WeightBytes(weightDType);
-        long perSequence = ActivationBytesPerSequence(model, config, weightBytes)
+        long perSequence = ActivationBytesPerSequence(model, config, weightBytes, cuda)
             + LogitsBytesFor(model, config, microBatch: 1, weightBytes, onCpu: !cuda)
             + PerSampleGradientBytes(config, LoraParameterCount(model, config.Lora));
         return perSequence + (perSequence / 10);
@@ -120,6 +125,13 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(lora);
+        long perLayer = AdaptedLinears(model, lora).Sum(linear => lora.Rank * (linear.In + linear.Out));
+        return perLayer * model.NumLayers;
+    }
+
+    // The linear layers of one block that lora adapts, with their input and output widths.
+    private static IEnumerable<(long In, long Out)> AdaptedLinears(ModelConfig model, LoraConfig lora)
+    {
         long hidden = model.HiddenSize;
         long queryWidth = (long)model.NumHeads * model.HeadDim;
         long keyValueWidth = (long)model.NumKeyValueHeads * model.HeadDim;
@@ -129,8 +141,7 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
             ("q_proj", hidden, queryWidth), ("k_proj", hidden, keyValueWidth), ("v_proj", hidden, keyValueWidth),
             ("o_proj", queryWidth, hidden), ("gate_proj", hidden, mlp), ("up_proj", hidden, mlp), ("down_proj", mlp, hidden),
         ];
-        long perLayer = linears.Where(linear => lora.Targets(linear.Name)).Sum(linear => lora.Rank * (linear.In + linear.Out));
-        return perLayer * model.NumLayers;
+        return linears.Where(linear => lora.Targets(linear.Name)).Select(linear => (linear.In, linear.Out));
     }
 
     private static long WeightBytes(WeightDType weightDType) => weightDType switch
@@ -141,18 +152,21 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
     };
 
     /// <summary>
-    /// Activations of one sequence: s_a · T · L · (17·C + 8·I + 5·nh·T), or with gradient checkpointing
-    /// s_a · T · (2·L·C + 17·C + 8·I + 5·nh·T); s_a = 1 when the activations are 16-bit, 2 when they are f32.
+    /// Activations of one sequence: T · L · a, or with gradient checkpointing T · (s_a · 2·L·C + a), where a layer
+    /// keeps a = s_a · (17·C + 8·I, + 5·nh·T on the CPU) bytes per token, + 4 · F_lora for the adapters' fp32 inputs
+    /// when the base is 16-bit; s_a = 1 when the activations are 16-bit, 2 when they are f32.
     /// </summary>
-    internal static long ActivationBytesPerSequence(ModelConfig model, TrainingConfig config, long weightBytes)
+    internal static long ActivationBytesPerSequence(ModelConfig model, TrainingConfig config, long weightBytes, bool cuda)
     {
         long activationScale = weightBytes == 2 ? 1 : 2;
         long sequenceLength = config.MaxSeqLength;
-        long perTokenAndLayer = (17L * model.HiddenSize) + (8L * model.IntermediateSize) + (5L * model.NumHeads * sequenceLength);
+        long scores = cuda ? 0 : 5L * model.NumHeads * sequenceLength;
+        long adapterInputs = weightBytes == 2 ? 4 * AdaptedLinears(model, config.Lora).Sum(linear => linear.In) : 0;
+        long perTokenAndLayer = (activationScale * ((17L * model.HiddenSize) + (8L * model.IntermediateSize) + scores)) + adapterInputs;
         long perToken = config.GradientCheckpointing
-            ? (2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer
+            ? (activationScale * 2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer
             : model.NumLayers * perTokenAndLayer;
-        return activationScale * sequenceLength * perToken;
+        return sequenceLength * perToken;
     }
 
     /// <summary>
