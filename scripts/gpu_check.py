@@ -293,8 +293,8 @@ def main():
                     r["note"] = "HF + PEFT not importable here: only FineTune's figures"
 
     # Issue 10's levers, each against the default at the same shape: the chunked loss against whole logits, DP-SGD on
-    # packed rows against non-DP packed rows, packed rows attending per record against one dense mask, and a long
-    # sequence with gradient checkpointing (ours and HF's).
+    # packed rows against non-DP packed rows, packed rows attending per record against one dense mask, LoRA branches
+    # in the base dtype against float32, and a long sequence with gradient checkpointing (ours and HF's).
     with Check("speed_levers") as r:
         if selected(r):
             folder = speed_model("llama-3.2-1b" if cuda else "tiny")
@@ -306,6 +306,14 @@ def main():
                 "default": pick(default, "tokens_per_second", "peak_memory_bytes", "loss_chunk_tokens"),
                 "whole_logits": pick(whole, "tokens_per_second", "peak_memory_bytes", "loss_chunk_tokens"),
                 "speedup_of_default": default["tokens_per_second"] / whole["tokens_per_second"],
+            }
+            # LoRA branches in bf16 (autocast's way) against float32 inputs (PEFT's), at the same shape.
+            half_branch = bench(folder, batch, length, cuda, ["--lora-in-base-dtype"])
+            r["lora_in_base_dtype"] = {
+                "batch_size": batch, "seq_len": length,
+                "default": pick(default, "tokens_per_second", "peak_memory_bytes"),
+                "in_base_dtype": pick(half_branch, "tokens_per_second", "peak_memory_bytes", "lora_in_base_dtype"),
+                "speedup": half_branch["tokens_per_second"] / default["tokens_per_second"],
             }
             packed = bench(folder, batch, length, cuda, ["--dp", "--records-per-row", 4])
             r["dp_packed"] = pick(packed, "tokens_per_second", "dp_tokens_per_second", "dp_unpacked_tokens_per_second",

@@ -58,6 +58,7 @@ internal static class TrainBenchmark
             LossChunkTokens = options.LossChunkTokens,
             GradientCheckpointing = options.GradientCheckpointing,
             DensePackingMask = options.DensePackingMask,
+            LoraInBaseDType = options.LoraInBaseDType,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
         StepTiming? dp = null;
@@ -112,7 +113,8 @@ internal static class TrainBenchmark
             threads?.Blas,
             LossChunking.ChunkRows(options.LossChunkTokens, c.VocabSize, onCpu: device.Type == DeviceType.CPU),
             options.GradientCheckpointing,
-            options.DensePackingMask && recordsPerRow > 1);
+            options.DensePackingMask && recordsPerRow > 1,
+            options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16));
     }
 
     private static void Validate(TrainBenchmarkOptions options)

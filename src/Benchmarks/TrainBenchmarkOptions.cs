@@ -20,6 +20,7 @@ namespace FineTune.Benchmarks;
 /// <param name="LossChunkTokens">Tokens per loss chunk (null: the trainer's default; 0: unchunked logits).</param>
 /// <param name="GradientCheckpointing">Recompute the blocks in backward (TrainingConfig.GradientCheckpointing).</param>
 /// <param name="DensePackingMask">Packed rows attend through one dense mask (TrainingConfig.DensePackingMask).</param>
+/// <param name="LoraInBaseDType">LoRA branches compute in a 16-bit base's dtype (TrainingConfig.LoraInBaseDType).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -34,4 +35,5 @@ internal sealed record TrainBenchmarkOptions(
     int? BlasThreads = null,
     int? LossChunkTokens = null,
     bool GradientCheckpointing = false,
-    bool DensePackingMask = false);
+    bool DensePackingMask = false,
+    bool LoraInBaseDType = false);

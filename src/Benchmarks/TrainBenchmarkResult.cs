@@ -34,7 +34,8 @@ internal sealed record TrainBenchmarkResult(
     int? BlasThreads = null,
     long? LossChunkTokens = null,
     bool GradientCheckpointing = false,
-    bool DensePackingMask = false)
+    bool DensePackingMask = false,
+    bool LoraInBaseDtype = false)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -141,6 +141,22 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
+    public void BenchTrain_LoraInBaseDType_IsPrintedForA16BitBaseOnly()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+        string[] common = ["bench", "train", "--model", _folder, "--batch-size", "1", "--seq-len", "16", "--steps", "1", "--lora-in-base-dtype"];
+
+        CliRun bf16 = CliRun.Invoke([.. common, "--dtype", "bf16"]);
+        CliRun f32 = CliRun.Invoke([.. common, "--json"]);
+
+        Assert.True(bf16.ExitCode == 0, bf16.Error);
+        Assert.Contains("LoRA branches in bf16", bf16.Output);
+        Assert.True(f32.ExitCode == 0, f32.Error);
+        using JsonDocument result = JsonDocument.Parse(f32.Output);
+        Assert.False(result.RootElement.GetProperty("lora_in_base_dtype").GetBoolean());
+    }
+
+    [Fact]
     public void BenchTrain_RecordsShorterThanTwoTokens_AreRefusedInOneLine()
     {
         Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);

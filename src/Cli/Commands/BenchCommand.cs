@@ -68,10 +68,11 @@ internal static class BenchCommand
         var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Tokens per cross-entropy chunk (default: 2^25 logits; 0: whole logits)" };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (not with --dp)" };
         var densePackingMask = new Option<bool>("--dense-packing-mask") { Description = "Packed rows (--records-per-row > 1) attend through one dense block-diagonal mask instead of per-record batches (to compare the two)" };
+        var loraInBaseDType = new Option<bool>("--lora-in-base-dtype") { Description = "With a bf16/f16 base, LoRA branches compute in that dtype instead of casting each input to float32 (to compare the two)" };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, loraInBaseDType, json,
         };
         train.SetAction(parseResult =>
         {
@@ -93,7 +94,8 @@ internal static class BenchCommand
                 parseResult.GetValue(blasThreads),
                 parseResult.GetValue(lossChunk),
                 parseResult.GetValue(checkpointing),
-                parseResult.GetValue(densePackingMask));
+                parseResult.GetValue(densePackingMask),
+                parseResult.GetValue(loraInBaseDType));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -109,7 +111,7 @@ internal static class BenchCommand
         {
             text.AppendLine($"threads: {intraOp} libtorch intra-op, {(r.BlasThreads is int blas ? blas.ToString(CultureInfo.InvariantCulture) : "n/a (no OpenBLAS)")} OpenBLAS");
         }
-        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}");
+        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}; LoRA branches in {(r.LoraInBaseDtype ? r.Dtype : "f32")}");
         if (r.RecordsPerRow > 1)
         {
             text.AppendLine($"packing: {r.RecordsPerRow} records per row, attending {(r.DensePackingMask ? "through one dense block-diagonal mask" : "as batches of their own (segments)")}");

@@ -75,6 +75,14 @@ public sealed record TrainingConfig
     public bool DensePackingMask { get; init; }
 
     /// <summary>
+    /// For benchmarks until a GPU has measured it: with 16-bit base weights, the LoRA branches compute in the base
+    /// dtype (A and s·B cast down each forward, as autocast training does) instead of casting every adapted layer's
+    /// input up to float32 (PEFT's default). A, B, their gradients and AdamW's state stay float32. No effect on an f32
+    /// base.
+    /// </summary>
+    public bool LoraInBaseDType { get; init; }
+
+    /// <summary>
     /// Keep only each decoder block's input during the forward pass and recompute the block during backward (one
     /// extra forward of the blocks, ~1/3 more compute), so activations of 16k-token sequences fit. Losses and
     /// gradients equal the plain path's (dropout masks included). Not combined with <see cref="Privacy"/>: DP-SGD

@@ -11,7 +11,9 @@ namespace FineTune.Training.Lora;
 /// </summary>
 /// <remarks>
 /// Mixed precision as PEFT does it: A and B are float32 (float64 beside a float64 base, for gradient checks) whatever
-/// the base weights' dtype; the branch casts its input to that dtype and its output back to the input's. A is drawn
+/// the base weights' dtype; the branch casts its input to that dtype and its output back to the input's. With
+/// <see cref="ComputeDType"/> set to a 16-bit base's dtype the branch runs in that dtype instead, as autocast
+/// training does (A and B, and so their gradients and optimizer state, stay float32). A is drawn
 /// on the CPU and then moved, so a seed gives the same adapter on every device (the device rule: a generator only
 /// draws into tensors of its own device).
 /// </remarks>
@@ -51,6 +53,27 @@ public sealed class LoraLinear : ILinearAdapter
         B = TensorScope.TakeOwnership(buffer.Take([target.OutFeatures, config.Rank])); // the buffer starts at zero
         using var noGrad = torch.no_grad();
         A.copy_(drawn).Dispose();
+        _computeDType = A.dtype;
+    }
+
+    private ScalarType _computeDType;
+
+    /// <summary>
+    /// The dtype the branch computes in: A's (the default; the layer input is cast up to it, as PEFT does) or the base
+    /// weights' 16-bit dtype (A and s·B are cast down each forward and the input is used as it is, so no float32 copy
+    /// of a B × T × in activation is written, kept or read back).
+    /// </summary>
+    public ScalarType ComputeDType
+    {
+        get => _computeDType;
+        set
+        {
+            if (value != A.dtype && value != Target.Weight.dtype)
+            {
+                throw new ArgumentException($"an adapter computes in its own dtype ({A.dtype}) or its base weights' ({Target.Weight.dtype}), not {value}", nameof(value));
+            }
+            _computeDType = value;
+        }
     }
 
     /// <summary>The dtype of A and B beside base weights of <paramref name="baseDType"/>: float32, or float64.</summary>
@@ -87,14 +110,35 @@ public sealed class LoraLinear : ILinearAdapter
         {
             return scope.MoveToOuter(torch.zeros([1], input.dtype, input.device));
         }
-        Tensor x = Dropout(input.to(A.dtype));
-        Tensor low = torch.nn.functional.linear(x, A);                  // (…, r)
-        Tensor delta = torch.nn.functional.linear(low, B).mul(Scaling); // (…, out)
+        (_, _, Tensor delta) = Branch(input);
         return scope.MoveToOuter(delta.to(input.dtype));
     }
 
     /// <summary>
-    /// dropout(x) for x already in A's dtype: identity in evaluation; otherwise a mask from
+    /// The branch for <paramref name="input"/> (…, in), in <see cref="ComputeDType"/>: x̃ = dropout(x), h = x̃ Aᵀ
+    /// (…, r) and delta = s · h Bᵀ (…, out), each owned by the caller's scope (the DP path keeps all three).
+    /// </summary>
+    internal (Tensor Dropped, Tensor Low, Tensor Delta) Branch(Tensor input)
+    {
+        using var scope = TensorScope.Begin();
+        Tensor dropped = Dropout(input.to(_computeDType));
+        Tensor low, delta;
+        if (_computeDType == A.dtype)
+        {
+            low = torch.nn.functional.linear(dropped, A);                                       // (…, r)
+            delta = torch.nn.functional.linear(low, B).mul(Scaling);                            // (…, out)
+        }
+        else
+        {
+            // s folds into B (out × r) rather than into the output (B × T × out): one pass less over the activation.
+            low = torch.nn.functional.linear(dropped, A.to(_computeDType));                     // (…, r)
+            delta = torch.nn.functional.linear(low, B.mul(Scaling).to(_computeDType));          // (…, out)
+        }
+        return (scope.MoveToOuter(dropped), scope.MoveToOuter(low), scope.MoveToOuter(delta));
+    }
+
+    /// <summary>
+    /// dropout(x) for x already in the compute dtype: identity in evaluation; otherwise a mask from
     /// <see cref="DropoutGenerator"/> (on x's device), or libtorch's default generator when none is set.
     /// </summary>
     internal Tensor Dropout(Tensor x)

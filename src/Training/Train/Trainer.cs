@@ -65,9 +65,12 @@ public sealed partial class Trainer : IDisposable
         int userRowsPerEpoch = _canaries is null ? _rows.RowsPerEpoch : new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing).RowsPerEpoch;
         _optimizer = new AdamW(lora, weightDecay: config.WeightDecay);
         _dropoutGenerator = new Generator(config.Seed + 1, device);
+        bool halfBase = model.DType is ScalarType.BFloat16 or ScalarType.Float16;
         foreach (LoraLinear adapter in lora.Adapters)
         {
             adapter.DropoutGenerator = _dropoutGenerator;
+            // Set either way: an adapter outlives a trainer (benchmarks train one adapter under several configs).
+            adapter.ComputeDType = config.LoraInBaseDType && halfBase ? model.DType : adapter.A.dtype;
         }
         _microBatchSize = config.MicroBatchSize;
         long rowsPerStep = (long)config.MicroBatchSize * config.GradientAccumulation;

@@ -1,7 +1,6 @@
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using F = FineTune.Torch.torch.nn.functional;
 
 namespace FineTune.Training.Privacy.Sgd;
 
@@ -29,11 +28,9 @@ internal sealed class CapturingLoraAdapter : ILinearAdapter
     {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = TensorScope.Begin();
-        // The same casts and dropout as LoraLinear.Forward, so a run with this adapter computes in the same precision
-        // and draws the generator's stream exactly as a run without it would.
-        Tensor dropped = Lora.Dropout(input.to(Lora.A.dtype));
-        Tensor low = F.linear(dropped, Lora.A);                      // (…, r)
-        Tensor delta = F.linear(low, Lora.B).mul(Lora.Scaling);    // (…, out), A's dtype
+        // LoraLinear's own branch, so a run with this adapter computes in the same precision and draws the generator's
+        // stream exactly as a run without it would.
+        (Tensor dropped, Tensor low, Tensor delta) = Lora.Branch(input);  // (…, in), (…, r), (…, out)
         // Evaluation and generation run without gradients; nothing is differentiated then, so nothing is kept.
         if (torch.is_grad_enabled())
         {
