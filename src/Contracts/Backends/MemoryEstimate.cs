@@ -34,10 +34,10 @@ namespace FineTune.Contracts.Backends;
 /// rows alike (<c>PackedAttention</c> regroups examples instead of masking; its rare dense-mask fallback is not
 /// counted). F_lora is the summed input width of the adapted layers of one block (C for q, k, v, gate and up, nh·hs
 /// for o, I for down): each adapter casts its input to fp32 and keeps that copy for its gradient, as PEFT does; with
-/// f32 base weights the cast is the input itself. Whether the logits are whole or chunked, and the chunk, is the
-/// trainer's own rule (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵ logit elements unless configured,
-/// on the CPU whole. With
-/// <c>batch_size: "auto"</c> B is 1, the least the trainer picks (it sizes the micro-batch to the free memory by
+/// f32 base weights (or with <c>LoraInBaseDType</c>) the branch reads the input itself. Whether the logits are whole
+/// or chunked, and the chunk, is the trainer's own rule (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵
+/// logit elements unless configured, on the CPU whole. With <c>batch_size: "auto"</c> B is 1, the least the trainer
+/// picks (it sizes the micro-batch to the free memory by
 /// <see cref="PerSequenceBytes"/>, the B-dependent terms of this estimate).
 /// Checked against FineTune's own peak on an H200 (2026-12-04, libtorch 2.11, random llama-3.2-1b weights, bf16,
 /// LoRA r = 16 on every linear layer, whole logits, `bench train` B = 8, T = 1024): 43.1 GB (40.1 GiB) allocated,
@@ -161,7 +161,8 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long activationScale = weightBytes == 2 ? 1 : 2;
         long sequenceLength = config.MaxSeqLength;
         long scores = cuda ? 0 : 5L * model.NumHeads * sequenceLength;
-        long adapterInputs = weightBytes == 2 ? 4 * AdaptedLinears(model, config.Lora).Sum(linear => linear.In) : 0;
+        // The float32 copy of each adapted input, unless the branches compute in the 16-bit base's dtype.
+        long adapterInputs = weightBytes == 2 && !config.LoraInBaseDType ? 4 * AdaptedLinears(model, config.Lora).Sum(linear => linear.In) : 0;
         long perTokenAndLayer = (activationScale * ((17L * model.HiddenSize) + (8L * model.IntermediateSize) + scores)) + adapterInputs;
         long perToken = config.GradientCheckpointing
             ? (activationScale * 2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer

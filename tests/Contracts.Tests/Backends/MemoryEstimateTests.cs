@@ -188,6 +188,7 @@ public class MemoryEstimateTests
         Assert.Equal(t * 16 * (block + adapterInputs), plain.ActivationBytes);
         Assert.Equal(t * ((2L * 16 * 2048) + block + adapterInputs), checkpointed.ActivationBytes);
         Assert.Equal(t * 2 * ((2L * 16 * 2048) + block), checkpointedF32.ActivationBytes);
+        Assert.Equal(t * 16 * block, Estimate(longRows with { LoraInBaseDType = true }).ActivationBytes);
         Assert.True(checkpointed.TotalBytes < plain.TotalBytes / 4, $"{checkpointed.TotalBytes / GiB} GiB vs {plain.TotalBytes / GiB} GiB");
     }
 
