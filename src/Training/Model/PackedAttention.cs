@@ -121,8 +121,8 @@ public sealed class PackedAttention : IDisposable
             groups.ToArray());
     }
 
-    // The mask comes from per-position example ids, so only B·T ids cross to the device: a query attends a key with
-    // its id at or before it. Row padding has ids of its own per position, so it attends itself alone and softmax
+    // The mask comes from per-position example ids, so only B·T ids cross to the device: a query attends the keys
+    // that carry its id, at or before its position. Row padding has ids of its own per position, so it attends itself alone and softmax
     // never sees an all-masked row (which gives NaN).
     private static PackedAttention Dense(IReadOnlyList<IReadOnlyList<int>> exampleLengths, long rowLength, Device device)
     {
