@@ -28,8 +28,14 @@ internal sealed class LeaseKeeper : IDisposable
         _logger = logger;
     }
 
+    /// <summary>
+    /// Starts heartbeating with a beat at once: a cancel or pause requested after the claim but before the caller
+    /// listened for <c>job_cancel</c> sent its notification to nobody, and would otherwise wait a whole interval (a
+    /// short job could end first).
+    /// </summary>
     public void Start()
     {
+        Nudge();
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 

@@ -67,6 +67,36 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ComputePerSampleGradients_Bf16Branch_EqualPerExampleBackwardPassesToBf16Precision()
+    {
+        // A bf16 base whose adapters compute in bf16 (TrainingConfig.LoraInBaseDType): the per-sample path contracts
+        // the branch's bf16 activations in float32, autograd's reference runs bf16 products, so they agree to ~1%.
+        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.BFloat16);
+        using LoraModel lora = AttachLora(model, dropout: 0);
+        foreach (LoraLinear adapter in lora.Adapters)
+        {
+            adapter.ComputeDType = ScalarType.BFloat16;
+        }
+        using var scope = TensorScope.Begin();
+        (Tensor inputs, Tensor targets) = Batch();
+
+        IReadOnlyList<KeyValuePair<string, Tensor>> perSample = PerSampleGradients(model, lora, inputs, targets, dropoutSeed: null);
+        double error = 0;
+        double largest = 0;
+        for (int row = 0; row < Rows; row++)
+        {
+            Tensor?[] reference = ParameterGradients(model, lora, inputs.narrow(0, row, 1), targets.narrow(0, row, 1));
+            (double rowError, double rowLargest) = Compare(perSample, row, reference);
+            error = Math.Max(error, rowError);
+            largest = Math.Max(largest, rowLargest);
+        }
+
+        output.WriteLine($"bf16 branch: max |per-sample - per-example| = {error:E2} (largest gradient entry {largest:E2})");
+        Assert.True(largest > 1e-3, "the gradients are too small for the comparison to mean anything");
+        Assert.True(error <= 3e-2 * largest, $"max error {error:E2} against a largest entry of {largest:E2}");
+    }
+
+    [Fact]
     public void ComputePerSampleGradients_SumOverRows_EqualsTheBatchGradient()
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
@@ -158,7 +188,7 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
     // The sum over rows of each row's summed token loss, so every row's gradient is that row's own.
     private static Tensor Loss(Transformer model, Tensor inputs, Tensor targets)
     {
-        Tensor logits = model.Forward(inputs); // (B, T, V)
+        Tensor logits = model.Forward(inputs).to(ScalarType.Float32); // (B, T, V); a no-op for an f32 model
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction: torch.nn.Reduction.Sum);
     }
 
