@@ -1,7 +1,6 @@
 using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
 using FineTune.Torch;
-using FineTune.Training.Lora;
 using FineTune.Training.Model;
 using FineTune.Training.Tests.Train;
 using FineTune.Training.Train;
@@ -90,13 +89,10 @@ public sealed class PackedAttentionTests : IDisposable
 
     private (IReadOnlyList<double> Losses, Dictionary<string, float[]> Weights) Train(TrainingConfig config, string name)
     {
-        using Transformer model = TinyStoriesFixture.LoadModel();
-        using var generator = new Generator(config.Seed);
-        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
-        List<TokenizedExample> examples = TinyStoriesFixture.Examples();
-        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
-        TrainingResult result = trainer.Run(Path.Combine(_folder, name), "tinystories-656k");
-        return (result.LossHistory, lora.NamedParameters.ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32).ToArray<float>()));
+        Dictionary<string, float[]> weights = [];
+        TrainingResult result = TinyStoriesFixture.Train(config, Path.Combine(_folder, name), inspect: lora =>
+            weights = lora.NamedParameters.ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32).ToArray<float>()));
+        return (result.LossHistory, weights);
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Training.Lora;
 using FineTune.Training.Model;
-using FineTune.Training.Train;
 
 namespace FineTune.Training.Tests.Train;
 
@@ -126,15 +125,8 @@ public sealed class LoraComputeDTypeTests : IDisposable
         Assert.True(result.Privacy!.Epsilon > 0);
     }
 
-    private TrainingResult Train(TrainingConfig config, ScalarType dtype, string name)
-    {
-        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, dtype);
-        using var generator = new Generator(config.Seed);
-        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
-        List<TokenizedExample> examples = TinyStoriesFixture.Examples();
-        using var trainer = new Trainer(model, lora, examples, [], config, Device.CPU);
-        return trainer.Run(Path.Combine(_folder, name), "tinystories-656k");
-    }
+    private TrainingResult Train(TrainingConfig config, ScalarType dtype, string name) =>
+        TinyStoriesFixture.Train(config, Path.Combine(_folder, name), dtype);
 
     // max |a − b| / max |b|.
     private static double RelativeError(float[] actual, float[] expected) =>

@@ -1,4 +1,8 @@
+using FineTune.Contracts.Configs;
+using FineTune.Contracts.Events;
 using FineTune.Testing;
+using FineTune.Torch;
+using FineTune.Training.Lora;
 using FineTune.Text.Tokenization;
 using FineTune.Training.Model;
 using FineTune.Training.Train;
@@ -21,6 +25,22 @@ internal static class TinyStoriesFixture
     ];
 
     public static Transformer LoadModel() => TransformerLoader.Load(ModelFolder);
+
+    /// <summary>
+    /// Trains a fresh adapter (seeded by the config) on <see cref="Examples"/> with base weights of
+    /// <paramref name="dtype"/> on the CPU, writing to <paramref name="output"/>; <paramref name="inspect"/> sees the
+    /// trained adapter before it is disposed.
+    /// </summary>
+    public static TrainingResult Train(TrainingConfig config, string output, ScalarType dtype = ScalarType.Float32, Action<LoraModel>? inspect = null)
+    {
+        using Transformer model = TransformerLoader.Load(ModelFolder, dtype);
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        using var trainer = new Trainer(model, lora, Examples(), [], config, Device.CPU);
+        TrainingResult result = trainer.Run(output, "tinystories-656k");
+        inspect?.Invoke(lora);
+        return result;
+    }
 
     /// <summary>Each story as one example; loss on every token after BOS.</summary>
     public static List<TokenizedExample> Examples(int count = 6)

@@ -29,15 +29,7 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
         (Tensor inputs, Tensor targets) = Batch();
 
         IReadOnlyList<KeyValuePair<string, Tensor>> perSample = PerSampleGradients(model, lora, inputs, targets, dropoutSeed: null);
-        double error = 0;
-        double largest = 0;
-        for (int row = 0; row < Rows; row++)
-        {
-            Tensor?[] reference = ParameterGradients(model, lora, inputs.narrow(0, row, 1), targets.narrow(0, row, 1));
-            (double rowError, double rowLargest) = Compare(perSample, row, reference);
-            error = Math.Max(error, rowError);
-            largest = Math.Max(largest, rowLargest);
-        }
+        (double error, double largest) = AgainstPerExamplePasses(model, lora, inputs, targets, perSample);
 
         output.WriteLine($"no dropout: max |per-sample - per-example| = {error:E2} (largest gradient entry {largest:E2})");
         Assert.Equal(lora.NamedParameters.Select(p => p.Key), perSample.Select(p => p.Key));
@@ -81,15 +73,7 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
         (Tensor inputs, Tensor targets) = Batch();
 
         IReadOnlyList<KeyValuePair<string, Tensor>> perSample = PerSampleGradients(model, lora, inputs, targets, dropoutSeed: null);
-        double error = 0;
-        double largest = 0;
-        for (int row = 0; row < Rows; row++)
-        {
-            Tensor?[] reference = ParameterGradients(model, lora, inputs.narrow(0, row, 1), targets.narrow(0, row, 1));
-            (double rowError, double rowLargest) = Compare(perSample, row, reference);
-            error = Math.Max(error, rowError);
-            largest = Math.Max(largest, rowLargest);
-        }
+        (double error, double largest) = AgainstPerExamplePasses(model, lora, inputs, targets, perSample);
 
         output.WriteLine($"bf16 branch: max |per-sample - per-example| = {error:E2} (largest gradient entry {largest:E2})");
         Assert.True(largest > 1e-3, "the gradients are too small for the comparison to mean anything");
@@ -210,6 +194,22 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
     private static Tensor?[] ParameterGradients(Transformer model, LoraModel lora, Tensor inputs, Tensor targets)
     {
         return torch.autograd.grad([Loss(model, inputs, targets)], lora.NamedParameters.Select(p => p.Value).ToList());
+    }
+
+    // The largest difference between each row's per-sample gradients and a backward pass of that row alone, and the
+    // largest reference entry, over all rows (no dropout).
+    private static (double Error, double Largest) AgainstPerExamplePasses(Transformer model, LoraModel lora, Tensor inputs, Tensor targets, IReadOnlyList<KeyValuePair<string, Tensor>> perSample)
+    {
+        double error = 0;
+        double largest = 0;
+        for (int row = 0; row < Rows; row++)
+        {
+            Tensor?[] reference = ParameterGradients(model, lora, inputs.narrow(0, row, 1), targets.narrow(0, row, 1));
+            (double rowError, double rowLargest) = Compare(perSample, row, reference);
+            error = Math.Max(error, rowError);
+            largest = Math.Max(largest, rowLargest);
+        }
+        return (error, largest);
     }
 
     private static (double Error, double Largest) Compare(IReadOnlyList<KeyValuePair<string, Tensor>> perSample, int row, Tensor?[] reference)
