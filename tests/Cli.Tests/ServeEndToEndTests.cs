@@ -24,6 +24,7 @@ public sealed class ServeEndToEndTests : IDisposable
         Assert.True(submitted.ExitCode == 0, submitted.Error + submitted.Output);
         string jobId = submitted.Output.Split('\n')[0].Trim();
         Assert.Contains("3/3", submitted.Output);
+        Assert.Matches(@"3/3 loss \d+\.\d{4} \d+ tok/s", submitted.Output);
         Assert.Contains("succeeded", submitted.Output);
 
         string downloads = Path.Combine(_server.Folder, "adapter");

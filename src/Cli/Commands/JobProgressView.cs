@@ -14,7 +14,8 @@ internal sealed class JobProgressView(TextWriter output)
         string line = type switch
         {
             "step" => Step(payload),
-            "eval" => $"eval after step {payload?["step"]}: loss {payload?["eval_loss"]}",
+            "eval" => $"eval after step {payload?["step"]}: loss {Number(payload?["eval_loss"], "F4")}",
+            "log" when payload?["message"] is JsonValue message => $"{payload["level"] ?? "log"}: {message}",
             "status" => $"status: {payload?["status"] ?? payload}",
             "checkpoint" => $"checkpoint at step {payload?["step"]}",
             "completed" => "completed",
@@ -40,6 +41,13 @@ internal sealed class JobProgressView(TextWriter output)
         int width = 30;
         int filled = total > 0 ? (int)(width * step / total) : 0;
         string epsilon = p?["epsilon"] is JsonNode e && e.GetValueKind() == System.Text.Json.JsonValueKind.Number ? $" eps {e.GetValue<double>():F3}" : "";
-        return $"[{new string('#', filled)}{new string('.', width - filled)}] {step}/{total} loss {p?["loss"]}{epsilon} {p?["tokens_per_second"]} tok/s";
+        return $"[{new string('#', filled)}{new string('.', width - filled)}] {step}/{total} loss {Number(p?["loss"], "F4")}{epsilon} {Number(p?["tokens_per_second"], "F0")} tok/s";
     }
+
+    // Figures as the local train command prints them (loss to 4 places, whole tokens/s), not JSON's 17 digits;
+    // anything not a number (a missing field) is shown as it came.
+    private static string Number(JsonNode? value, string format) =>
+        value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? v.GetValue<double>().ToString(format, System.Globalization.CultureInfo.InvariantCulture)
+            : value?.ToJsonString() ?? "?";
 }
