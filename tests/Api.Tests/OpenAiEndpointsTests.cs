@@ -65,6 +65,67 @@ public sealed class OpenAiEndpointsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal("application/problem+json", nativeMissing.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task ModelsRetrieve_BaseAndOwnFineTunedModels_NeverAnotherTenants()
+    {
+        using TenantClient owner = await factory.CreateTenantClientAsync();
+        using TenantClient stranger = await factory.CreateTenantClientAsync();
+        using HttpClient anonymous = factory.CreateClient();
+        Guid dataset = await owner.Http.UploadDatasetAsync();
+        JsonElement created = await (await owner.Http.PostJsonAsync("/v1/fine_tuning/jobs", $$"""{"model":"{{ApiFactory.ModelName}}","training_file":"file-{{dataset:N}}","suffix":"kept"}""")).JsonAsync();
+        Guid job = Guid.ParseExact(created.GetProperty("id").GetString()!["ftjob-".Length..], "N");
+        string name = $"ft:{ApiFactory.ModelName}:kept:{job:N}";
+        HttpResponseMessage beforeItSucceeded = await owner.Http.GetAsync($"/v1/models/{name}");
+        await factory.Queue.CompleteAsync(await factory.Queue.ClaimAsync(job), """{"steps": 3}""", CancellationToken.None);
+
+        JsonElement listed = (await (await owner.Http.GetAsync("/v1/models")).JsonAsync()).GetProperty("data").EnumerateArray().Single(entry => entry.GetProperty("id").GetString() == name);
+        HttpResponseMessage fineTuned = await owner.Http.GetAsync($"/v1/models/{name}");
+        HttpResponseMessage baseModel = await owner.Http.GetAsync($"/v1/models/{ApiFactory.ModelName}");
+        HttpResponseMessage strangers = await stranger.Http.GetAsync($"/v1/models/{name}");
+        HttpResponseMessage edited = await owner.Http.GetAsync($"/v1/models/ft:{ApiFactory.ModelName}:other:{job:N}");
+        HttpResponseMessage unknown = await owner.Http.GetAsync("/v1/models/gpt-4o-mini");
+        HttpResponseMessage withoutKey = await anonymous.GetAsync($"/v1/models/{ApiFactory.ModelName}");
+
+        Assert.Equal(HttpStatusCode.OK, fineTuned.StatusCode);
+        Assert.Equal(listed.GetRawText(), (await fineTuned.JsonAsync()).GetRawText());
+        Assert.Equal(ApiFactory.ModelName, (await baseModel.JsonAsync()).GetProperty("id").GetString());
+        Assert.Equal("finetune", (await baseModel.JsonAsync()).GetProperty("owned_by").GetString());
+        foreach (HttpResponseMessage missing in new[] { beforeItSucceeded, strangers, edited, unknown })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            JsonElement error = (await missing.JsonAsync()).GetProperty("error");
+            Assert.Equal("not_found", error.GetProperty("code").GetString());
+            Assert.Equal("model", error.GetProperty("param").GetString());
+        }
+        Assert.Contains("gpt-4o-mini", (await unknown.JsonAsync()).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal("authentication_error", (await withoutKey.JsonAsync()).GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("POST", "/v1/chat/completions")]
+    [InlineData("POST", "/v1/embeddings")]
+    [InlineData("GET", "/v1/batches")]
+    public async Task OpenAisOtherApis_AreOpenAiShaped404sSayingInferenceIsNotServed(string method, string path)
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = new StringContent("""{"model":"tinystories-656k","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json");
+        }
+
+        using HttpResponseMessage response = await tenant.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        JsonElement error = (await response.JsonAsync()).GetProperty("error");
+        Assert.Equal("unknown_url", error.GetProperty("code").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains($"not {method} {path}", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("does not run inference", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"method":{"type":"dpo","dpo":{}}}""", "method.type", "unsupported_method")]
     [InlineData("""{"method":{"type":"supervised","supervised":{"hyperparameters":{"n_epochs":0}}}}""", "method.supervised.hyperparameters.n_epochs", "invalid_value")]

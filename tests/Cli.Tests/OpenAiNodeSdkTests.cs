@@ -70,6 +70,8 @@ public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<Open
         });
 
         Assert.Contains("tinystories-656k", lines["models"][0].GetProperty("ids").EnumerateArray().Select(id => id.GetString()));
+        Assert.Equal(finished.GetProperty("fine_tuned_model").GetString(), lines["model"][0].GetProperty("id").GetString());
+        Assert.Equal("tinystories-656k", lines["model"][0].GetProperty("parent").GetString());
 
         Dictionary<string, JsonElement> errors = lines["error"].ToDictionary(line => line.GetProperty("name").GetString()!);
         Assert.Equal(400, errors["dpo"].GetProperty("status").GetInt32());
@@ -79,6 +81,9 @@ public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<Open
         Assert.Contains("No such fine-tuning job", errors["unknown_job"].GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(400, errors["resume_succeeded"].GetProperty("status").GetInt32());
         Assert.Contains("only a paused job can be resumed", errors["resume_succeeded"].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(404, errors["chat"].GetProperty("status").GetInt32());
+        Assert.Equal("unknown_url", errors["chat"].GetProperty("code").GetString());
+        Assert.Contains("does not run inference", errors["chat"].GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(400, errors["bad_multiplier"].GetProperty("status").GetInt32());
         Assert.Equal("method.supervised.hyperparameters.learning_rate_multiplier", errors["bad_multiplier"].GetProperty("param").GetString());
     }

@@ -3,6 +3,7 @@ using FineTune.Api.Auth;
 using FineTune.Api.Contracts;
 using FineTune.Api.JobViews;
 using FineTune.Api.Models;
+using FineTune.Api.OpenAi;
 using FineTune.Persistence;
 using FineTune.Persistence.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,7 +30,39 @@ public static class ModelsEndpoints
                 + "tenant's organization id (org-...), created when the job finished, parent the base model, whose "
                 + "family, parameters, context length and vocabulary they share. An adapter whose base model is no longer "
                 + "in the models folder is not listed: nothing could load it. Another tenant's are never listed.");
+        v1.MapGet("/models/{model}", GetModelAsync)
+            .WithTags("Models", "OpenAI-compatible")
+            .WithName("GetModel")
+            .WithSummary("Get a base model or one of your fine-tuned models (OpenAI's models.retrieve)")
+            .WithDescription("The entry GET /v1/models lists for this id: a base model's folder name, or a fine-tuned "
+                + "model's ft:BASE:SUFFIX:JOBHEX name. Errors use OpenAI's shape; an unknown id, or another tenant's "
+                + "fine-tuned model, is 404 not_found.")
+            .Produces<ModelDto>();
         return v1;
+    }
+
+    private static async Task<IResult> GetModelAsync(HttpContext context, string model, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(model) is ModelDto baseModel)
+        {
+            return TypedResults.Ok(baseModel);
+        }
+        // A fine-tuned model's name ends in its job's id; the job must be the caller's, succeeded, and name the same
+        // adapter (base and suffix), so a name that was edited is not found rather than resolved to another model.
+        int last = model.LastIndexOf(':');
+        if (model.StartsWith("ft:", StringComparison.Ordinal) && last > 0 && Guid.TryParseExact(model[(last + 1)..], "N", out Guid jobId))
+        {
+            Guid tenantId = context.TenantId();
+            var job = await db.Jobs.AsNoTracking()
+                .Where(entry => entry.Id == jobId && entry.TenantId == tenantId && entry.State == JobState.Succeeded)
+                .Select(entry => new { entry.Id, entry.Spec, entry.FinalizedAt })
+                .SingleOrDefaultAsync(cancellationToken);
+            if (job is not null && FineTunedModel(catalog, job.Spec, job.Id, job.FinalizedAt, OrganizationId(tenantId)) is ModelDto fineTuned && fineTuned.Name == model)
+            {
+                return TypedResults.Ok(fineTuned);
+            }
+        }
+        return OpenAiError.NotFound($"no model '{model}'; GET /v1/models lists the base models workers can load and your fine-tuned models", "model");
     }
 
     private static async Task<Ok<ListResponse<ModelDto>>> ListModelsAsync(HttpContext context, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
@@ -44,19 +77,29 @@ public static class ModelsEndpoints
         string owner = OrganizationId(tenantId);
         foreach (var job in succeeded)
         {
-            if (BaseModelAndSuffix(job.Spec) is not (string baseModel, var suffix) || catalog.Find(baseModel) is not ModelDto parent)
+            if (FineTunedModel(catalog, job.Spec, job.Id, job.FinalizedAt, owner) is ModelDto fineTuned)
             {
-                continue;
+                models.Add(fineTuned);
             }
-            models.Add(parent with
-            {
-                Name = JobView.FineTunedModelName(baseModel, suffix, job.Id),
-                Created = job.FinalizedAt?.ToUnixTimeSeconds() ?? parent.Created,
-                OwnedBy = owner,
-                Parent = baseModel,
-            });
         }
         return TypedResults.Ok(new ListResponse<ModelDto>(models, HasMore: false));
+    }
+
+    // A succeeded job's adapter as a model: its base model's entry under the adapter's name, or null when the base
+    // model is no longer in the models folder (nothing could load the adapter).
+    private static ModelDto? FineTunedModel(ModelCatalog catalog, string spec, Guid jobId, DateTimeOffset? finishedAt, string owner)
+    {
+        if (BaseModelAndSuffix(spec) is not (string baseModel, var suffix) || catalog.Find(baseModel) is not ModelDto parent)
+        {
+            return null;
+        }
+        return parent with
+        {
+            Name = JobView.FineTunedModelName(baseModel, suffix, jobId),
+            Created = finishedAt?.ToUnixTimeSeconds() ?? parent.Created,
+            OwnedBy = owner,
+            Parent = baseModel,
+        };
     }
 
     /// <summary>A tenant as OpenAI's API names an organization: <c>org-</c> and the tenant id in hex.</summary>

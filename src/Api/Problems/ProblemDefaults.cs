@@ -55,7 +55,7 @@ public static partial class ProblemDefaults
         }
         problem.Detail = (problem.Status ?? context.HttpContext.Response.StatusCode) switch
         {
-            StatusCodes.Status404NotFound => $"no route matches {route}: ids in paths are UUIDs, and /swagger lists every route",
+            StatusCodes.Status404NotFound => $"no route matches {route}: ids in paths are UUIDs or their OpenAI forms (ftjob-…, file-…), and /swagger lists every route",
             StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}; /swagger lists each route's methods",
             StatusCodes.Status500InternalServerError => "an unexpected error; the server's log has the details",
             _ => problem.Title,

@@ -87,11 +87,14 @@ print('checkpoints', { checkpoints });
 
 const models = await client.models.list();
 print('models', { ids: models.data.map((model) => model.id), owned_by: models.data.map((model) => model.owned_by) });
+const retrieved = await client.models.retrieve(succeeded.fine_tuned_model);
+print('model', { id: retrieved.id, parent: retrieved.parent, owned_by: retrieved.owned_by });
 
 for (const [name, call] of [
     ['dpo', () => client.fineTuning.jobs.create({ model: args.model, training_file: file.id, method: { type: 'dpo', dpo: {} } })],
     ['unknown_job', () => client.fineTuning.jobs.retrieve('ftjob-00000000000000000000000000000000')],
     ['resume_succeeded', () => client.fineTuning.jobs.resume(created.id)],
+    ['chat', () => client.chat.completions.create({ model: succeeded.fine_tuned_model, messages: [{ role: 'user', content: 'hi' }] })],
     ['bad_multiplier', () => client.fineTuning.jobs.create({ model: args.model, training_file: file.id, method: { type: 'supervised', supervised: { hyperparameters: { learning_rate_multiplier: -1 } } } })],
 ]) {
     try {
