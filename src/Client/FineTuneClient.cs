@@ -73,6 +73,19 @@ public sealed class FineTuneClient : IDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> CancelJobAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, $"v1/jobs/{id}/cancel", null, cancellationToken);
 
+    /// <summary>
+    /// Pauses a job (<c>POST /v1/jobs/{id}/pause</c>): a queued job is paused at once, a running one is
+    /// <c>pausing</c> until its worker has checkpointed the step it is on. Returns the job object.
+    /// </summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<JsonObject> PauseJobAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, $"v1/jobs/{id}/pause", null, cancellationToken);
+
+    /// <summary>Resumes a paused job (<c>POST /v1/jobs/{id}/resume</c>) from its checkpoint; returns the job object.</summary>
+    /// <param name="id">The job's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<JsonObject> ResumeJobAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Post, $"v1/jobs/{id}/resume", null, cancellationToken);
+
     /// <summary>The newest 100 jobs (<c>GET /v1/jobs</c>).</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JsonObject> ListJobsAsync(CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, "v1/jobs?limit=100", null, cancellationToken);
@@ -136,7 +149,15 @@ public sealed class FineTuneClient : IDisposable
                 string? errors = problem["errors"] is JsonObject fields
                     ? string.Join("; ", fields.Select(f => $"{f.Key}: {string.Join(", ", (f.Value as JsonArray ?? []).Select(v => v?.ToString()))}"))
                     : null;
-                message = string.Join(" — ", new[] { message, title, detail, errors }.Where(s => !string.IsNullOrEmpty(s)));
+                // Each part once: a title that repeats the reason phrase, or field errors the detail already names,
+                // would only make the one line longer.
+                foreach (string? part in new[] { title, detail, errors })
+                {
+                    if (!string.IsNullOrEmpty(part) && !message.Contains(part, StringComparison.OrdinalIgnoreCase))
+                    {
+                        message += " — " + part;
+                    }
+                }
             }
         }
         catch (JsonException)

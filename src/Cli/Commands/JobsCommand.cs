@@ -5,7 +5,7 @@ using FineTune.Client;
 namespace FineTune.Cli.Commands;
 
 /// <summary>
-/// The client side of the service: <c>finetune jobs submit|watch|download|list|get|cancel</c> against a running
+/// The client side of the service: <c>finetune jobs submit|watch|download|list|get|cancel|pause|resume</c> against a running
 /// <c>finetune serve</c> (<c>--url</c>/<c>FINETUNE_URL</c>, <c>--key</c>/<c>FINETUNE_API_KEY</c>).
 /// </summary>
 internal static class JobsCommand
@@ -17,9 +17,11 @@ internal static class JobsCommand
     {
         var jobs = new Command("jobs", "Submit, watch and download fine-tuning jobs on a running service")
         {
-            Submit(output), Watch(output), Download(output), Simple(output, "list", "List jobs", (c, _, t) => c.ListJobsAsync(t)),
-            Simple(output, "get", "Show a job", (c, id, t) => c.GetJobAsync(id!, t), needsId: true),
-            Simple(output, "cancel", "Cancel a job", (c, id, t) => c.CancelJobAsync(id!, t), needsId: true),
+            Submit(output), Watch(output), Download(output), List(output),
+            Get(output),
+            Transition(output, "cancel", "Cancel a job (a running one stops after its current step)", (c, id, t) => c.CancelJobAsync(id, t)),
+            Transition(output, "pause", "Pause a job: a queued one at once, a running one after checkpointing its current step", (c, id, t) => c.PauseJobAsync(id, t)),
+            Transition(output, "resume", "Resume a paused job from its checkpoint", (c, id, t) => c.ResumeJobAsync(id, t)),
         };
         return jobs;
     }
@@ -98,19 +100,51 @@ internal static class JobsCommand
         return command;
     }
 
-    private static Command Simple(TextWriter output, string name, string description, Func<FineTuneClient, string?, CancellationToken, Task<JsonObject>> call, bool needsId = false)
+    private static Command List(TextWriter output)
     {
-        var id = new Argument<string>("id");
-        var command = new Command(name, description) { s_url, s_key };
-        if (needsId)
-        {
-            command.Add(id);
-        }
+        var json = new Option<bool>("--json") { Description = "Print the service's JSON list instead of a table" };
+        var command = new Command("list", "List jobs, newest first") { json, s_url, s_key };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
-            JsonObject result = await call(client, needsId ? parseResult.GetValue(id) : null, cancellationToken);
+            JsonObject list = await client.ListJobsAsync(cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                output.WriteLine(list.ToJsonString(CliJson.Options));
+            }
+            else
+            {
+                JobsTable.Write(list, output);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Get(TextWriter output)
+    {
+        var id = new Argument<string>("id");
+        var command = new Command("get", "Show a job (the service's JSON)") { id, s_url, s_key };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            JsonObject result = await client.GetJobAsync(parseResult.GetValue(id)!, cancellationToken);
             output.WriteLine(result.ToJsonString(CliJson.Options));
+            return 0;
+        });
+        return command;
+    }
+
+    // A state change: one line with the status the service answered (e.g. "pausing" until the worker stops).
+    private static Command Transition(TextWriter output, string name, string description, Func<FineTuneClient, string, CancellationToken, Task<JsonObject>> call)
+    {
+        var id = new Argument<string>("id");
+        var command = new Command(name, description) { id, s_url, s_key };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            JsonObject job = await call(client, parseResult.GetValue(id)!, cancellationToken);
+            output.WriteLine($"job {job["id"]} {job["status"]}");
             return 0;
         });
         return command;
