@@ -57,6 +57,11 @@ public sealed class FineTuneClient : IDisposable
         return await SendAsync(HttpMethod.Post, $"v1/datasets?{query}", content, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes a dataset (<c>DELETE /v1/datasets/{id}</c>); refused (409) while a job uses it.</summary>
+    /// <param name="id">The dataset's ID.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<JsonObject> DeleteDatasetAsync(string id, CancellationToken cancellationToken) => SendAsync(HttpMethod.Delete, $"v1/datasets/{id}", null, cancellationToken);
+
     /// <summary>Creates a job (<c>POST /v1/jobs</c>); returns the job object.</summary>
     /// <param name="spec">The job spec.</param>
     /// <param name="cancellationToken">Cancels the request.</param>

@@ -77,8 +77,23 @@ public sealed class DatasetsEndpointsTests(ApiFactory factory) : IClassFixture<A
         JsonElement error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal(2, error.GetProperty("line").GetInt32());
         Assert.Contains("bot", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("1 error: line 2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, (await ListAsync(tenant)).GetProperty("data").GetArrayLength());
         Assert.Equal(0L, await CountChunksAsync());
+    }
+
+    [Fact]
+    public async Task Upload_JsonlNamedFileThatIsNotJson_Is422NamingTheFile_NotACsvComplaint()
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+
+        using HttpResponseMessage response = await tenant.Http.UploadRawAsync("not json at all\n", name: "notes.jsonl");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        string detail = (await response.JsonAsync()).GetProperty("detail").GetString()!;
+        Assert.Contains("'notes.jsonl' is named as JSON (.jsonl) but starts with 'n'", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("CSV file has a header", detail, StringComparison.Ordinal);
+        Assert.Equal(0, (await ListAsync(tenant)).GetProperty("data").GetArrayLength());
     }
 
     [Fact]

@@ -52,9 +52,15 @@ public sealed class ServeEndToEndTests(ServeEndToEndTests.Served served) : IClas
         CliRun unauthorised = CliRun.Invoke("jobs", "list", "--url", url, "--key", "ft_wrong");
         Assert.Equal(1, unauthorised.ExitCode);
         Assert.Contains("401", unauthorised.Error);
+        int datasetsBefore = DatasetCount(url, key);
         CliRun unknownModel = CliRun.Invoke("jobs", "submit", "--url", url, "--key", key, "--data", data, "--model", "gpt-5");
         Assert.Equal(1, unknownModel.ExitCode);
         Assert.Contains("model", unknownModel.Error);
+        Assert.Equal(datasetsBefore, DatasetCount(url, key));
+        CliRun badRate = CliRun.Invoke("jobs", "submit", "--url", url, "--key", key, "--data", data, "--model", "tinystories-656k", "--lr", "abc");
+        Assert.Equal(1, badRate.ExitCode);
+        Assert.Contains("--lr 'abc' is not a number or auto", badRate.Error, StringComparison.Ordinal);
+        Assert.Equal(datasetsBefore, DatasetCount(url, key));
     }
 
     [Fact]
@@ -81,6 +87,14 @@ public sealed class ServeEndToEndTests(ServeEndToEndTests.Served served) : IClas
         Assert.True(cancelled.ExitCode == 0, cancelled.Error);
         Assert.Matches($"^job {jobId} (cancelled|cancelling)$", cancelled.Output.Trim());
         Assert.Equal("cancelled", WaitForStatus(jobId, "cancelled"));
+    }
+
+    private static int DatasetCount(string url, string key)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using System.Text.Json.JsonDocument list = System.Text.Json.JsonDocument.Parse(http.GetStringAsync(new Uri("/v1/datasets?limit=100", UriKind.Relative)).Result);
+        return list.RootElement.GetProperty("data").GetArrayLength();
     }
 
     private string WaitForStatus(string jobId, string wanted)

@@ -40,6 +40,7 @@ public sealed class DatasetUploader(DatasetStore store, IOptions<ApiOptions> opt
         var reader = new DatasetReader(new DatasetReadOptions
         {
             Format = format,
+            FileName = fileName,
             KeepExamples = false,
             MaxErrors = MaxReportedErrors,
             MaxLineBytes = MaxLineBytes,

@@ -240,11 +240,11 @@ public static class DatasetsEndpoints
             .Take(DatasetUploader.MaxReportedErrors)
             .ToList();
         DatasetError first = errors.FirstOrDefault(error => error.Line is not null) ?? errors[0];
-        string count = stoppedEarly ? $"reading stopped at {errors.Count} errors" : $"{result.TotalErrorCount} errors";
+        string found = stoppedEarly ? $"reading stopped at {errors.Count} errors; the first" : result.TotalErrorCount == 1 ? "1 error" : $"{result.TotalErrorCount} errors; the first";
         var problem = new ProblemDetails
         {
             Title = "The dataset is invalid; nothing was stored.",
-            Detail = $"{count}; the first: {first}",
+            Detail = $"{found}: {first}",
         };
         problem.Extensions["errors"] = errors
             .Select(error => new DatasetErrorDto(error.Line, error.RecordIndex, error.Field, error.Message))

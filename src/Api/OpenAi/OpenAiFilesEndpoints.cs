@@ -213,7 +213,7 @@ public static class OpenAiFilesEndpoints
         }
         DatasetReadResult result = upload.Rejected;
         DatasetError first = result.Errors.FirstOrDefault(error => error.Line is not null) ?? result.Errors[0];
-        string count = upload.StoppedEarly ? "reading stopped at 100 errors" : $"{result.TotalErrorCount} errors";
-        return OpenAiError.BadRequest($"the file is invalid and was not stored ({count}); the first: {first}", "file", "invalid_file");
+        string found = upload.StoppedEarly ? "reading stopped at 100 errors; the first" : result.TotalErrorCount == 1 ? "1 error" : $"{result.TotalErrorCount} errors; the first";
+        return OpenAiError.BadRequest($"the file is invalid and was not stored ({found}): {first}", "file", "invalid_file");
     }
 }

@@ -42,14 +42,15 @@ internal static class JobsCommand
         var command = new Command("submit", "Upload data and create a job") { data, model, format, backend, steps, epochs, lr, batchSize, maxSeqLen, targetEpsilon, watch, s_url, s_key };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
-            JsonObject dataset = await client.UploadDatasetAsync(parseResult.GetValue(data)!, parseResult.GetValue(format), cancellationToken);
+            // Flags are read before the upload, so a bad one leaves no dataset behind.
             var hyper = new JsonObject();
             AddIfSet(hyper, "steps", parseResult.GetValue(steps));
             AddIfSet(hyper, "n_epochs", parseResult.GetValue(epochs));
-            AddIfSet(hyper, "learning_rate", NumberOrAuto(parseResult.GetValue(lr)));
-            AddIfSet(hyper, "batch_size", NumberOrAuto(parseResult.GetValue(batchSize)));
+            AddIfSet(hyper, "learning_rate", TrainSpecJson.NumberOrAuto(parseResult.GetValue(lr), "--lr"));
+            AddIfSet(hyper, "batch_size", TrainSpecJson.NumberOrAuto(parseResult.GetValue(batchSize), "--batch-size"));
             AddIfSet(hyper, "max_seq_len", parseResult.GetValue(maxSeqLen));
+            using FineTuneClient client = FineTuneClient.FromOptions(parseResult.GetValue(s_url), parseResult.GetValue(s_key));
+            JsonObject dataset = await client.UploadDatasetAsync(parseResult.GetValue(data)!, parseResult.GetValue(format), cancellationToken);
             var spec = new JsonObject { ["model"] = parseResult.GetValue(model), ["training_file"] = dataset["id"]!.DeepClone(), ["hyperparameters"] = hyper };
             AddIfSet(spec, "backend", parseResult.GetValue(backend));
             AddIfSet(spec, "format", parseResult.GetValue(format));
@@ -57,7 +58,17 @@ internal static class JobsCommand
             {
                 spec["privacy"] = new JsonObject { ["target_epsilon"] = epsilon };
             }
-            JsonObject job = await client.CreateJobAsync(spec, cancellationToken);
+            JsonObject job;
+            try
+            {
+                job = await client.CreateJobAsync(spec, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                // The dataset was uploaded for this job alone: a refused spec (unknown model, bad value) leaves none behind.
+                await client.DeleteDatasetAsync(dataset["id"]!.ToString(), CancellationToken.None);
+                throw;
+            }
             string id = job["id"]!.ToString();
             output.WriteLine(id);
             return parseResult.GetValue(watch) ? await JobWatcher.WatchAsync(client, id, output, cancellationToken) : 0;
@@ -149,9 +160,6 @@ internal static class JobsCommand
         });
         return command;
     }
-
-    private static JsonValue? NumberOrAuto(string? text) =>
-        text is null ? null : text == "auto" ? JsonValue.Create("auto") : JsonValue.Create(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
 
     private static void AddIfSet<T>(JsonObject json, string name, T? value)
     {

@@ -111,7 +111,8 @@ internal static class TrainSpecJson
     }
 
     /// <summary>A number, <c>"auto"</c>, or nothing; anything else is an error naming the flag.</summary>
-    private static JsonNode? NumberOrAuto(string? text, string flag)
+    /// <summary>A flag's value as JSON: a number, <c>auto</c>, or null when absent; anything else names the flag.</summary>
+    internal static JsonNode? NumberOrAuto(string? text, string flag)
     {
         if (text is null || text == "auto")
         {

@@ -38,6 +38,14 @@ public sealed record DatasetReadOptions
     /// </summary>
     public int? MaxLineBytes { get; init; }
 
+    /// <summary>
+    /// The file's name as the user gave it, or null. A name ending in <c>.json</c>, <c>.jsonl</c> or <c>.ndjson</c>
+    /// says the file is JSON, so content that does not start with <c>{</c> or <c>[</c> is refused naming the file
+    /// instead of being read as CSV (whose errors would then puzzle: "a header but no rows").
+    /// <see cref="DatasetReader.ReadFile"/> sets it from the path when it is null.
+    /// </summary>
+    public string? FileName { get; init; }
+
     /// <summary>Throws when the options contradict each other.</summary>
     /// <exception cref="ArgumentException">An option is out of range or combined with one it cannot go with.</exception>
     public void Validate()

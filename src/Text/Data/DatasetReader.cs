@@ -24,6 +24,7 @@ public sealed class DatasetReader
     private readonly int? _maxLineBytes;
     private RecordSplitter? _splitter;
     private bool _rejected;
+    private readonly string? _fileName;
     private bool _completed;
     private int _lineBreaks;
     private byte _lastByte;
@@ -39,6 +40,7 @@ public sealed class DatasetReader
         _errors = new ErrorCollector(options.MaxErrors);
         _processor = new RecordProcessor(options, _errors);
         _maxLineBytes = options.MaxLineBytes;
+        _fileName = options.FileName;
     }
 
     /// <summary>How many bytes have been appended.</summary>
@@ -122,7 +124,8 @@ public sealed class DatasetReader
     {
         using var stream = new FileStream(
             path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
-        return Read(stream, options);
+        options ??= new DatasetReadOptions();
+        return Read(stream, options.FileName is null ? options with { FileName = Path.GetFileName(path) } : options);
     }
 
     /// <summary>Reads a whole stream and throws unless it is valid.</summary>
@@ -278,6 +281,16 @@ public sealed class DatasetReader
             (byte)'{' => DatasetContainer.JsonLines,
             _ => DatasetContainer.Csv,
         };
+        if (Container == DatasetContainer.Csv && JsonExtension(_fileName) is string extension)
+        {
+            _rejected = true;
+            string start = body[first] is >= 0x21 and < 0x7F ? $"'{(char)body[first]}'" : $"byte 0x{body[first]:X2}";
+            _leadingBytes.Clear(); // body is a view of these bytes: read it first
+            _errors.AddFileLevel(DatasetError.ForFile(
+                $"'{_fileName}' is named as JSON ({extension}) but starts with {start}, not '{{' or '[': JSON Lines hold one "
+                + "object per line, a .json file one array of objects (a CSV file should be named .csv)"));
+            return;
+        }
         _processor.TabularAllowed = Container == DatasetContainer.Csv;
         _splitter = Container switch
         {
@@ -287,6 +300,12 @@ public sealed class DatasetReader
         };
         _splitter.Append(body);
         _leadingBytes.Clear();
+    }
+
+    private static string? JsonExtension(string? fileName)
+    {
+        string extension = Path.GetExtension(fileName ?? "").ToLowerInvariant();
+        return extension is ".json" or ".jsonl" or ".ndjson" ? extension : null;
     }
 
     private void ThrowIfCompleted()

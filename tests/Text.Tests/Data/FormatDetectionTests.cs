@@ -163,4 +163,42 @@ public sealed class FormatDetectionTests
 
         Assert.Equal("the file is UTF-16; save it as UTF-8", DatasetText.SingleError(result).Message);
     }
+
+    [Theory]
+    [InlineData("train.jsonl", "not json at all\n")]
+    [InlineData("DATA.JSON", "instruction,output\nhi,hello\n")]
+    [InlineData("chat.ndjson", "\n  # comment\n")]
+    public void Read_FileNamedJsonThatIsNot_IsRefusedNamingTheFile_NotReadAsCsv(string fileName, string content)
+    {
+        DatasetReadResult result = DatasetText.Read(content, new DatasetReadOptions { FileName = fileName });
+
+        string message = DatasetText.SingleError(result).Message;
+        Assert.Equal($"'{fileName}' is named as JSON ({Path.GetExtension(fileName).ToLowerInvariant()}) but starts with '{content.Trim()[0]}', not '{{' or '[': JSON Lines hold one "
+            + "object per line, a .json file one array of objects (a CSV file should be named .csv)", message);
+        Assert.Equal(0, result.ExampleCount);
+    }
+
+    [Fact]
+    public void Read_CsvContent_IsTabularUnderACsvNameOrNone()
+    {
+        const string csv = "name,age\nada,36\n";
+
+        Assert.Equal(DatasetFormat.Tabular, DatasetText.Read(csv, new DatasetReadOptions { FileName = "people.csv" }).Format);
+        Assert.Equal(DatasetFormat.Tabular, DatasetText.Read(csv).Format);
+    }
+
+    [Fact]
+    public void ReadFile_TakesTheNameFromThePath()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"ft-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(path, "oops\n");
+        try
+        {
+            Assert.Contains("is named as JSON (.jsonl)", DatasetText.SingleError(DatasetReader.ReadFile(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
