@@ -7,7 +7,8 @@ namespace FineTune.Cli.Tests;
 /// <summary>
 /// The dashboard at <c>/</c> in real headless Chromium (Debian's <c>chromium</c>, driven by <c>playwright-core</c>
 /// from <c>tools/dashboard-test/dashboard.mjs</c>) against <c>finetune serve</c> with real training: sign-in, upload,
-/// submit from the form, live loss points, a reload mid-run with no gap or duplicate, cancel, a DP job to the end,
+/// submit from the form, live loss points, a reload mid-run with no gap or duplicate, cancel, pause and resume mid-run
+/// (no step trained twice, a refused pause's reason shown), a DP job to the end,
 /// the adapter download, the dataset preview, and a second tenant who sees none of it. Missing chromium or
 /// node_modules fail with the fix, never skip.
 /// </summary>
@@ -21,7 +22,7 @@ public sealed class DashboardBrowserTests : IDisposable
     public void Dispose() => _server.Dispose();
 
     [Fact]
-    public void Dashboard_InChromium_SignsInSubmitsWatchesReloadsCancelsDownloadsPreviewsAndKeepsTenantsApart()
+    public void Dashboard_InChromium_SignsInSubmitsWatchesReloadsCancelsPausesResumesDownloadsPreviewsAndKeepsTenantsApart()
     {
         Assert.True(File.Exists(Chromium), "Debian's chromium is not installed: run scripts/install-deps.sh (./test.sh does).");
         Assert.True(File.Exists(Path.Combine(s_tool, "node_modules", "playwright-core", "package.json")),
@@ -46,6 +47,7 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal(1, reloaded.GetProperty("first_step").GetInt32());
         Assert.Equal("cancelled", found["cancelled"].GetProperty("status").GetString());
         Assert.True(found["cancelled"].GetProperty("cancel_hidden").GetBoolean());
+        AssertPausedAndResumed(found["paused_resumed"]);
 
         JsonElement dp = found["dp_job"];
         Assert.Equal(Enumerable.Range(1, 12), dp.GetProperty("steps").EnumerateArray().Select(s => s.GetInt32()));
@@ -74,11 +76,45 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.Equal($"no job {found["live_points"].GetProperty("job").GetString()}", otherTenant.GetProperty("job_page").GetString());
         Assert.Contains("No datasets yet", otherTenant.GetProperty("datasets").GetString(), StringComparison.Ordinal);
 
-        // No console error, uncaught exception or failed request beyond the 401, 422 and 404 provoked on purpose.
+        // No console error, uncaught exception or failed request beyond the 401, 422, 409 and 404 provoked on purpose.
         Assert.Empty(found["problems"].GetProperty("tenant").EnumerateArray());
         Assert.Empty(otherTenant.GetProperty("problems").EnumerateArray());
-        Assert.Equal(new[] { "401 /v1/jobs", "422 /v1/datasets" }, found["problems"].GetProperty("expected_seen").EnumerateArray().Select(e => e.GetString()));
+        string refusedPause = $"409 /v1/jobs/{found["paused_resumed"].GetProperty("job").GetString()}/pause";
+        Assert.Equal(new[] { "401 /v1/jobs", "422 /v1/datasets", refusedPause }, found["problems"].GetProperty("expected_seen").EnumerateArray().Select(e => e.GetString()));
         Assert.True(File.Exists(Path.Combine(_server.Folder, "dashboard-job.png")));
+    }
+
+    // Pause shows while the job runs, Resume while it is paused, neither once it has ended; the badge went from running
+    // (through pausing, if a refresh caught it) to paused without a reload, no step came while paused, and the resumed
+    // attempt went on from the checkpoint step to the end: every step once, in order, as the page received them.
+    private static void AssertPausedAndResumed(JsonElement run)
+    {
+        static (bool Pause, bool Resume, bool Cancel) Buttons(JsonElement shown) =>
+            (shown.GetProperty("pause").GetBoolean(), shown.GetProperty("resume").GetBoolean(), shown.GetProperty("cancel").GetBoolean());
+        static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
+
+        Assert.Equal((true, false, true), Buttons(run.GetProperty("buttons_running")));
+        Assert.Equal((false, true, true), Buttons(run.GetProperty("buttons_paused")));
+        Assert.Equal((false, false, false), Buttons(run.GetProperty("buttons_finished")));
+        List<string> untilPaused = Strings(run.GetProperty("statuses_until_paused"));
+        List<string> fromRunning = untilPaused.SkipWhile(status => status is "validating_files" or "queued").ToList();
+        Assert.True(fromRunning.SequenceEqual(["running", "paused"]) || fromRunning.SequenceEqual(["running", "pausing", "paused"]), string.Join(",", untilPaused));
+        List<string> statuses = Strings(run.GetProperty("statuses"));
+        Assert.Equal("succeeded", statuses[^1]);
+        Assert.Contains(statuses[untilPaused.Count], new[] { "queued", "running" });
+
+        JsonElement paused = run.GetProperty("paused_event");
+        int pausedStep = paused.GetProperty("step").GetInt32();
+        Assert.Equal(pausedStep, paused.GetProperty("checkpoint_step").GetInt32());
+        int total = run.GetProperty("total_steps").GetInt32();
+        Assert.True(pausedStep >= 2 && pausedStep < total, $"paused at step {pausedStep} of {total}");
+        Assert.Equal(pausedStep, run.GetProperty("steps_at_pause").GetInt32());
+        Assert.Equal(pausedStep, run.GetProperty("steps_while_paused").GetInt32());
+        Assert.Equal(Enumerable.Range(1, total), run.GetProperty("received_steps").EnumerateArray().Select(s => s.GetInt32()));
+        Assert.Equal(Enumerable.Range(1, total), run.GetProperty("chart_steps").EnumerateArray().Select(s => s.GetInt32()));
+        List<string> events = Strings(run.GetProperty("status_events"));
+        Assert.Equal(new[] { "running", "pausing", "paused", "resumed", "running" }, events);
+        Assert.Equal("the job is succeeded; only a queued or running job can be paused", run.GetProperty("refusal").GetString());
     }
 
     // The first 24 alpaca_en_demo records as JSON Lines (quick to train), and a file whose line 2 is not JSON.

@@ -1,7 +1,8 @@
 // Drives the dashboard at / in Debian's headless chromium, as a user would, against a running `finetune serve`:
 // a wrong key is refused; sign in; a bad upload shows its line; upload; submit a job from the form; watch the loss
-// chart gain points as step events arrive; reload mid-run (no gap, no duplicate); cancel; a DP job to the end with
-// its ε, eval and checkpoint; download the adapter; preview the dataset; a second tenant sees none of it.
+// chart gain points as step events arrive; reload mid-run (no gap, no duplicate); cancel; pause a job mid-run and
+// resume it to the end (no step trained twice), and a refused pause shows the server's reason; a DP job to the end
+// with its ε, eval and checkpoint; download the adapter; preview the dataset; a second tenant sees none of it.
 // No console error and no failed request may happen beyond the ones each step expects. Prints one JSON line per
 // finding for DashboardBrowserTests to check, and saves a screenshot of the finished job's page.
 // Usage: node dashboard.mjs --url URL --key KEY --other-key KEY --data good.jsonl --bad-data bad.jsonl
@@ -156,6 +157,55 @@ try {
     await until(page, () => document.querySelector('#facts .status')?.textContent === 'cancelled', null, 'the job to be cancelled');
     const afterCancel = await assertNoGapNoDuplicate(page, 'after the cancel');
     print('cancelled', { status: await status(page), steps: afterCancel.steps.length, cancel_hidden: await page.isHidden('#cancel') });
+
+    // Pause a job mid-run from its page, then resume it to the end: the status follows the hub's status events with no
+    // reload, no step event comes while it is paused, and the resumed attempt carries on after the checkpoint step.
+    const pauseSteps = 40;
+    await fillNewJob(page, { '#hp-steps': pauseSteps, '#hp-batch_size': 2, '#hp-max_seq_len': 128 });
+    await page.selectOption('#dataset', datasetId);
+    await page.click('#submit');
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    const pausedJob = page.url().split('/').pop();
+    await page.waitForSelector('#facts .status');
+    // Every status the page's badge shows from here on, in order.
+    await page.evaluate(() => {
+        window.shownStatuses = [];
+        const note = () => {
+            const shown = document.querySelector('#facts .status')?.textContent;
+            if (shown && shown !== window.shownStatuses.at(-1)) window.shownStatuses.push(shown);
+        };
+        note();
+        new MutationObserver(note).observe(document.querySelector('#facts'), { childList: true, subtree: true, characterData: true });
+    });
+    await until(page, () => (window.finetuneJobPage?.charts.loss.points ?? 0) >= 2 && document.querySelector('#pause')?.hidden === false, null, 'two steps and the Pause button');
+    const buttonsRunning = { pause: await page.isVisible('#pause'), resume: await page.isVisible('#resume'), cancel: await page.isVisible('#cancel') };
+    await page.click('#pause');
+    // Once the log's newest row is the paused event, every step event before it has been applied too.
+    await until(page, () => document.querySelector('#facts .status')?.textContent === 'paused' && !document.querySelector('#resume').hidden
+        && document.querySelector('#event-log td:nth-child(3)')?.textContent.startsWith('paused at step'), null, 'the job to show paused');
+    const buttonsPaused = { pause: await page.isVisible('#pause'), resume: await page.isVisible('#resume'), cancel: await page.isVisible('#cancel') };
+    const stepsAtPause = await page.evaluate(() => window.finetuneJobPage.steps.length);
+    // A running job would have sent several steps by now; a paused one sends none.
+    await page.waitForTimeout(1500);
+    const stepsWhilePaused = await page.evaluate(() => window.finetuneJobPage.steps.length);
+    const statusesPaused = await page.evaluate(() => window.shownStatuses.slice());
+    await page.click('#resume');
+    await until(page, () => ['queued', 'running'].includes(document.querySelector('#facts .status')?.textContent), null, 'the resumed job to show queued or running');
+    await until(page, () => document.querySelector('#facts .status')?.textContent === 'succeeded', null, 'the resumed job to succeed', 90_000);
+    const buttonsFinished = { pause: await page.isVisible('#pause'), resume: await page.isVisible('#resume'), cancel: await page.isVisible('#cancel') };
+    const resumedRun = await assertNoGapNoDuplicate(page, 'the paused and resumed job');
+    // A page that missed the job's end offers a pause the server refuses: its reason is shown, not swallowed.
+    watcher.expect(409, new RegExp(`^/v1/jobs/${pausedJob}/pause$`));
+    await page.evaluate(() => document.querySelector('#pause').click());
+    const refusal = await until(page, () => document.querySelector('#action-error')?.textContent, null, 'the refused pause\'s reason');
+    const log = await (await fetch(`${base}/v1/jobs/${pausedJob}/events?limit=1000`, { headers: { Authorization: `Bearer ${args.key}` } })).json();
+    print('paused_resumed', {
+        job: pausedJob, total_steps: pauseSteps, buttons_running: buttonsRunning, buttons_paused: buttonsPaused, buttons_finished: buttonsFinished,
+        steps_at_pause: stepsAtPause, steps_while_paused: stepsWhilePaused, statuses_until_paused: statusesPaused,
+        statuses: await page.evaluate(() => window.shownStatuses), received_steps: await page.evaluate(() => window.finetuneJobPage.steps),
+        chart_steps: resumedRun.steps, paused_event: log.data.find(e => e.type === 'status' && e.payload.status === 'paused')?.payload ?? null,
+        status_events: log.data.filter(e => e.type === 'status').map(e => e.payload.status), refusal,
+    });
 
     // A DP job run to the end from the form: ε against its target, eval loss, a checkpoint, the adapter download.
     await fillNewJob(page, { '#hp-steps': 12, '#hp-batch_size': 2, '#hp-max_seq_len': 128, '#hp-eval_every': 4, '#hp-save_every': 4, '#dp-target': 8, '#dp-batch': 4 });

@@ -1,11 +1,22 @@
-// A job's page, live over the jobs hub: charts, event log, checkpoints, artifacts, cancel. The hub is subscribed with
-// the last seq this page holds, after every reconnect, so a restart or a dropped network leaves no gap and no duplicate.
+// A job's page, live over the jobs hub: charts, event log, checkpoints, artifacts, pause, resume and cancel. The hub is
+// subscribed with the last seq this page holds, after every reconnect, so a restart or a dropped network leaves no gap
+// and no duplicate.
 /* global signalR */
 import { api, download, session } from "./api.js";
 import { h, number, duration, statusBadge } from "./dom.js";
 import { MetricChart } from "./chart.js";
 
 const finished = ["succeeded", "failed", "cancelled"];
+const unfinished = ["validating_files", "queued", "running", "cancelling", "pausing", "paused"];
+// The states a job row can still show just after a status event, because the worker appends the event before it
+// updates the row (a running job's "paused", say). Until the row has moved past them the page asks again shortly.
+const leftBehind = {
+  running: ["queued"],
+  paused: ["queued", "running", "pausing"],
+  resumed: ["paused"],
+  released: ["running", "pausing", "cancelling"],
+  cancelled: unfinished,
+};
 
 export async function renderJob(view, jobId) {
   const job = await api(`/v1/jobs/${jobId}`);
@@ -16,17 +27,22 @@ export async function renderJob(view, jobId) {
   const checkpoints = h("ul", { id: "checkpoints", class: "plain" });
   const artifacts = h("ul", { id: "artifacts", class: "plain" });
   const actionError = h("p", { class: "error", id: "action-error" });
-  const cancel = h("button", { id: "cancel", class: "danger", onclick: async () => {
+  // A refused action (a 409 when the job has moved on since this page last heard of it) shows the server's detail.
+  // The refresh after it queues behind any under way, so an older answer never overwrites a newer one.
+  const action = (id, verb, label, attributes = {}) => h("button", { id, ...attributes, onclick: async () => {
     actionError.textContent = "";
     try {
-      await api(`/v1/jobs/${jobId}/cancel`, { method: "POST" });
-      await refresh();
+      await api(`/v1/jobs/${jobId}/${verb}`, { method: "POST" });
+      refreshSoon();
     } catch (failure) {
       actionError.textContent = failure.message;
     }
-  } }, "Cancel job");
+  } }, label);
+  const pause = action("pause", "pause", "Pause", { class: "secondary", title: "A running job stops after its current step, checkpointed" });
+  const resume = action("resume", "resume", "Resume", { title: "Queue the job again; it continues from its last checkpoint" });
+  const cancel = action("cancel", "cancel", "Cancel job", { class: "danger" });
   view.replaceChildren(
-    h("div", { class: "card" }, h("div", { class: "row" }, title, cancel), actionError, facts),
+    h("div", { class: "card" }, h("div", { class: "row" }, title, h("div", { class: "actions" }, pause, resume, cancel)), actionError, facts),
     charts,
     h("div", { class: "grid wide" },
       h("div", { class: "card" }, h("h2", {}, "Events"), h("div", { class: "log" }, h("table", { id: "event-log" }, log))),
@@ -49,13 +65,18 @@ export async function renderJob(view, jobId) {
   // A job with only a privacy audit trains without DP: it spends no ε.
   if (job.privacy && job.privacy.differential_privacy !== false) byName.epsilon = chart("epsilon", "ε spent vs target", "ε spent", "target ε");
   const seqs = [];
-  // Read by the browser tests: each chart's data arrays and every seq this page applied, in order.
-  window.finetuneJobPage = { jobId, charts: byName, seqs };
+  const steps = [];
+  // Read by the browser tests: each chart's data arrays, and every seq and step event's step this page applied, in
+  // order (the charts keep one point per step, so only this list shows a step trained twice).
+  window.finetuneJobPage = { jobId, charts: byName, seqs, steps };
 
   let current = job;
   async function refresh() {
     current = await api(`/v1/jobs/${jobId}`);
     showFacts(facts, current);
+    // A pausing job is still running, but its pause is already asked for and it cannot be resumed until it is paused.
+    pause.hidden = !["queued", "running"].includes(current.status);
+    resume.hidden = current.status !== "paused";
     cancel.hidden = finished.includes(current.status) || current.status === "cancelling";
     const [points, files] = await Promise.all([api(`/v1/jobs/${jobId}/checkpoints`), api(`/v1/jobs/${jobId}/artifacts`)]);
     checkpoints.replaceChildren(...points.data.map(c => h("li", {}, `step ${c.step}`, h("span", { class: "muted" }, ` · attempt ${c.attempt} · ${new Date(c.created_at * 1000).toLocaleTimeString()}`))));
@@ -68,16 +89,16 @@ export async function renderJob(view, jobId) {
   await refresh();
 
   let lastSeq = 0;
-  let refreshing = null, again = false, ended = false;
+  let refreshing = null, again = false, behind = [];
   // One refresh at a time; an event that arrives during one asks for another after it. The worker appends a job's
-  // final event (completed, cancelled, failed for good) just before it marks the job row, so until the row agrees
-  // with an ending event the page asks again shortly.
+  // status and final events (paused, completed, cancelled, failed for good) just before it updates the job row, so
+  // while the row still shows a state the latest such event left behind the page asks again shortly.
   function refreshSoon() {
     if (refreshing) { again = true; return; }
     refreshing = refresh().catch(() => {}).finally(() => {
       refreshing = null;
       if (again) { again = false; refreshSoon(); }
-      else if (ended && !finished.includes(current.status)) setTimeout(refreshSoon, 500);
+      else if (behind.includes(current.status)) setTimeout(refreshSoon, 500);
     });
   }
   function onEvent(eventJobId, event) {
@@ -86,6 +107,7 @@ export async function renderJob(view, jobId) {
     seqs.push(event.seq);
     const p = event.payload ?? {};
     if (event.type === "step") {
+      steps.push(p.step);
       byName.loss.add(p.step, p.loss);
       byName.lr.add(p.step, p.lr);
       byName.tokens.add(p.step, p.tokens_per_second);
@@ -95,7 +117,8 @@ export async function renderJob(view, jobId) {
       byName.eval.add(p.step, p.eval_loss);
     } else {
       // Status, checkpoint and completion events change the facts, checkpoints and artifacts: fetch them again.
-      ended ||= event.type === "completed" || (event.type === "status" && p.status === "cancelled") || (event.type === "failed" && !p.retrying);
+      if (event.type === "status") behind = leftBehind[p.status] ?? [];
+      else if (event.type === "completed" || event.type === "failed") behind = event.type === "failed" && p.retrying ? [] : unfinished;
       refreshSoon();
     }
     log.prepend(h("tr", {}, h("td", { class: "muted" }, event.seq), h("td", {}, event.type), h("td", {}, summary(event.type, p))));
@@ -129,7 +152,7 @@ export async function renderJob(view, jobId) {
 function summary(type, p) {
   if (type === "step") return `step ${p.step}/${p.total_steps ?? "?"} · loss ${number(p.loss, 4)} · lr ${number(p.lr)} · ${number(p.tokens_per_second)} tok/s${p.epsilon != null ? ` · ε ${number(p.epsilon)}` : ""}`;
   if (type === "eval") return `step ${p.step} · eval loss ${number(p.eval_loss, 4)}`;
-  if (type === "status") return p.status + (p.step != null ? ` at step ${p.step}` : "");
+  if (type === "status") return p.status + (p.step != null ? ` at step ${p.step}` : "") + (p.checkpoint_step != null ? ` · resumes after step ${p.checkpoint_step}` : "");
   if (type === "checkpoint") return `step ${p.step} · ${bytes(p.size_bytes)}`;
   if (type === "log") return p.message;
   if (type === "failed") return p.error;

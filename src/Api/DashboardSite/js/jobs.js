@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { h, number, duration, statusBadge } from "./dom.js";
 
+// The states GET /v1/jobs?status= takes. A pausing job (running, its pause asked for) is listed under running.
 const statuses = ["", "queued", "running", "cancelling", "paused", "succeeded", "failed", "cancelled", "validating_files"];
 
 export async function renderJobs(view) {
