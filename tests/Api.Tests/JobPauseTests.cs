@@ -76,6 +76,9 @@ public sealed class JobPauseTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.Equal(LeaseStatus.PauseRequested, await factory.Queue.HeartbeatAsync(lease, null, CancellationToken.None));
         Assert.Equal(HttpStatusCode.Conflict, resumePausing.StatusCode);
         Assert.Contains("pausing", (await resumePausing.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // The list filters by the status jobs show.
+        Assert.Contains(job, await ListedAsync(tenant, "pausing"));
+        Assert.DoesNotContain(job, await ListedAsync(tenant, "running"));
 
         // The attempt ends before the worker saw the request: the job succeeded, and a final job cannot pause.
         await factory.Queue.CompleteAsync(lease, """{"steps": 3}""", CancellationToken.None);
@@ -120,6 +123,12 @@ public sealed class JobPauseTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.DoesNotContain(mine, entry => entry.GetProperty("id").GetString()!.EndsWith(unfinished.ToString("N"), StringComparison.Ordinal));
         Assert.Contains(theirs, entry => entry.GetProperty("id").GetString() == ApiFactory.ModelName);
         Assert.DoesNotContain(theirs, entry => entry.GetProperty("id").GetString()!.StartsWith("ft:", StringComparison.Ordinal));
+    }
+
+    private static async Task<List<Guid>> ListedAsync(TenantClient tenant, string status)
+    {
+        JsonElement list = await (await tenant.Http.GetAsync($"/v1/jobs?status={status}")).JsonAsync();
+        return [.. list.GetProperty("data").EnumerateArray().Select(entry => entry.GetProperty("id").GetGuid())];
     }
 
     private static async Task<string?> LastStatusEventAsync(TenantClient tenant, Guid job)

@@ -151,11 +151,17 @@ public static class JobsEndpoints
         if (status is not null)
         {
             List<JobState> states = Enum.GetValues<JobState>().Where(state => state.ToApiStatus() == status).ToList();
-            if (states.Count == 0)
+            if (states.Count == 0 && status != "pausing")
             {
-                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, cancelling, paused, succeeded, failed, cancelled");
+                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, pausing, cancelling, paused, succeeded, failed, cancelled");
             }
-            query = query.Where(job => states.Contains(job.State));
+            // As jobs show: a running job whose pause was asked for is pausing, not running.
+            query = status switch
+            {
+                "pausing" => query.Where(job => job.State == JobState.Running && job.PauseRequestedAt != null),
+                "running" => query.Where(job => job.State == JobState.Running && job.PauseRequestedAt == null),
+                _ => query.Where(job => states.Contains(job.State)),
+            };
         }
         JobPage page = await JobPage.ReadAsync(db, tenantId, query, after, take, cancellationToken);
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);

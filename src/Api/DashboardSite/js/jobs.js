@@ -2,8 +2,8 @@
 import { api } from "./api.js";
 import { h, number, duration, statusBadge } from "./dom.js";
 
-// The states GET /v1/jobs?status= takes. A pausing job (running, its pause asked for) is listed under running.
-const statuses = ["", "queued", "running", "cancelling", "paused", "succeeded", "failed", "cancelled", "validating_files"];
+// The states GET /v1/jobs?status= takes, as jobs show them (a running job whose pause was asked for is pausing).
+const statuses = ["", "queued", "running", "pausing", "cancelling", "paused", "succeeded", "failed", "cancelled", "validating_files"];
 
 export async function renderJobs(view) {
   const filter = h("select", { id: "status-filter", onchange: () => load() }, statuses.map(s => h("option", { value: s }, s || "all statuses")));
