@@ -32,7 +32,8 @@ ENTRYPOINT ["dotnet", "FineTune.Api.dll"]
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS torch-runtime
 COPY scripts/install-deps.sh /tmp/install-deps.sh
 RUN /tmp/install-deps.sh --runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh
-ENV FINETUNE_MODELS_DIR=/models
+# Huge pages for malloc's large blocks, as ./finetune sets them (scripts/glibc-tunables.sh says why).
+ENV FINETUNE_MODELS_DIR=/models GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 
 FROM torch-runtime AS cli
 WORKDIR /cli

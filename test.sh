@@ -32,6 +32,10 @@ fi
 FINETUNE_TEST_PG=$(scripts/postgres.sh start)
 export FINETUNE_TEST_PG
 
+# The tests train as ./finetune does: with huge pages for malloc's large blocks (scripts/glibc-tunables.sh).
+GLIBC_TUNABLES="$(scripts/glibc-tunables.sh)"
+export GLIBC_TUNABLES
+
 dotnet build FineTune.sln -c Release --nologo -v quiet ${torch_dir:+"-p:Torch_DIR=$torch_dir"}
 # The whole log is kept when a run fails (its path is printed last), so a failure is readable after the fact.
 log=$(mktemp "${TMPDIR:-/tmp}/finetune-test-$(date +%Y%m%dT%H%M%S)-XXXX.log")

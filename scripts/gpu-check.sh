@@ -26,4 +26,7 @@ if [ -n "$bundle" ]; then
     echo "gpu-check: built the CUDA shim against $torch_dir in $(( $(date +%s) - start )) s" >&2
     export FINETUNE="$cli/finetune" DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 fi
+# As ./finetune runs the CLI (the bundle's launcher does not): huge pages for malloc's large blocks.
+GLIBC_TUNABLES="$("$root/scripts/glibc-tunables.sh")"
+export GLIBC_TUNABLES
 exec python3 "$root/scripts/gpu_check.py" "${args[@]}"

@@ -114,7 +114,8 @@ internal static class TrainBenchmark
             LossChunking.ChunkRows(options.LossChunkTokens, c.VocabSize, onCpu: device.Type == DeviceType.CPU),
             options.GradientCheckpointing,
             options.DensePackingMask && recordsPerRow > 1,
-            options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16));
+            options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16),
+            device.Type == DeviceType.CPU ? MallocHugePages.Current() : null);
     }
 
     private static void Validate(TrainBenchmarkOptions options)

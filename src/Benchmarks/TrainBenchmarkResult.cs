@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
+using FineTune.Training.Backends;
 
 namespace FineTune.Benchmarks;
 
 /// <summary>
 /// Figures printed by <c>finetune bench train</c>. The JSON names batch_size, seq_len, steps, tokens_per_second,
 /// step_ms, peak_memory_bytes and device are the ones tools/reference/hf_peft_bench.py prints, so a script can divide
-/// one by the other without a mapping.
+/// one by the other without a mapping. HugePages: whether malloc's large blocks get huge pages (CPU runs only).
 /// </summary>
 internal sealed record TrainBenchmarkResult(
     string Backend,
@@ -35,7 +36,8 @@ internal sealed record TrainBenchmarkResult(
     long? LossChunkTokens = null,
     bool GradientCheckpointing = false,
     bool DensePackingMask = false,
-    bool LoraInBaseDtype = false)
+    bool LoraInBaseDtype = false,
+    HugePagesState? HugePages = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Training.Backends;
 
 namespace FineTune.Cli.Tests;
 
@@ -184,6 +185,10 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         Assert.Equal(7, root.GetProperty("loss_chunk_tokens").GetInt64());
         Assert.True(root.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(root.GetProperty("tokens_per_second").GetDouble() > 0);
+        // What this process started with: ./test.sh and ./finetune set GLIBC_TUNABLES, a bare dotnet test may not.
+        JsonElement pages = root.GetProperty("huge_pages");
+        Assert.Equal(MallocHugePages.Requested(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")), pages.GetProperty("requested").GetBoolean());
+        Assert.Equal(MallocHugePages.Current().InEffect, pages.GetProperty("in_effect").GetBoolean());
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using FineTune.Cli.Doctor;
+using FineTune.Training.Backends;
 
 namespace FineTune.Cli.Tests;
 
@@ -130,6 +131,21 @@ public class DoctorCommandTests
 
         Assert.True(report.Ok);
         Assert.Contains("OpenBLAS", Assert.Single(report.Warnings));
+    }
+
+    [Fact]
+    public void Classify_MallocWithoutHugePagesWhereTheKernelWouldGiveThem_IsAWarningNamingTheSetting()
+    {
+        LibtorchStatus smallPages = CpuLibtorch() with { HugePages = new HugePagesState(Requested: false, KernelMode: "madvise") };
+        LibtorchStatus hugePages = CpuLibtorch() with { HugePages = new HugePagesState(Requested: true, KernelMode: "madvise") };
+        LibtorchStatus thpOff = CpuLibtorch() with { HugePages = new HugePagesState(Requested: false, KernelMode: "never") };
+
+        string warning = Assert.Single(Classify(smallPages, nvidiaGpus: [], node: Installed).Warnings);
+        Assert.Contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=1", warning);
+        Assert.Contains("./finetune", warning);
+        Assert.Empty(Classify(hugePages, nvidiaGpus: [], node: Installed).Warnings);
+        // Nothing the user can set in the environment changes a kernel whose THP mode is never.
+        Assert.Empty(Classify(thpOff, nvidiaGpus: [], node: Installed).Warnings);
     }
 
     [Fact]

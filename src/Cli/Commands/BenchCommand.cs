@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using FineTune.Benchmarks;
 using FineTune.Torch;
+using FineTune.Training.Backends;
 
 namespace FineTune.Cli.Commands;
 
@@ -110,6 +111,10 @@ internal static class BenchCommand
         if (r.IntraOpThreads is int intraOp)
         {
             text.AppendLine($"threads: {intraOp} libtorch intra-op, {(r.BlasThreads is int blas ? blas.ToString(CultureInfo.InvariantCulture) : "n/a (no OpenBLAS)")} OpenBLAS");
+        }
+        if (r.HugePages is HugePagesState pages)
+        {
+            text.AppendLine($"memory: {pages.Describe()}");
         }
         text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}; LoRA branches in {(r.LoraInBaseDtype ? r.Dtype : "f32")}");
         if (r.RecordsPerRow > 1)

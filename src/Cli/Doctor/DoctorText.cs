@@ -1,3 +1,5 @@
+using FineTune.Training.Backends;
+
 namespace FineTune.Cli.Doctor;
 
 /// <summary>The human-readable form of a <see cref="DoctorReport"/>.</summary>
@@ -16,6 +18,10 @@ internal static class DoctorText
             output.WriteLine($"BLAS        {torch.Blas} -> {torch.BlasLibrary ?? "not found"}");
             string blasThreads = torch.BlasThreads is int blas ? $"{blas} OpenBLAS" : "BLAS threads follow intra-op";
             output.WriteLine($"threads     {torch.Threads} intra-op, {blasThreads}, of {torch.LogicalCores} logical cores (as training sets them)");
+            if (torch.HugePages is HugePagesState pages)
+            {
+                output.WriteLine($"memory      {pages.Describe()}");
+            }
         }
         output.WriteLine(report.CudaDevices.Count == 0
             ? "CUDA        none"

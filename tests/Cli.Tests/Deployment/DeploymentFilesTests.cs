@@ -58,6 +58,20 @@ public sealed class DeploymentFilesTests
         Assert.Equal("worker", dockerfile.Stages[^1].Name);
     }
 
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("cli")]
+    public void Dockerfile_HostsThatTrainOnTheCpu_SetGlibcHugePagesAsTheLauncherDoes(string target)
+    {
+        DockerfileModel dockerfile = DockerfileModel.Read(RepoFile("Dockerfile"));
+
+        IEnumerable<string> settings = dockerfile.Lineage(dockerfile.Stage(target)!)
+            .SelectMany(stage => stage.All("ENV"))
+            .SelectMany(arguments => arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=1", settings);
+    }
+
     [Fact]
     public void DockerfileGpu_WorkerRunsTheWorkerHostOnARuntimeImageWithTheAspNetRuntime()
     {
