@@ -32,9 +32,10 @@ namespace FineTune.Contracts.Backends;
 /// when the activations are f32. The 5·nh·T term is the attention scores, materialized only on the CPU (composed
 /// attention on libtorch 1.13); on CUDA libtorch 2.x's fused SDPA kernels keep none, for unpacked rows and for packed
 /// rows alike (<c>PackedAttention</c> regroups examples instead of masking; its rare dense-mask fallback is not
-/// counted). F_lora is the summed input width of the adapted layers of one block (C for q, k, v, gate and up, nh·hs
-/// for o, I for down): each adapter casts its input to fp32 and keeps that copy for its gradient, as PEFT does; with
-/// f32 base weights (or with <c>LoraInBaseDType</c>) the branch reads the input itself. Whether the logits are whole
+/// counted). F_lora is the summed width of the distinct inputs the adapted layers of one block read (C for q, k and v
+/// together, C for gate and up together, nh·hs for o, I for down): the adapters keep an fp32 copy of their input for
+/// their gradient, one copy per input shared by the adapters that read it (<c>SharedInputCast</c>; PEFT keeps one per
+/// adapter); with f32 base weights (or with <c>LoraInBaseDType</c>) the branch reads the input itself. Whether the logits are whole
 /// or chunked, and the chunk, is the trainer's own rule (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵
 /// logit elements unless configured, on the CPU whole. With <c>batch_size: "auto"</c> B is 1, the least the trainer
 /// picks (it sizes the micro-batch to the free memory by
@@ -42,7 +43,8 @@ namespace FineTune.Contracts.Backends;
 /// Checked against FineTune's own peak on an H200 (2026-12-04, libtorch 2.11, random llama-3.2-1b weights, bf16,
 /// LoRA r = 16 on every linear layer, whole logits, `bench train` B = 8, T = 1024): 43.1 GB (40.1 GiB) allocated,
 /// where this estimate with whole logits (<c>LossChunkTokens</c> 0) counts 40.4 GiB before slack and runtime (2.3
-/// weights, 0.2 adapter, 12.3 activations of the block, 10.0 adapters' fp32 inputs, 15.7 logits) and 45.4 GiB in all.
+/// weights, 0.2 adapter, 12.3 activations of the block, 10.0 adapters' fp32 inputs, 15.7 logits) and 45.4 GiB in all;
+/// that was before the adapters shared their inputs' copies, which counts 7.0 GiB for them (unmeasured on a GPU).
 /// Hugging Face transformers 5.17 + PEFT 0.21 on the same GPU (r = 8 on q/k/v/o, peak allocated / reserved over two
 /// AdamW steps, whole logits) took 27.4 / 31.6 GiB with SDPA and 51.8 / 57.2 with eager attention (scores
 /// materialized) at B = 8, T = 1024. With CUDA's default chunks (261 tokens at V = 128,256) the logits term is 0.6
@@ -144,6 +146,17 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         return linears.Where(linear => lora.Targets(linear.Name)).Select(linear => (linear.In, linear.Out));
     }
 
+    // The summed width of the distinct inputs the adapted layers of one block read: q, k and v read one, gate and up
+    // another, and their adapters share one fp32 copy of it (SharedInputCast).
+    private static long DistinctAdaptedInputWidth(ModelConfig model, LoraConfig lora)
+    {
+        bool AnyTargeted(params string[] names) => names.Any(lora.Targets);
+        return (AnyTargeted("q_proj", "k_proj", "v_proj") ? model.HiddenSize : 0)
+            + (AnyTargeted("o_proj") ? (long)model.NumHeads * model.HeadDim : 0)
+            + (AnyTargeted("gate_proj", "up_proj") ? model.HiddenSize : 0)
+            + (AnyTargeted("down_proj") ? model.IntermediateSize : 0);
+    }
+
     private static long WeightBytes(WeightDType weightDType) => weightDType switch
     {
         WeightDType.BFloat16 or WeightDType.Float16 => 2,
@@ -162,7 +175,7 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         long sequenceLength = config.MaxSeqLength;
         long scores = cuda ? 0 : 5L * model.NumHeads * sequenceLength;
         // The float32 copy of each adapted input, unless the branches compute in the 16-bit base's dtype.
-        long adapterInputs = weightBytes == 2 && !config.LoraInBaseDType ? 4 * AdaptedLinears(model, config.Lora).Sum(linear => linear.In) : 0;
+        long adapterInputs = weightBytes == 2 && !config.LoraInBaseDType ? 4 * DistinctAdaptedInputWidth(model, config.Lora) : 0;
         long perTokenAndLayer = (activationScale * ((17L * model.HiddenSize) + (8L * model.IntermediateSize) + scores)) + adapterInputs;
         long perToken = config.GradientCheckpointing
             ? (activationScale * 2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer

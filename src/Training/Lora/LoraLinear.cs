@@ -92,6 +92,12 @@ public sealed class LoraLinear : ILinearAdapter
     /// <summary>alpha / r (or alpha / √r with rsLoRA).</summary>
     public double Scaling { get; }
 
+    /// <summary>
+    /// Where the branch gets its input in <see cref="ComputeDType"/>: shared with the sibling adapters that read the
+    /// same input (<see cref="LoraModel"/> sets one for all of its adapters); null casts on its own.
+    /// </summary>
+    internal SharedInputCast? InputCast { get; set; }
+
     /// <summary>Whether dropout is active (training) or identity (evaluation).</summary>
     public bool Training { get; set; } = true;
 
@@ -121,7 +127,7 @@ public sealed class LoraLinear : ILinearAdapter
     internal (Tensor Dropped, Tensor Low, Tensor Delta) Branch(Tensor input)
     {
         using var scope = TensorScope.Begin();
-        Tensor dropped = Dropout(input.to(_computeDType));
+        Tensor dropped = Dropout(InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType));
         Tensor low, delta;
         if (_computeDType == A.dtype)
         {

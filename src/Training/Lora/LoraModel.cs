@@ -12,6 +12,7 @@ public sealed class LoraModel : IDisposable
 {
     private readonly List<LoraLinear> _adapters = new();
     private LoraParameterBuffer? _buffer;
+    private readonly SharedInputCast _inputCast = new();
 
     private LoraModel(Transformer model, LoraConfig config)
     {
@@ -64,7 +65,7 @@ public sealed class LoraModel : IDisposable
         lora._buffer = new LoraParameterBuffer(elements, LoraLinear.ParameterDType(model.DType), model.Device);
         foreach (Linear layer in targets)
         {
-            var adapter = new LoraLinear(layer, config, generator, lora._buffer);
+            var adapter = new LoraLinear(layer, config, generator, lora._buffer) { InputCast = lora._inputCast };
             layer.Adapter = adapter;
             lora._adapters.Add(adapter);
         }
@@ -73,6 +74,12 @@ public sealed class LoraModel : IDisposable
 
     /// <summary>The PEFT state-dict key of one LoRA matrix.</summary>
     public static string PeftKey(string modulePath, string matrix) => $"base_model.model.{modulePath}.{matrix}.weight";
+
+    /// <summary>
+    /// Drops the input copy the adapters share (<see cref="SharedInputCast"/>); the trainer calls it after each
+    /// backward so the copy is held no longer than autograd needs it.
+    /// </summary>
+    public void ReleaseSharedInput() => _inputCast.Release();
 
     /// <summary>Switches dropout on (training) or off (evaluation, generation).</summary>
     public void SetTraining(bool training)
@@ -103,6 +110,7 @@ public sealed class LoraModel : IDisposable
             adapter.Dispose();
         }
         _adapters.Clear();
+        _inputCast.Dispose();
         _buffer?.Dispose();
         _buffer = null;
     }

@@ -207,27 +207,36 @@ public sealed partial class Trainer : IDisposable
     /// </summary>
     private Tensor ForwardBackward(IReadOnlyList<TrainingRow> rows, long stepTargetTokens)
     {
-        using var scope = TensorScope.Begin();
-        using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device, _config.DensePackingMask);
-        if (_config.GradientCheckpointing)
+        try
         {
-            // Never under DP (TrainingConfig.Validate refuses the pair). The dropout generator is the adapters' own,
-            // so the recomputed blocks draw the forward's masks.
-            return scope.MoveToOuter(_model.ForwardBackwardCheckpointed(
-                batch.InputIds, batch.Packing, hidden => HeadLossSum(hidden, batch), loss => loss.div(stepTargetTokens), _dropoutGenerator));
+            using var scope = TensorScope.Begin();
+            using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device, _config.DensePackingMask);
+            if (_config.GradientCheckpointing)
+            {
+                // Never under DP (TrainingConfig.Validate refuses the pair). The dropout generator is the adapters' own,
+                // so the recomputed blocks draw the forward's masks.
+                return scope.MoveToOuter(_model.ForwardBackwardCheckpointed(
+                    batch.InputIds, batch.Packing, hidden => HeadLossSum(hidden, batch), loss => loss.div(stepTargetTokens), _dropoutGenerator));
+            }
+            Tensor lossSum = LossSum(batch);
+            if (_dp is null)
+            {
+                lossSum.div(stepTargetTokens).backward();
+            }
+            else
+            {
+                // Each sample's gradient must depend on that sample alone, so the per-sample path takes the plain sum.
+                using TokenSegments? segments = TrainingRow.Segments(rows, batch.InputIds.size(1), _device);
+                _dp.ClipAndAccumulate(lossSum, segments);
+            }
+            return scope.MoveToOuter(lossSum.detach());
         }
-        Tensor lossSum = LossSum(batch);
-        if (_dp is null)
+        finally
         {
-            lossSum.div(stepTargetTokens).backward();
+            // Whatever ended the micro-batch (backward, or an out-of-memory error halfway), the adapters' shared input
+            // copy, and the graph it belongs to, are not kept past it.
+            _lora.ReleaseSharedInput();
         }
-        else
-        {
-            // Each sample's gradient must depend on that sample alone, so the per-sample path takes the plain sum.
-            using TokenSegments? segments = TrainingRow.Segments(rows, batch.InputIds.size(1), _device);
-            _dp.ClipAndAccumulate(lossSum, segments);
-        }
-        return scope.MoveToOuter(lossSum.detach());
     }
 
     /// <summary>
