@@ -18,7 +18,9 @@ public static class CliApp
             ParseResult parsed = root.Parse(args);
             if (parsed.Errors.Count > 0 && args.Length > 0)
             {
-                error.WriteLine($"error: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see finetune --help)");
+                error.WriteLine(UnknownOptionHint.For(parsed) is string hint
+                    ? $"error: {hint}"
+                    : $"error: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see finetune --help)");
                 return 2;
             }
             // Ctrl+C or SIGTERM cancels the command; serve then needs a few seconds to stop its host and its Postgres.
