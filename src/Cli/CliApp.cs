@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FineTune.Contracts.Hosting;
 using FineTune.Cli.Commands;
 
 namespace FineTune.Cli;
@@ -34,7 +35,7 @@ public static class CliApp
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error.WriteLine($"error: {FirstLine(e.Message)}");
+            error.WriteLine($"error: {ErrorLine.Of(e.Message)}");
             return 1;
         }
     }
@@ -58,11 +59,5 @@ public static class CliApp
             ServeCommand.Create(output),
             DbCommand.Create(output),
         };
-    }
-
-    private static string FirstLine(string message)
-    {
-        int newline = message.IndexOf('\n', StringComparison.Ordinal);
-        return newline < 0 ? message : message[..newline].TrimEnd();
     }
 }

@@ -1,5 +1,6 @@
 using FineTune.Contracts.Backends;
 using FineTune.Contracts.Events;
+using FineTune.Contracts.Hosting;
 using FineTune.Contracts.Jobs;
 using FineTune.Contracts.Models;
 using FineTune.HuggingFace;
@@ -32,7 +33,7 @@ public static class JobErrorClassifier
             // A FormatException here comes from reading the job's options or config (a value the spec got wrong),
             // and an ArgumentException (BackendOptionsException too) from validating them: retrying cannot help.
             PermanentJobException or DatasetValidationException or InvalidDataException or ArgumentException or FormatException
-                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(WithoutParameterName(FirstLine(exception.Message))), Permanent: true),
+                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(FirstLine(ErrorLine.Of(exception.Message))), Permanent: true),
             HubException { Kind: HubErrorKind.NotFound or HubErrorKind.AccessDenied } => new JobFailure(Limit(FirstLine(exception.Message)), Permanent: true),
             AggregateException { InnerExceptions.Count: 1 } aggregate => Classify(aggregate.InnerExceptions[0]),
             _ => new JobFailure(Limit($"{exception.GetType().Name}: {FirstLine(exception.Message)}"), Permanent: false),
@@ -43,14 +44,6 @@ public static class JobErrorClassifier
     {
         string line = message.Split('\n', 2)[0].Trim();
         return line.Length == 0 ? "(no message)" : line;
-    }
-
-    // ArgumentException appends " (Parameter 'modelOrPath')": a .NET parameter name means nothing to the user, and
-    // the message already says which value is wrong.
-    private static string WithoutParameterName(string message)
-    {
-        int at = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return at < 0 || !message.EndsWith("')", StringComparison.Ordinal) ? message : message[..at];
     }
 
     private static string Limit(string message)

@@ -83,6 +83,17 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_ModelThatIsNeitherAFolderNorAHubId_IsOneLineWithoutDotNetsParameterName()
+    {
+        string missing = Path.Combine(_folder, "no-such-model");
+
+        CliRun run = CliRun.Invoke("train", "--model", missing, "--data", s_alpaca, "--out", Path.Combine(_folder, "out"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"error: '{missing}' is neither an existing directory nor a hub repository id of the form org/name.", run.Error.Trim());
+    }
+
+    [Fact]
     public void Train_EveryPromptFillsMaxSeqLen_IsOneReadableError()
     {
         Directory.CreateDirectory(_folder);
