@@ -114,7 +114,8 @@ public sealed class FineTuneClient : IDisposable
     /// <param name="cancellationToken">Cancels the download.</param>
     public async Task<string?> DownloadArtifactAsync(string id, string name, string destination, CancellationToken cancellationToken)
     {
-        using HttpResponseMessage response = await _http.GetAsync($"v1/jobs/{id}/artifacts/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/jobs/{id}/artifacts/{Uri.EscapeDataString(name)}");
+        using HttpResponseMessage response = await ReachAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         FileStream file = File.Create(destination + ".partial");
         await using (file.ConfigureAwait(false))
@@ -131,10 +132,25 @@ public sealed class FineTuneClient : IDisposable
     private async Task<JsonObject> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await ReachAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) as JsonObject ?? new JsonObject();
+    }
+
+    // A request that got no answer at all (nothing listening, a wrong host, a TLS mismatch) names the URL it tried,
+    // which the socket error alone does not.
+    private async Task<HttpResponseMessage> ReachAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is null && !cancellationToken.IsCancellationRequested)
+        {
+            throw new HttpRequestException(
+                $"cannot reach FineTune at {_http.BaseAddress}: {e.Message} (is `finetune serve` running there? --url or FINETUNE_URL names the service)", e);
+        }
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
