@@ -61,6 +61,9 @@ public sealed class ServeEndToEndTests(ServeEndToEndTests.Served served) : IClas
         Assert.Equal(1, badRate.ExitCode);
         Assert.Contains("--lr 'abc' is not a number or auto", badRate.Error, StringComparison.Ordinal);
         Assert.Equal(datasetsBefore, DatasetCount(url, key));
+        CliRun watchUnknown = CliRun.Invoke("jobs", "watch", Guid.NewGuid().ToString(), "--url", url, "--key", key);
+        Assert.Equal(1, watchUnknown.ExitCode);
+        Assert.StartsWith("error: 404 Not Found", Assert.Single(watchUnknown.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
     [Fact]

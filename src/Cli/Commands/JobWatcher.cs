@@ -20,6 +20,9 @@ internal static class JobWatcher
         {
             throw new ArgumentException($"'{id}' is not a job ID (a UUID such as finetune jobs submit prints)");
         }
+        // Asked first over REST, so an unreachable service or an unknown job is the client's one clear line, not the
+        // hub connection's error.
+        await client.GetJobAsync(id, cancellationToken);
         var progress = new JobProgressView(output);
         await using JobEventFeed feed = await JobEventFeed.SubscribeAsync(client.BaseUrl, client.ApiKey, jobId, afterSeq: 0, cancellationToken);
         while (true)
