@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using FineTune.Contracts.Events;
 
@@ -21,7 +22,7 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         int width = 30;
         int filled = (int)(width * r.Step / Math.Max(1, r.TotalSteps));
         string privacy = r.Epsilon is double epsilon ? $" eps {epsilon:F3}" : "";
-        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {r.LearningRate:G3}{privacy} {tokensPerSecond:F0} tok/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
+        string line = $"[{new string('#', filled)}{new string('.', width - filled)}] {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {LearningRateText(r.LearningRate)}{privacy} {tokensPerSecond:F0} tok/s ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss}";
         if (_terminal)
         {
             output.Write("\r" + line);
@@ -31,6 +32,10 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
             output.WriteLine(line);
         }
     }
+
+    /// <summary>Three significant digits, as Python prints small rates (6.29e-05, not .NET's 6.29E-05; 0.0145 as is).</summary>
+    internal static string LearningRateText(double rate) =>
+        rate.ToString("G3", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
     public void OnEval(EvalReport report)
     {

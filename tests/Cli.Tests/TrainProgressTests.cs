@@ -1,0 +1,27 @@
+using FineTune.Cli.Commands;
+using FineTune.Contracts.Events;
+
+namespace FineTune.Cli.Tests;
+
+public class TrainProgressTests
+{
+    [Theory]
+    [InlineData(0.02, "0.02")]
+    [InlineData(0.0145, "0.0145")]
+    [InlineData(0.000141, "0.000141")]
+    [InlineData(6.29e-05, "6.29e-05")]
+    [InlineData(1.5e-5, "1.5e-05")]
+    public void LearningRateText_IsThreeDigitsWithPythonsExponent(double rate, string expected) =>
+        Assert.Equal(expected, TrainProgress.LearningRateText(rate));
+
+    [Fact]
+    public void OnStep_WithoutATerminal_WritesOneLineWithTheRate()
+    {
+        var output = new StringWriter();
+        var progress = new TrainProgress(output, json: false);
+
+        progress.OnStep(new StepReport(Step: 56, TotalSteps: 57, Loss: 5.4715, LearningRate: 6.29e-05, GradNorm: 1, Tokens: 18, TokensSeen: 1000, ElapsedSeconds: 2, MicroBatchSize: 8));
+
+        Assert.Contains(" 56/57 loss 5.4715 lr 6.29e-05 500 tok/s ", output.ToString(), StringComparison.Ordinal);
+    }
+}
