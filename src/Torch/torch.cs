@@ -102,6 +102,20 @@ public static partial class torch
         return threads >= 0 ? threads : null;
     }
 
+    /// <summary>
+    /// Whether the CPU pools' idle threads sleep instead of spinning (libtorch's OpenMP pool and OpenBLAS's; set before
+    /// they load unless the process was started with <c>OMP_WAIT_POLICY</c>/<c>OPENBLAS_THREAD_TIMEOUT</c> of its own),
+    /// so both pools can have every core.
+    /// </summary>
+    public static bool idle_threads_sleep
+    {
+        get
+        {
+            get_num_threads(); // loads the libraries if nothing has yet
+            return IdleThreadWaiting.Sleeping;
+        }
+    }
+
     /// <summary>Seeds libtorch's default CPU and CUDA generators.</summary>
     public static void manual_seed(long seed) => Native.Check(NativeMethods.FtTorch_ManualSeed(seed));
 

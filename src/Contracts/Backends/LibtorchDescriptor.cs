@@ -49,7 +49,7 @@ public sealed class LibtorchDescriptor : IBackendDescriptor
         })
         : LibtorchOptions.Schema("libtorch-cpu options", new JsonObject
         {
-            ["threads"] = LibtorchOptions.Property("integer", "intra-op CPU threads (default: half the logical cores; OpenBLAS gets the same)", minimum: 1),
+            ["threads"] = LibtorchOptions.Property("integer", "intra-op CPU threads (default: every logical core, half where the pools' idle threads spin; OpenBLAS gets the same)", minimum: 1),
         });
 
     /// <summary>Parses a job's options for this backend, defaults filled in; throws like <see cref="ValidateOptions"/>.</summary>

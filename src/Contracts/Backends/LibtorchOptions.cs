@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace FineTune.Contracts.Backends;
 
 /// <summary>Options of the libtorch backends, parsed strictly from JSON: an unknown key is an error naming it.</summary>
-/// <param name="Threads">CPU intra-op threads (libtorch-cpu; null: half the logical cores, as OpenBLAS gets, see CpuThreads).</param>
+/// <param name="Threads">CPU intra-op threads (libtorch-cpu; null: every logical core, half where the pools' idle threads spin, as OpenBLAS gets; see CpuThreads).</param>
 /// <param name="DeviceIndex">CUDA ordinal (libtorch-cuda).</param>
 /// <param name="DType">Base-weight dtype: f32 on CPU; bf16 (default), f16 or f32 on CUDA.</param>
 /// <param name="MemoryFraction">Cap on the job's share of the GPU's memory (libtorch-cuda; null: no cap).</param>

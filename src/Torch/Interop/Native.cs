@@ -53,6 +53,8 @@ internal static class Native
             return IntPtr.Zero;
         }
         string path = FindLibrary();
+        // libgomp and OpenBLAS read how their idle threads wait when they load, which is now.
+        IdleThreadWaiting.BeforeLibrariesLoad();
         IntPtr library;
         try
         {

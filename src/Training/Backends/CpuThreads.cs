@@ -13,8 +13,7 @@ public static class CpuThreads
 {
     /// <summary>
     /// Sets both pools: <paramref name="intraOp"/> libtorch threads and <paramref name="blas"/> OpenBLAS threads,
-    /// each (when null) half the logical cores, at least one (<see cref="DefaultPoolThreads"/>). Returns what is now
-    /// in force.
+    /// each (when null) <see cref="DefaultPoolThreads"/>. Returns what is now in force.
     /// </summary>
     public static CpuThreadSettings Apply(int? intraOp = null, int? blas = null)
     {
@@ -26,9 +25,9 @@ public static class CpuThreads
         {
             throw new ArgumentOutOfRangeException(nameof(blas), blas, "BLAS threads must be at least 1");
         }
-        int cores = Environment.ProcessorCount;
-        torch.set_num_threads(intraOp ?? DefaultPoolThreads(cores));
-        torch.set_blas_threads(blas ?? DefaultPoolThreads(cores));
+        int threads = DefaultPoolThreads(Environment.ProcessorCount, torch.idle_threads_sleep);
+        torch.set_num_threads(intraOp ?? threads);
+        torch.set_blas_threads(blas ?? threads);
         return Current();
     }
 
@@ -36,19 +35,20 @@ public static class CpuThreads
     public static CpuThreadSettings Current() => new(torch.get_num_threads(), torch.get_blas_threads());
 
     /// <summary>
-    /// Threads per pool when the caller names none: half the logical cores, at least one, so the two pools together
-    /// never outnumber the cores.
+    /// Threads per pool when the caller names none: every logical core when idle threads sleep
+    /// (<see cref="torch.idle_threads_sleep"/>, the pools then take turns without fighting), else half the cores, at
+    /// least one, so the two spinning pools together never outnumber the cores.
     /// </summary>
     /// <remarks>
-    /// The pools take turns (GEMMs in OpenBLAS, everything else in libtorch), but the idle one's threads spin
-    /// waiting for work (OpenBLAS calls sched_yield in a loop, OpenMP busy-waits), so with both at their defaults
-    /// (one thread per core each) they take the cores from each other. llama-30m, bench train, B=4, L=256, 6 steps,
-    /// on this project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21 pthread, libtorch 1.13, shared with other work, load
-    /// 2.3–3.0), threads libtorch/OpenBLAS: 2/2 (the libraries' defaults) 126 tokens/s, MFU 17%, 1.04 M sched_yield
-    /// calls; 2/1 235 tokens/s; 1/2 398 tokens/s; 1/1 536 tokens/s, MFU 59% of the one-thread GEMM measured in the
-    /// same run, 312 sched_yield calls. Larger machines are unmeasured; half each keeps the no-oversubscription rule.
+    /// The pools take turns (GEMMs in OpenBLAS, everything else in libtorch). Spinning, the idle one's threads keep
+    /// their cores (OpenBLAS calls sched_yield in a loop, OpenMP busy-waits): llama-30m, bench train, B=4, L=256, 6
+    /// steps, this project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21 pthread, libtorch 1.13), threads libtorch/OpenBLAS:
+    /// 2/2 126 tokens/s (1.04 M sched_yield calls), 1/1 536 tokens/s (312 calls). Sleeping (the default since
+    /// 2026-12-07; figures in FineTune.Torch's IdleThreadWaiting): 1/1 486–563, 2/2 762–963 tokens/s. Larger machines
+    /// are unmeasured.
     /// </remarks>
-    public static int DefaultPoolThreads(int logicalCores) => Math.Max(1, logicalCores / 2);
+    public static int DefaultPoolThreads(int logicalCores, bool idleThreadsSleep) =>
+        idleThreadsSleep ? Math.Max(1, logicalCores) : Math.Max(1, logicalCores / 2);
 }
 
 /// <summary>Thread counts of the two CPU pools.</summary>
