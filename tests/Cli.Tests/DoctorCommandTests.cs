@@ -22,6 +22,10 @@ public class DoctorCommandTests
         Assert.True(libtorch.GetProperty("loaded").GetBoolean(), run.Output);
         Assert.Matches(@"^\d+\.\d+\.\d+", libtorch.GetProperty("version").GetString());
         Assert.True(libtorch.GetProperty("threads").GetInt32() >= 1);
+        // The test host starts without OMP_WAIT_POLICY/OPENBLAS_THREAD_TIMEOUT, so the idle threads were told to sleep.
+        Assert.Equal(
+            Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null && Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT") is null ? JsonValueKind.True : libtorch.GetProperty("idle_threads_sleep").ValueKind,
+            libtorch.GetProperty("idle_threads_sleep").ValueKind);
         Assert.StartsWith(".NET", root.GetProperty("dotnet_version").GetString());
         Assert.Equal(JsonValueKind.Array, root.GetProperty("cuda_devices").ValueKind);
         Assert.Equal(JsonValueKind.True, root.GetProperty("postgresql").GetProperty("installed").ValueKind);

@@ -84,7 +84,8 @@ internal sealed record DoctorReport(
 /// libtorch as loaded through the shim. Cuda: whether this libtorch was built with CUDA (null when not loaded);
 /// Library: the libtorch_cpu (or libtorch) file mapped into this process. Threads and BlasThreads: the pools as a
 /// training job sets them (BlasThreads null where libtorch links no OpenBLAS). HugePages: whether malloc gives libtorch's
-/// large CPU tensors huge pages (<see cref="MallocHugePages"/>).
+/// large CPU tensors huge pages (<see cref="MallocHugePages"/>). IdleThreadsSleep: whether the pools' idle threads sleep
+/// rather than spin (<c>torch.idle_threads_sleep</c>), which is what lets each pool have every core.
 /// </summary>
 internal sealed record LibtorchStatus(
     bool Loaded,
@@ -98,7 +99,8 @@ internal sealed record LibtorchStatus(
     bool? NativeSdpa,
     string? Error,
     int? BlasThreads = null,
-    HugePagesState? HugePages = null);
+    HugePagesState? HugePages = null,
+    bool? IdleThreadsSleep = null);
 
 /// <summary>One CUDA device.</summary>
 internal sealed record CudaDeviceInfo(int Index, string Name, long TotalBytes);

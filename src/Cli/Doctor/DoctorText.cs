@@ -17,7 +17,8 @@ internal static class DoctorText
             output.WriteLine($"library     {torch.Library ?? "not found in /proc/self/maps"}");
             output.WriteLine($"BLAS        {torch.Blas} -> {torch.BlasLibrary ?? "not found"}");
             string blasThreads = torch.BlasThreads is int blas ? $"{blas} OpenBLAS" : "BLAS threads follow intra-op";
-            output.WriteLine($"threads     {torch.Threads} intra-op, {blasThreads}, of {torch.LogicalCores} logical cores (as training sets them)");
+            string waiting = torch.IdleThreadsSleep switch { true => ", idle threads sleep", false => ", idle threads spin (OMP_WAIT_POLICY/OPENBLAS_THREAD_TIMEOUT given)", null => "" };
+            output.WriteLine($"threads     {torch.Threads} intra-op, {blasThreads}, of {torch.LogicalCores} logical cores (as training sets them){waiting}");
             if (torch.HugePages is HugePagesState pages)
             {
                 output.WriteLine($"memory      {pages.Describe()}");

@@ -22,7 +22,7 @@ internal static partial class LibtorchProbe
             CpuThreadSettings threads = CpuThreads.Apply();
             return new LibtorchStatus(
                 true, version, cuda, library, BlasName(config), LoadedBlasLibrary(mapped),
-                threads.IntraOp, Environment.ProcessorCount, torch.has_native_sdpa, null, threads.Blas, MallocHugePages.Current());
+                threads.IntraOp, Environment.ProcessorCount, torch.has_native_sdpa, null, threads.Blas, MallocHugePages.Current(), torch.idle_threads_sleep);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TorchException)
         {
