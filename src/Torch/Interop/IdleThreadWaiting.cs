@@ -15,7 +15,10 @@ namespace FineTune.Torch.Interop;
 /// both pools can have every core. llama-30m, bench train, B=4, L=256, this project's 2-core VM, 2026-12-07:
 /// 1 libtorch + 1 OpenBLAS thread spinning 486–563 tokens/s; 2 + 2 spinning 362; 2 + 2 with only OpenMP passive 687,
 /// only OpenBLAS's timeout 453, both 762–963 tokens/s (1.5×). .NET keeps its own copy of the environment, so the
-/// values go to the C library's <c>setenv</c>, which is what libgomp's and OpenBLAS's <c>getenv</c> read.
+/// values go to the C library's <c>setenv</c>, which is what libgomp's and OpenBLAS's <c>getenv</c> read. glibc's
+/// <c>setenv</c> is not safe against a <c>getenv</c> on another thread at that moment; nothing native in our hosts reads
+/// the environment when libtorch loads, and a host that cannot say so sets both variables before it starts (then
+/// nothing is set here).
 /// </remarks>
 internal static class IdleThreadWaiting
 {
