@@ -150,18 +150,11 @@ public static class JobsEndpoints
         IQueryable<Job> query = db.Jobs.AsNoTracking().Where(job => job.TenantId == tenantId);
         if (status is not null)
         {
-            List<JobState> states = Enum.GetValues<JobState>().Where(state => state.ToApiStatus() == status).ToList();
-            if (states.Count == 0 && status != "pausing")
+            if (query.WhereApiStatus(status) is not IQueryable<Job> filtered)
             {
-                return ApiProblems.BadRequest("status", "must be one of validating_files, queued, running, pausing, cancelling, paused, succeeded, failed, cancelled");
+                return ApiProblems.BadRequest("status", $"must be one of {string.Join(", ", JobStateExtensions.ApiStatuses)}");
             }
-            // As jobs show: a running job whose pause was asked for is pausing, not running.
-            query = status switch
-            {
-                "pausing" => query.Where(job => job.State == JobState.Running && job.PauseRequestedAt != null),
-                "running" => query.Where(job => job.State == JobState.Running && job.PauseRequestedAt == null),
-                _ => query.Where(job => states.Contains(job.State)),
-            };
+            query = filtered;
         }
         JobPage page = await JobPage.ReadAsync(db, tenantId, query, after, take, cancellationToken);
         LiveWorkers workers = await placement.LiveWorkersAsync(cancellationToken);

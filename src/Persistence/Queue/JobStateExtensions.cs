@@ -33,6 +33,33 @@ public static class JobStateExtensions
         return job.State == JobState.Running && job.PauseRequestedAt is not null ? "pausing" : job.State.ToApiStatus();
     }
 
+    /// <summary>
+    /// Every status <see cref="ToApiStatus(Entities.Job)"/> gives, in the states' order, <c>pausing</c> after
+    /// <c>running</c>: the values a list filter takes.
+    /// </summary>
+    public static IReadOnlyList<string> ApiStatuses { get; } = Enum.GetValues<JobState>()
+        .Select(state => state.ToApiStatus())
+        .Distinct()
+        .SelectMany(status => status == "running" ? new[] { status, "pausing" } : [status])
+        .ToList();
+
+    /// <summary>
+    /// The jobs whose <see cref="ToApiStatus(Entities.Job)"/> is <paramref name="status"/>, as a query the database
+    /// runs; null when no job shows that status (<see cref="ApiStatuses"/> lists those that do).
+    /// </summary>
+    public static IQueryable<Entities.Job>? WhereApiStatus(this IQueryable<Entities.Job> jobs, string status)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        List<JobState> states = Enum.GetValues<JobState>().Where(state => state.ToApiStatus() == status).ToList();
+        return status switch
+        {
+            "pausing" => jobs.Where(job => job.State == JobState.Running && job.PauseRequestedAt != null),
+            "running" => jobs.Where(job => job.State == JobState.Running && job.PauseRequestedAt == null),
+            _ when states.Count == 0 => null,
+            _ => jobs.Where(job => states.Contains(job.State)),
+        };
+    }
+
     /// <summary>Whether the state is final (succeeded, failed or cancelled): nothing changes the job afterwards.</summary>
     public static bool IsFinal(this JobState state)
     {
