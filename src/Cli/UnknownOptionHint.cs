@@ -39,12 +39,14 @@ internal static class UnknownOptionHint
     {
         ArgumentNullException.ThrowIfNull(parsed);
         Command command = parsed.CommandResult.Command;
+        List<string> optionNames = command.Options.SelectMany(option => new[] { option.Name }.Concat(option.Aliases)).ToList();
         foreach (string token in parsed.UnmatchedTokens.Where(token => token.StartsWith("--", StringComparison.Ordinal)))
         {
-            string given = token[2..].Split('=')[0].Replace('_', '-').ToLowerInvariant();
-            if (Suggest(given, command.Options.SelectMany(option => new[] { option.Name }.Concat(option.Aliases)).ToList()) is string meant)
+            string option = token.Split('=')[0];
+            if (Suggest(option[2..].Replace('_', '-').ToLowerInvariant(), optionNames) is string meant)
             {
-                return $"'{CommandPath(command)}' has no option {token.Split('=')[0]}: did you mean {meant}? (see {CommandPath(command)} --help)";
+                string path = CommandPath(command);
+                return $"'{path}' has no option {option}: did you mean {meant}? (see {path} --help)";
             }
         }
         return null;

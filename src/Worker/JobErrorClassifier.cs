@@ -33,18 +33,16 @@ public static class JobErrorClassifier
             // A FormatException here comes from reading the job's options or config (a value the spec got wrong),
             // and an ArgumentException (BackendOptionsException too) from validating them: retrying cannot help.
             PermanentJobException or DatasetValidationException or InvalidDataException or ArgumentException or FormatException
-                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(FirstLine(ErrorLine.Of(exception.Message))), Permanent: true),
+                or TrainingDivergedException or ModelFormatException => new JobFailure(Limit(NonEmpty(ErrorLine.Of(exception.Message))), Permanent: true),
             HubException { Kind: HubErrorKind.NotFound or HubErrorKind.AccessDenied } => new JobFailure(Limit(FirstLine(exception.Message)), Permanent: true),
             AggregateException { InnerExceptions.Count: 1 } aggregate => Classify(aggregate.InnerExceptions[0]),
             _ => new JobFailure(Limit($"{exception.GetType().Name}: {FirstLine(exception.Message)}"), Permanent: false),
         };
     }
 
-    private static string FirstLine(string message)
-    {
-        string line = message.Split('\n', 2)[0].Trim();
-        return line.Length == 0 ? "(no message)" : line;
-    }
+    private static string FirstLine(string message) => NonEmpty(ErrorLine.FirstLine(message));
+
+    private static string NonEmpty(string line) => line.Length == 0 ? "(no message)" : line;
 
     private static string Limit(string message)
     {

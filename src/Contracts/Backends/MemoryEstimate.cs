@@ -131,31 +131,27 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         return perLayer * model.NumLayers;
     }
 
-    // The linear layers of one block that lora adapts, with their input and output widths.
-    private static IEnumerable<(long In, long Out)> AdaptedLinears(ModelConfig model, LoraConfig lora)
+    // The linear layers of one block that lora adapts, with their input and output widths and the activation they
+    // read: q, k and v read the normed hidden state, gate and up the normed residual after attention.
+    private static IEnumerable<(string Input, long In, long Out)> AdaptedLinears(ModelConfig model, LoraConfig lora)
     {
         long hidden = model.HiddenSize;
         long queryWidth = (long)model.NumHeads * model.HeadDim;
         long keyValueWidth = (long)model.NumKeyValueHeads * model.HeadDim;
         long mlp = model.IntermediateSize;
-        (string Name, long In, long Out)[] linears =
+        (string Name, string Input, long In, long Out)[] linears =
         [
-            ("q_proj", hidden, queryWidth), ("k_proj", hidden, keyValueWidth), ("v_proj", hidden, keyValueWidth),
-            ("o_proj", queryWidth, hidden), ("gate_proj", hidden, mlp), ("up_proj", hidden, mlp), ("down_proj", mlp, hidden),
+            ("q_proj", "attention", hidden, queryWidth), ("k_proj", "attention", hidden, keyValueWidth),
+            ("v_proj", "attention", hidden, keyValueWidth), ("o_proj", "attention output", queryWidth, hidden),
+            ("gate_proj", "mlp", hidden, mlp), ("up_proj", "mlp", hidden, mlp), ("down_proj", "mlp hidden", mlp, hidden),
         ];
-        return linears.Where(linear => lora.Targets(linear.Name)).Select(linear => (linear.In, linear.Out));
+        return linears.Where(linear => lora.Targets(linear.Name)).Select(linear => (linear.Input, linear.In, linear.Out));
     }
 
-    // The summed width of the distinct inputs the adapted layers of one block read: q, k and v read one, gate and up
-    // another, and their adapters share one fp32 copy of it (SharedInputCast).
-    private static long DistinctAdaptedInputWidth(ModelConfig model, LoraConfig lora)
-    {
-        bool AnyTargeted(params string[] names) => names.Any(lora.Targets);
-        return (AnyTargeted("q_proj", "k_proj", "v_proj") ? model.HiddenSize : 0)
-            + (AnyTargeted("o_proj") ? (long)model.NumHeads * model.HeadDim : 0)
-            + (AnyTargeted("gate_proj", "up_proj") ? model.HiddenSize : 0)
-            + (AnyTargeted("down_proj") ? model.IntermediateSize : 0);
-    }
+    // The summed width of the distinct inputs the adapted layers of one block read: the adapters that read one input
+    // share one fp32 copy of it (SharedInputCast).
+    private static long DistinctAdaptedInputWidth(ModelConfig model, LoraConfig lora) =>
+        AdaptedLinears(model, lora).DistinctBy(linear => linear.Input).Sum(linear => linear.In);
 
     private static long WeightBytes(WeightDType weightDType) => weightDType switch
     {

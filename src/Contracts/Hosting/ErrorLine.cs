@@ -10,9 +10,15 @@ public static class ErrorLine
     /// <summary>The first line of <paramref name="message"/>, trimmed, without a trailing <c>(Parameter '…')</c>.</summary>
     public static string Of(string message)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        string line = message.Split('\n', 2)[0].Trim();
+        string line = FirstLine(message);
         int at = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
         return at >= 0 && line.EndsWith("')", StringComparison.Ordinal) ? line[..at] : line;
+    }
+
+    /// <summary>The first line of <paramref name="message"/>, trimmed (a stack or detail below it is dropped).</summary>
+    public static string FirstLine(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Split('\n', 2)[0].Trim();
     }
 }
