@@ -18,6 +18,7 @@ public sealed partial class Tensor : IDisposable
             throw new ArgumentException("a tensor needs a valid native handle", nameof(handle));
         }
         Handle = handle;
+        t_tensorsCreated++;
         TensorScope.Register(this);
     }
 
@@ -98,6 +99,16 @@ public sealed partial class Tensor : IDisposable
     {
         return IsDisposed ? "tensor(disposed)" : $"tensor(shape=[{string.Join(", ", shape)}], dtype={dtype}, device={device})";
     }
+
+    [ThreadStatic]
+    private static long t_tensorsCreated;
+
+    /// <summary>
+    /// Tensor handles created on this thread so far: every op result, view and creation counts once. On a GPU
+    /// most are a kernel launch each, and a step of many tiny ones leaves the device idle between launches, so tests
+    /// hold whole-model updates to a count that does not grow with the number of LoRA matrices.
+    /// </summary>
+    public static long TensorsCreatedOnThisThread => t_tensorsCreated;
 
     /// <summary>Wraps the handle an export wrote, after checking its status.</summary>
     internal static Tensor From(int status, TensorHandle handle)

@@ -5,8 +5,8 @@ namespace FineTune.Training.Lora;
 /// <summary>
 /// Every A and B matrix of a <see cref="LoraModel"/> as a view of one contiguous buffer, and each matrix's gradient
 /// as a view of a second one. Clipping and AdamW then run a handful of whole-buffer ops per step instead of about a
-/// dozen per matrix: llama-3.2-1b with all-linear targets has 224 adapters, 448 matrices, so ~5,000 tiny kernels per
-/// step became ~10 (on a GPU each launch costs microseconds while the device idles; PEFT's AdamW is fused for this).
+/// dozen per matrix: llama-3.2-1b with all-linear targets has 112 adapters (16 layers of 7), 224 matrices, so ~2,500
+/// tiny kernels per step became ~10 (on a GPU each launch costs microseconds while the device idles; PEFT's AdamW is fused for this).
 /// </summary>
 /// <remarks>
 /// The matrices are leaves (views of a buffer that does not require grad), so autograd accumulates into their

@@ -42,7 +42,7 @@ internal sealed class DpTraining : IDisposable
             ?? NoiseCalibration.GetNoiseMultiplier(privacy.TargetEpsilon!.Value, Delta, Sampler.SampleRate, (int)plannedSteps, privacy.Accountant);
         Accountant = PrivacyAccountants.Create(privacy.Accountant);
         Budget = privacy.TargetEpsilon is double target ? new PrivacyBudget(NoiseMultiplier, Sampler.SampleRate, Delta, target, privacy.Accountant) : null;
-        Optimizer = new DpOptimizer(lora.NamedParameters, NoiseMultiplier, privacy.MaxGradNorm, expected, privacy.Seed is long s ? s + 1 : null);
+        Optimizer = new DpOptimizer(lora.NamedParameters, NoiseMultiplier, privacy.MaxGradNorm, expected, privacy.Seed is long s ? s + 1 : null, lora.FlatGradients);
         Optimizer.AttachAccountant(Accountant, Sampler.SampleRate);
         _capture = DpLoraCapture.Attach(lora);
         _packing = config.Packing;
@@ -98,18 +98,8 @@ internal sealed class DpTraining : IDisposable
     /// </summary>
     public void ClipAndAccumulate(Tensor lossSum, TokenSegments? segments = null)
     {
-        IReadOnlyList<KeyValuePair<string, Tensor>> perSample = _capture.ComputePerSampleGradients(lossSum, segments: segments);
-        try
-        {
-            Optimizer.ClipAndAccumulate(perSample);
-        }
-        finally
-        {
-            foreach (var (_, gradient) in perSample)
-            {
-                gradient.Dispose();
-            }
-        }
+        using Tensor perSample = _capture.ComputeFlatPerSampleGradients(lossSum, segments: segments);
+        Optimizer.ClipAndAccumulate(perSample);
     }
 
     /// <summary>An entity's records laid end to end in one row, cut at the maximum length.</summary>

@@ -132,17 +132,20 @@ public sealed partial class Trainer : IDisposable
 
         // 4) without DP clip the global gradient norm; under DP noise N(0, σ²C²) and ÷ expected batch size follow in 5).
         //    Under DP the figure reported is the mean per-sample norm before clipping (NaN for an empty batch).
-        //    The loss and the norm come to the host together, the step's one wait for the device (without DP).
-        Tensor? gradNormTensor = _dp is null ? ClipGradients(_config.MaxGradNorm) : null;
-        double[] figures = (gradNormTensor is null ? lossSum.unsqueeze(0) : torch.stack([lossSum, gradNormTensor]))
-            .to(ScalarType.Float64).ToArray<double>();
+        //    The loss and the norm come to the host together, the step's one wait for the device; under DP the
+        //    per-sample norms' two sums ride along in the same read.
+        Tensor figuresOnDevice = _dp is null
+            ? torch.stack([lossSum, ClipGradients(_config.MaxGradNorm)]).to(ScalarType.Float64)
+            : torch.cat([lossSum.to(ScalarType.Float64).unsqueeze(0), _dp.Optimizer.NormStatistics]);
+        double[] figures = figuresOnDevice.ToArray<double>();
         double loss = rows.Count == 0 ? double.NaN : figures[0] / Math.Max(1, targetTokens);
         if (rows.Count > 0 && !double.IsFinite(loss))
         {
             throw new TrainingDivergedException($"the loss became {loss} at step {step}; lower the learning rate (now {learningRate:G3}) or check the data");
         }
-        double gradNorm = gradNormTensor is null ? _dp!.Optimizer.MeanSampleNorm : figures[1];
-        double? clippedFraction = _dp?.Optimizer.ClippedFraction;
+        (double gradNorm, double? clippedFraction) = _dp is null
+            ? (figures[1], (double?)null)
+            : _dp.Optimizer.Summarize(figures[1], figures[2]);
 
         // 5) optimizer step, and 6) under DP the accountant is charged by the DP optimizer's step hook, once.
         if (_dp is null)

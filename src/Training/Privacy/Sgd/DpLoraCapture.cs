@@ -51,13 +51,42 @@ public sealed class DpLoraCapture : IDisposable
     /// <summary>
     /// Per-sample gradients of <paramref name="loss"/> (a scalar, the sum of per-row losses of the last forward) for
     /// every LoRA parameter, in <see cref="LoraModel.NamedParameters"/> order: lora_A as (B, r, in), lora_B as
-    /// (B, out, r), float32. The tensors are new handles the caller owns. Runs one backward pass (to the earliest
-    /// adapter only) and then releases the kept activations.
+    /// (B, out, r), float32. The tensors are new handles (views of one flat matrix, see
+    /// <see cref="ComputeFlatPerSampleGradients"/>) the caller owns.
     /// </summary>
     /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
     /// <param name="retainGraph">Keep the graph, e.g. to differentiate the same loss again.</param>
     /// <param name="segments">Where each sample lies when rows pack several (the leading size is then its count).</param>
     public IReadOnlyList<KeyValuePair<string, Tensor>> ComputePerSampleGradients(Tensor loss, bool retainGraph = false, TokenSegments? segments = null)
+    {
+        using var scope = TensorScope.Begin();
+        Tensor flat = ComputeFlatPerSampleGradients(loss, retainGraph, segments);
+        long rows = flat.size(0);
+        var result = new List<KeyValuePair<string, Tensor>>(2 * _adapters.Count);
+        long offset = 0;
+        foreach (CapturingLoraAdapter adapter in _adapters)
+        {
+            foreach ((string matrix, Tensor parameter) in new[] { ("lora_A", adapter.Lora.A), ("lora_B", adapter.Lora.B) })
+            {
+                long count = parameter.numel();
+                Tensor view = flat.narrow(1, offset, count).view([rows, .. parameter.shape]);
+                result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, matrix), scope.MoveToOuter(view)));
+                offset += count;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The per-sample gradients of <see cref="ComputePerSampleGradients"/> as one float32 matrix (B, P) the caller
+    /// owns: row b is sample b's gradient of every LoRA parameter back to back in <see cref="LoraModel.NamedParameters"/>
+    /// order (the layout of <see cref="LoraModel.FlatValues"/>), so clipping reads one norm per row and one product.
+    /// Runs one backward pass (to the earliest adapter only) and then releases the kept activations.
+    /// </summary>
+    /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
+    /// <param name="retainGraph">Keep the graph, e.g. to differentiate the same loss again.</param>
+    /// <param name="segments">Where each sample lies when rows pack several (B is then their count).</param>
+    public Tensor ComputeFlatPerSampleGradients(Tensor loss, bool retainGraph = false, TokenSegments? segments = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
         try
@@ -101,26 +130,35 @@ public sealed class DpLoraCapture : IDisposable
         _adapters.Clear();
     }
 
-    private List<KeyValuePair<string, Tensor>> Contract(Tensor?[] outputGrads, TokenSegments? segments)
+    // Each adapter's two gradients are written into the flat matrix as soon as they exist, so no more than one
+    // adapter's per-sample gradients are held beside it.
+    private Tensor Contract(Tensor?[] outputGrads, TokenSegments? segments)
     {
-        var result = new List<KeyValuePair<string, Tensor>>(2 * _adapters.Count);
-        try
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        long width = _adapters.Sum(a => a.Lora.A.numel() + a.Lora.B.numel());
+        Tensor? flat = null;
+        long offset = 0;
+        int next = 0;
+        foreach (CapturingLoraAdapter adapter in _adapters)
         {
-            int next = 0;
-            foreach (CapturingLoraAdapter adapter in _adapters)
+            using var adapterScope = TensorScope.Begin();
+            (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count), segments);
+            next += adapter.Activations.Count;
+            long rows = gradA.size(0);
+            if (flat is null)
             {
-                (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count), segments);
-                next += adapter.Activations.Count;
-                result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_A"), gradA));
-                result.Add(KeyValuePair.Create(LoraModel.PeftKey(adapter.Lora.Target.Name, "lora_B"), gradB));
+                flat = torch.empty([rows, width], ScalarType.Float32, gradA.device);
+                adapterScope.MoveToOuter(flat);
             }
-            return result;
+            foreach ((Tensor gradient, Tensor parameter) in new[] { (gradA, adapter.Lora.A), (gradB, adapter.Lora.B) })
+            {
+                long count = parameter.numel();
+                flat.narrow(1, offset, count).copy_(gradient.reshape(rows, count));
+                offset += count;
+            }
         }
-        catch
-        {
-            result.ForEach(p => p.Value.Dispose());
-            throw;
-        }
+        return scope.MoveToOuter(flat!);
     }
 
     // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.

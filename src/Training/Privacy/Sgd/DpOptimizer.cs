@@ -5,7 +5,7 @@ namespace FineTune.Training.Privacy.Sgd;
 
 /// <summary>
 /// The DP-SGD gradient pipeline of one logical step (opacus's <c>DPOptimizer.pre_step</c>), as methods called in
-/// order: <see cref="ClipAndAccumulate"/> per micro-batch (each sample's whole gradient clipped to norm C, the
+/// order: <c>ClipAndAccumulate</c> per micro-batch (each sample's whole gradient clipped to norm C, the
 /// clipped gradients summed), <see cref="AddNoise"/> (N(0, σ²C²) per coordinate), <see cref="ScaleGrad"/> (÷ the
 /// expected batch size, written to each parameter's <c>.grad</c>), then <see cref="Step"/>, which runs the step
 /// hooks (the accountant) and the wrapped optimizer's update.
@@ -14,7 +14,11 @@ namespace FineTune.Training.Privacy.Sgd;
 /// Dividing by the expected rather than the realised batch size keeps the sensitivity fixed under Poisson
 /// sampling. An empty logical batch is a real step: the sum is zero, noise is still added, and the accountant is
 /// still charged. The step hooks are the only place an accountant is advanced, so each noised step is charged once.
-/// Sums are float32 whatever the parameters' dtype. The noise generator is seeded from the OS CSPRNG unless a seed
+/// The step's sum is one float32 vector over every parameter back to back (in the given order) whatever the
+/// parameters' dtype, so clipping, noise and scaling are a few whole-vector ops per step rather than several per
+/// parameter: tinystories-656k with all-linear LoRA (28 matrices) went from 891 to 593 tensor ops per DP step, ~10.6 per
+/// matrix, which at llama-3.2-1b's 224 matrices is ~2,400 kernel launches a step on a GPU.
+/// The per-sample norm diagnostics stay on the device until the caller reads them with the step's loss. The noise generator is seeded from the OS CSPRNG unless a seed
 /// is given; <see cref="NoiseSeed"/> is kept with the run's checkpoints only, never published (it would let anyone
 /// regenerate and subtract the noise). Owns its sums and generator; parameters are borrowed.
 /// </remarks>
@@ -24,13 +28,16 @@ public sealed class DpOptimizer : IDisposable
     private const double NormEpsilon = 1e-6;
     private readonly List<KeyValuePair<string, Tensor>> _parameters;
     private readonly Dictionary<string, int> _indexByName;
-    private readonly Tensor[] _sums;
+    private readonly long[] _offsets;
+    private readonly long _totalElements;
+    private readonly Tensor _sum;
+    private readonly Tensor? _flatGradients;
+    // [Σ_b ‖g_b‖, #{b : ‖g_b‖ > C}] of the step so far, float64 on the device: reading it would wait for the device.
+    private readonly Tensor _normStatistics;
     private readonly Generator _noiseGenerator;
     private readonly List<Action<DpOptimizer>> _stepHooks = new();
     private bool _noised;
     private bool _scaled;
-    private double _normSum;
-    private long _clippedCount;
     private long _measuredCount;
 
     /// <summary>Creates the pipeline over named parameters (e.g. <c>LoraModel.NamedParameters</c>).</summary>
@@ -39,7 +46,12 @@ public sealed class DpOptimizer : IDisposable
     /// <param name="maxGradNorm">C: each sample's gradient norm bound, finite and &gt; 0.</param>
     /// <param name="expectedBatchSize">q · N, the Poisson sampler's mean batch size, &gt; 0.</param>
     /// <param name="noiseSeed">Fixed noise seed (tests, replays); null draws one from the OS CSPRNG.</param>
-    public DpOptimizer(IEnumerable<KeyValuePair<string, Tensor>> parameters, double noiseMultiplier, double maxGradNorm, double expectedBatchSize, long? noiseSeed = null)
+    /// <param name="flatGradients">
+    /// Where the parameters' <c>.grad</c> are views of one buffer laid out as the parameters are given (as
+    /// <c>LoraModel.FlatGradients</c> is for <c>LoraModel.NamedParameters</c>), that buffer: <see cref="ScaleGrad"/>
+    /// then writes it in one copy. Null writes each parameter's <c>.grad</c> on its own.
+    /// </param>
+    public DpOptimizer(IEnumerable<KeyValuePair<string, Tensor>> parameters, double noiseMultiplier, double maxGradNorm, double expectedBatchSize, long? noiseSeed = null, Tensor? flatGradients = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         PrivacyArguments.NoiseMultiplier(noiseMultiplier);
@@ -51,12 +63,19 @@ public sealed class DpOptimizer : IDisposable
             throw new ArgumentException("DP-SGD needs at least one trainable parameter", nameof(parameters));
         }
         _indexByName = new Dictionary<string, int>(_parameters.Count, StringComparer.Ordinal);
+        _offsets = new long[_parameters.Count];
         for (int i = 0; i < _parameters.Count; i++)
         {
             if (!_indexByName.TryAdd(_parameters[i].Key, i))
             {
                 throw new ArgumentException($"parameter '{_parameters[i].Key}' appears twice", nameof(parameters));
             }
+            _offsets[i] = _totalElements;
+            _totalElements += _parameters[i].Value.numel();
+        }
+        if (flatGradients is not null && (flatGradients.dim() != 1 || flatGradients.numel() != _totalElements))
+        {
+            throw new ArgumentException($"the flat gradient buffer has shape [{string.Join(", ", flatGradients.shape)}]; the parameters hold {_totalElements} elements", nameof(flatGradients));
         }
         NoiseMultiplier = noiseMultiplier;
         MaxGradNorm = maxGradNorm;
@@ -64,7 +83,9 @@ public sealed class DpOptimizer : IDisposable
         NoiseSeed = noiseSeed ?? SecureSeed.Next();
         Device device = _parameters[0].Value.device;
         _noiseGenerator = new Generator(NoiseSeed, device);
-        _sums = _parameters.Select(p => TensorScope.TakeOwnership(torch.zeros(p.Value.shape, ScalarType.Float32, p.Value.device))).ToArray();
+        _sum = TensorScope.TakeOwnership(torch.zeros([_totalElements], ScalarType.Float32, device));
+        _normStatistics = TensorScope.TakeOwnership(torch.zeros([2], ScalarType.Float64, device));
+        _flatGradients = flatGradients;
     }
 
     /// <summary>σ, the noise standard deviation in units of <see cref="MaxGradNorm"/>.</summary>
@@ -82,14 +103,31 @@ public sealed class DpOptimizer : IDisposable
     /// <summary>Samples clipped into the current logical step so far (its realised batch size).</summary>
     public long SampleCount { get; private set; }
 
+    /// <summary>Elements of all parameters together: the width of a flat per-sample gradient.</summary>
+    public long TotalElements => _totalElements;
+
+    /// <summary>
+    /// The current step's [Σ_b ‖g_b‖, #{b : ‖g_b‖ &gt; C}] as a float64 vector on the device (borrowed): read it together
+    /// with whatever else the step reads, then <see cref="Summarize"/> it. Zero after <see cref="ResetSums"/>.
+    /// </summary>
+    public Tensor NormStatistics => _normStatistics;
+
     /// <summary>
     /// Mean L2 norm of the current step's per-sample gradients before clipping; NaN while no sample was clipped in.
     /// A diagnostic only: it is not noised, so it is a (weak) function of the data; it is reported as opacus does.
+    /// Reads the device; a trainer reads <see cref="NormStatistics"/> with its loss instead.
     /// </summary>
-    public double MeanSampleNorm => _measuredCount == 0 ? double.NaN : _normSum / _measuredCount;
+    public double MeanSampleNorm => ReadNormStatistics().MeanNorm;
 
     /// <summary>Share of the current step's samples whose norm exceeded C (and so were scaled down); NaN when none.</summary>
-    public double ClippedFraction => _measuredCount == 0 ? double.NaN : (double)_clippedCount / _measuredCount;
+    public double ClippedFraction => ReadNormStatistics().ClippedFraction;
+
+    /// <summary>
+    /// The mean per-sample norm and the clipped share from values read off <see cref="NormStatistics"/>; NaN both while
+    /// no sample was measured (an empty step, or a shape-only run on the meta device).
+    /// </summary>
+    public (double MeanNorm, double ClippedFraction) Summarize(double normSum, double clippedCount) =>
+        _measuredCount == 0 ? (double.NaN, double.NaN) : (normSum / _measuredCount, clippedCount / _measuredCount);
 
     /// <summary>Noised logical steps completed.</summary>
     public long StepCount { get; private set; }
@@ -111,32 +149,52 @@ public sealed class DpOptimizer : IDisposable
             return;
         }
         long rows = ValidateBatch(perSampleGradients);
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        var byIndex = new Tensor?[_parameters.Count];
+        foreach (var (name, gradient) in perSampleGradients)
+        {
+            byIndex[_indexByName[name]] = gradient;
+        }
+        Device device = _sum.device;
+        var columns = byIndex.Select((g, i) => g is null
+            ? torch.zeros([rows, _parameters[i].Value.numel()], ScalarType.Float32, device)
+            : g.to(ScalarType.Float32).reshape(rows, -1)).ToList();
+        ClipAndAccumulate(torch.cat(columns, 1));
+    }
+
+    /// <summary>
+    /// As the named overload, for per-sample gradients already laid out as one (B, <see cref="TotalElements"/>) matrix,
+    /// each row a sample's gradient with the parameters back to back in the order given at construction (as
+    /// <c>DpLoraCapture.ComputeFlatPerSampleGradients</c> writes them). Borrowed, not disposed.
+    /// </summary>
+    public void ClipAndAccumulate(Tensor flatPerSampleGradients)
+    {
+        ArgumentNullException.ThrowIfNull(flatPerSampleGradients);
+        ThrowIfNoised();
+        long[] shape = flatPerSampleGradients.shape;
+        if (shape.Length != 2 || shape[1] != _totalElements)
+        {
+            throw new ArgumentException($"flat per-sample gradients have shape [{string.Join(", ", shape)}], expected [B, {_totalElements}]", nameof(flatPerSampleGradients));
+        }
+        long rows = shape[0];
         if (rows == 0)
         {
             return;
         }
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
-        var flat = perSampleGradients.Select(p => p.Value.to(ScalarType.Float32).reshape(rows, -1)).ToList(); // (B, numel) each
-        Tensor squaredNorms = torch.stack(flat.Select(g => g.square().sum(1)).ToList()).sum(0);           // (B)
-        Tensor norms = squaredNorms.sqrt();                                                                // (B)
-        Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);           // (B)
-        // CPU-GPU sync point, once per micro-batch: the step's diagnostics [Σ_b ‖g_b‖, #{b : ‖g_b‖ > C}] in one copy.
+        Tensor flat = flatPerSampleGradients.to(ScalarType.Float32);                                       // (B, P)
+        Tensor norms = flat.norm(2, [1]);                                                                   // (B)
+        Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);            // (B)
+        // The diagnostics are added up on the device: reading them here would wait for the device once per micro-batch.
+        _normStatistics.add_(torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]));
         // Meta tensors (shape-only dry runs) hold no values, so there the diagnostics stay NaN.
         if (norms.device.Type != DeviceType.Meta)
         {
-            double[] stats = torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]).to(ScalarType.Float64, Device.CPU).ToArray<double>();
-            _normSum += stats[0];
-            _clippedCount += (long)stats[1];
             _measuredCount += rows;
         }
-        Tensor rowFactors = factors.unsqueeze(0);                                                          // (1, B)
-        for (int i = 0; i < flat.Count; i++)
-        {
-            Tensor clippedSum = rowFactors.matmul(flat[i]);                                                // (1, numel)
-            Tensor sum = _sums[_indexByName[perSampleGradients[i].Key]];
-            sum.add_(clippedSum.reshape(sum.shape));
-        }
+        _sum.add_(factors.unsqueeze(0).matmul(flat).squeeze(0));                                            // Σ_b f_b g_b
         SampleCount += rows;
     }
 
@@ -148,11 +206,8 @@ public sealed class DpOptimizer : IDisposable
         {
             using var scope = TensorScope.Begin();
             using var noGrad = torch.no_grad();
-            foreach (Tensor sum in _sums)
-            {
-                Tensor noise = torch.randn(sum.shape, ScalarType.Float32, sum.device, _noiseGenerator);
-                sum.add_(noise, alpha: NoiseMultiplier * MaxGradNorm);
-            }
+            Tensor noise = torch.randn(_sum.shape, ScalarType.Float32, _sum.device, _noiseGenerator);
+            _sum.add_(noise, alpha: NoiseMultiplier * MaxGradNorm);
         }
         _noised = true;
     }
@@ -173,20 +228,27 @@ public sealed class DpOptimizer : IDisposable
         }
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
-        for (int i = 0; i < _parameters.Count; i++)
+        Tensor mean = _sum.div(ExpectedBatchSize);
+        if (_flatGradients is not null)
         {
-            Tensor parameter = _parameters[i].Value;
-            Tensor scaled = _sums[i].div(ExpectedBatchSize).to(parameter.dtype);
-            // A gradient that exists may be a slice of a flat buffer the optimizer reads (LoraModel.FlatGradients):
-            // write into it rather than replace it.
-            if (parameter.grad() is { } existing)
+            _flatGradients.copy_(mean);
+        }
+        else
+        {
+            for (int i = 0; i < _parameters.Count; i++)
             {
-                existing.copy_(scaled).Dispose();
-                existing.Dispose();
-            }
-            else
-            {
-                parameter.set_grad(scaled);
+                Tensor parameter = _parameters[i].Value;
+                Tensor scaled = mean.narrow(0, _offsets[i], parameter.numel()).reshape(parameter.shape).to(parameter.dtype, parameter.device, copy: true);
+                // A gradient that exists may be a slice of a buffer the optimizer reads: write into it rather than replace it.
+                if (parameter.grad() is { } existing)
+                {
+                    existing.copy_(scaled).Dispose();
+                    existing.Dispose();
+                }
+                else
+                {
+                    parameter.set_grad(scaled);
+                }
             }
         }
         _scaled = true;
@@ -262,13 +324,9 @@ public sealed class DpOptimizer : IDisposable
             throw new InvalidOperationException("the noised gradient of this step was released; call Step so it is charged");
         }
         using var noGrad = torch.no_grad();
-        foreach (Tensor sum in _sums)
-        {
-            sum.zero_().Dispose();
-        }
+        _sum.zero_().Dispose();
+        _normStatistics.zero_().Dispose();
         SampleCount = 0;
-        _normSum = 0;
-        _clippedCount = 0;
         _measuredCount = 0;
         _noised = false;
         _scaled = false;
@@ -283,11 +341,15 @@ public sealed class DpOptimizer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (Tensor sum in _sums)
-        {
-            sum.Dispose();
-        }
+        _sum.Dispose();
+        _normStatistics.Dispose();
         _noiseGenerator.Dispose();
+    }
+
+    private (double MeanNorm, double ClippedFraction) ReadNormStatistics()
+    {
+        double[] statistics = _normStatistics.ToArray<double>();
+        return Summarize(statistics[0], statistics[1]);
     }
 
     private void ThrowIfNoised()

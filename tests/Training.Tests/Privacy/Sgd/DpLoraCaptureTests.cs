@@ -97,6 +97,31 @@ public sealed class DpLoraCaptureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ComputeFlatPerSampleGradients_SumOverRows_IsTheBatchGradientInTheFlatBufferLayout()
+    {
+        // DpOptimizer writes the clipped sum straight into LoraModel.FlatGradients, so each row must be laid out as
+        // that buffer is: what an ordinary backward accumulates there is the rows' sum.
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using LoraModel lora = AttachLora(model, dropout: 0);
+        using var scope = TensorScope.Begin();
+        (Tensor inputs, Tensor targets) = Batch();
+
+        Tensor flat;
+        using (DpLoraCapture capture = DpLoraCapture.Attach(lora))
+        {
+            flat = capture.ComputeFlatPerSampleGradients(Loss(model, inputs, targets));
+        }
+        lora.FlatGradients!.zero_();
+        Loss(model, inputs, targets).backward();
+
+        double error = flat.sum(0).sub(lora.FlatGradients!).abs().max().item();
+        output.WriteLine($"max |sum of flat per-sample rows - FlatGradients| = {error:E2}");
+        Assert.Equal([Rows, lora.FlatGradients!.numel()], flat.shape);
+        Assert.True(lora.FlatGradients!.abs().max().item() > 1e-3, "the gradients are too small for the comparison to mean anything");
+        Assert.True(error <= Tolerance, $"max error {error:E2}");
+    }
+
+    [Fact]
     public void Attach_WithDropout_LeavesTheForwardAndItsDropoutStreamUnchanged()
     {
         using Transformer model = TinyStoriesFixture.LoadModel();

@@ -245,4 +245,108 @@ public sealed class DpOptimizerTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(first, Gradient());
     }
+
+    [Fact]
+    public void ClipAndAccumulate_FlatRows_EqualTheNamedGradients()
+    {
+        float[][] rows = [Row(1), Row(0.02f), Row(-0.5f)];
+        using var named = new DpOptimizer(Parameters, 0, 1.0, 3, noiseSeed: 1);
+        named.ClipAndAccumulate(Samples(rows));
+        double namedNorm = named.MeanSampleNorm;
+        named.Step();
+        float[] expected = Gradient();
+
+        // Each row is one sample's gradient with the parameters back to back in the order given: weight, then bias.
+        using var flat = new DpOptimizer(Parameters, 0, 1.0, 3, noiseSeed: 1);
+        using Tensor matrix = torch.tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, 10]);
+        flat.ClipAndAccumulate(matrix);
+        double flatNorm = flat.MeanSampleNorm;
+        flat.Step();
+
+        Assert.Equal(10, flat.TotalElements);
+        Assert.Equal(namedNorm, flatNorm, 12);
+        Assert.Equal(expected, Gradient());
+    }
+
+    [Fact]
+    public void ClipAndAccumulate_FlatRowsOfTheWrongWidth_AreRejectedNamingTheWidth()
+    {
+        using var optimizer = new DpOptimizer(Parameters, 1.0, 1.0, 1, noiseSeed: 1);
+        using Tensor narrow = torch.zeros([2, 9]);
+
+        var error = Assert.Throws<ArgumentException>(() => optimizer.ClipAndAccumulate(narrow));
+
+        Assert.Contains("[B, 10]", error.Message);
+    }
+
+    [Fact]
+    public void NormStatistics_ReadWithTheStep_SummarizeToTheReportedFigures()
+    {
+        using var optimizer = new DpOptimizer(Parameters, noiseMultiplier: 0, maxGradNorm: 1.5, expectedBatchSize: 3, noiseSeed: 1);
+        optimizer.ClipAndAccumulate(Samples(Row(1), Row(0.05f)));
+        optimizer.ClipAndAccumulate(Samples(Row(0.2f)));
+
+        double[] statistics = optimizer.NormStatistics.ToArray<double>();
+        (double mean, double clipped) = optimizer.Summarize(statistics[0], statistics[1]);
+
+        Assert.Equal((Norm(Row(1)) + Norm(Row(0.05f)) + Norm(Row(0.2f))) / 3, mean, 1e-5);
+        Assert.Equal(2.0 / 3, clipped, 12);
+        Assert.Equal(2.0, statistics[1]);
+        optimizer.Step();
+        Assert.Equal([0.0, 0.0], optimizer.NormStatistics.ToArray<double>());
+    }
+
+    [Fact]
+    public void ScaleGrad_FlatGradientBuffer_WritesWhatPerParameterGradientsGet()
+    {
+        // Parameters that are views of one buffer, their gradients views of another, as LoraModel lays them out.
+        using Tensor values = torch.zeros([10]);
+        using Tensor gradients = torch.zeros([10]);
+        using Tensor weight = values.narrow(0, 0, 6).view(2, 3).requires_grad_();
+        using Tensor bias = values.narrow(0, 6, 4).requires_grad_();
+        weight.set_grad(gradients.narrow(0, 0, 6).view(2, 3));
+        bias.set_grad(gradients.narrow(0, 6, 4));
+        float[][] rows = [Row(1), Row(-0.3f)];
+
+        using var perParameter = new DpOptimizer(Parameters, 0.7, 1.0, 2, noiseSeed: 3);
+        perParameter.ClipAndAccumulate(Samples(rows));
+        perParameter.Step();
+        float[] expected = Gradient();
+
+        using var flat = new DpOptimizer([KeyValuePair.Create("weight", weight), KeyValuePair.Create("bias", bias)], 0.7, 1.0, 2, noiseSeed: 3, flatGradients: gradients);
+        flat.ClipAndAccumulate(Samples(rows));
+        flat.Step();
+
+        Assert.Equal(expected, gradients.ToArray<float>());
+        Assert.Equal(expected[..6], weight.grad()!.reshape(-1).ToArray<float>());
+        Assert.Throws<ArgumentException>(() => new DpOptimizer(Parameters, 1, 1, 1, flatGradients: torch.zeros([9])));
+    }
+
+    [Fact]
+    public void Step_OverFlatBuffers_IssuesTheSameOpsForTwoOrTwoHundredMatrices()
+    {
+        // On a GPU each op is a kernel launch: clipping, noise and scaling must not cost a few launches per matrix.
+        Assert.Equal(TensorOpsOfOneStep(matrices: 2), TensorOpsOfOneStep(matrices: 200));
+    }
+
+    // Tensors created by one micro-batch's clip and a whole step (noise, scaling into the flat gradient buffer).
+    private static long TensorOpsOfOneStep(int matrices)
+    {
+        using var scope = TensorScope.Begin();
+        Tensor values = torch.zeros([matrices * 6]);
+        Tensor gradients = torch.zeros([matrices * 6]);
+        var parameters = Enumerable.Range(0, matrices).Select(i =>
+        {
+            Tensor matrix = values.narrow(0, i * 6, 6).view(2, 3).requires_grad_();
+            matrix.set_grad(gradients.narrow(0, i * 6, 6).view(2, 3));
+            return KeyValuePair.Create($"m{i}", matrix);
+        }).ToList();
+        Tensor perSample = torch.randn([4, matrices * 6]);
+        using var optimizer = new DpOptimizer(parameters, 1.0, 1.0, 4, noiseSeed: 2, flatGradients: gradients);
+
+        long before = Tensor.TensorsCreatedOnThisThread;
+        optimizer.ClipAndAccumulate(perSample);
+        optimizer.Step();
+        return Tensor.TensorsCreatedOnThisThread - before;
+    }
 }
