@@ -30,7 +30,8 @@ namespace FineTune.Contracts.Backends;
 /// §4.1: 11·C + 5·nh·T per token and layer for attention, 4·C for the two norms, at 16 bits) with the MLP term
 /// recounted for SwiGLU (2·C input, then gate, up, silu(gate) and their product, 4 · 2·I); s_a = 1 at 16 bits and 2
 /// when the activations are f32. The 5·nh·T term is the attention scores, materialized only on the CPU (composed
-/// attention on libtorch 1.13); on CUDA libtorch 2.x's fused SDPA kernels keep none, for unpacked rows and for packed
+/// attention on libtorch 1.13, where long causal rows run in query blocks that score ~(T + 256) / 2 keys a row, not T:
+/// <see cref="ComposedAttentionKeysPerQuery"/>); on CUDA libtorch 2.x's fused SDPA kernels keep none, for unpacked rows and for packed
 /// rows alike (<c>PackedAttention</c> regroups examples instead of masking; its rare dense-mask fallback is not
 /// counted). F_lora is the summed width of the distinct inputs the adapted layers of one block read (C for q, k and v
 /// together, C for gate and up together, nh·hs for o, I for down): the adapters keep an fp32 copy of their input for
@@ -161,6 +162,31 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
     };
 
     /// <summary>
+    /// Query rows per block of the CPU's causal self-attention (FineTune.Torch's <c>ComposedAttention.CausalBlockRows</c>;
+    /// a test holds the two equal): each block scores its rows against the keys up to its last row only.
+    /// </summary>
+    public const long ComposedAttentionBlockRows = 256;
+
+    /// <summary>
+    /// Keys each query row of a T-token sequence scores on the CPU, on average: T when the sequence runs whole
+    /// (T ≤ <see cref="ComposedAttentionBlockRows"/>), else the mean of each block's end over its rows (~(T + 256) / 2).
+    /// </summary>
+    internal static long ComposedAttentionKeysPerQuery(long sequenceLength)
+    {
+        if (sequenceLength <= ComposedAttentionBlockRows)
+        {
+            return sequenceLength;
+        }
+        long scored = 0;
+        for (long start = 0; start < sequenceLength; start += ComposedAttentionBlockRows)
+        {
+            long rows = Math.Min(ComposedAttentionBlockRows, sequenceLength - start);
+            scored += rows * (start + rows);
+        }
+        return (scored + sequenceLength - 1) / sequenceLength;
+    }
+
+    /// <summary>
     /// Activations of one sequence: T · L · a, or with gradient checkpointing T · (s_a · 2·L·C + a), where a layer
     /// keeps a = s_a · (17·C + 8·I, + 5·nh·T on the CPU) bytes per token, + 4 · F_lora for the adapters' fp32 inputs
     /// when the base is 16-bit; s_a = 1 when the activations are 16-bit, 2 when they are f32.
@@ -169,7 +195,7 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
     {
         long activationScale = weightBytes == 2 ? 1 : 2;
         long sequenceLength = config.MaxSeqLength;
-        long scores = cuda ? 0 : 5L * model.NumHeads * sequenceLength;
+        long scores = cuda ? 0 : 5L * model.NumHeads * ComposedAttentionKeysPerQuery(sequenceLength);
         // The float32 copy of each adapted input, unless the branches compute in the 16-bit base's dtype.
         long adapterInputs = weightBytes == 2 && !config.LoraInBaseDType ? 4 * DistinctAdaptedInputWidth(model, config.Lora) : 0;
         long perTokenAndLayer = (activationScale * ((17L * model.HiddenSize) + (8L * model.IntermediateSize) + scores)) + adapterInputs;

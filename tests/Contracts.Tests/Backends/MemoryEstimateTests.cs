@@ -209,13 +209,14 @@ public class MemoryEstimateTests
         Assert.Equal(1024L * 16 * 4 * 8192, Activations("up_proj", "down_proj") - Activations("up_proj"));
     }
 
-    // The CPU's composed attention materializes the scores (5·nh·T bytes per token and layer at 16 bits, twice at
-    // f32), and an f32 base needs no fp32 copy of the adapters' inputs.
+    // The CPU's composed attention materializes the scores (5·nh·T' bytes per token and layer at 16 bits, twice at
+    // f32, for the T' keys a query row scores: at T = 1024 in blocks of 256 rows, (256 + 512 + 768 + 1024) / 4 = 640),
+    // and an f32 base needs no fp32 copy of the adapters' inputs.
     [Fact]
     public void For_Cpu_CountsTheAttentionScores()
     {
         long t = 1024;
-        long perTokenAndLayer = 2 * ((17L * 2048) + (8L * 8192) + (5L * 32 * t));
+        long perTokenAndLayer = 2 * ((17L * 2048) + (8L * 8192) + (5L * 32 * 640));
 
         MemoryEstimate cpu = Estimate(s_b8L1024, WeightDType.Float32, cuda: false);
 
@@ -245,5 +246,16 @@ public class MemoryEstimateTests
         // ~97 GiB: 15 of weights, 26 of the adapters' shared fp32 inputs (38 before they were shared), the rest the
         // blocks' activations, chunked logits, slack and the runtime.
         Assert.InRange(estimate.TotalBytes, 90 * GiB, 139 * GiB);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(256, 256)]
+    [InlineData(512, 384)]
+    [InlineData(2048, 1152)]
+    [InlineData(300, 263)] // 256 rows score 256 keys, 44 rows 300: 78,736 / 300 = 262.5, rounded up
+    public void ComposedAttentionKeysPerQuery_IsTheMeanOfEachBlocksEnd(long sequenceLength, long expected)
+    {
+        Assert.Equal(expected, MemoryEstimate.ComposedAttentionKeysPerQuery(sequenceLength));
     }
 }
