@@ -22,11 +22,11 @@ public sealed class TrainSpecParityTests
         { "", "{}" },
         {
             "--steps 40 --lr 1e-2 --warmup-ratio 0.1 --targets q_proj,v_proj --lora-r 16 --lora-alpha 32 --lora-dropout 0.1 --rslora --max-seq-len 256 "
-            + "--batch-size auto --grad-accum 2 --eval-every 20 --save-every 10 --lr-schedule linear --no-packing --gradient-checkpointing --seed 7 --all-tokens "
+            + "--batch-size auto --grad-accum 2 --eval-every 20 --save-every 10 --no-epoch-checkpoints --lr-schedule linear --no-packing --gradient-checkpointing --seed 7 --all-tokens "
             + "--chat-template chatml --format alpaca --validation valid.jsonl --backend-options {\"threads\":2}",
             """
             {"hyperparameters": {"steps": 40, "learning_rate": 0.01, "warmup_ratio": 0.1, "max_seq_len": 256, "batch_size": "auto", "grad_accum": 2,
-             "eval_every": 20, "save_every": 10, "lr_schedule": "linear", "packing": false,
+             "eval_every": 20, "save_every": 10, "save_each_epoch": false, "lr_schedule": "linear", "packing": false,
              "gradient_checkpointing": true},
              "lora": {"r": 16, "alpha": 32, "dropout": 0.1, "use_rslora": true, "target_modules": ["q_proj", "v_proj"]},
              "seed": 7, "all_tokens": true, "chat_template": "chatml", "format": "alpaca", "validation_file": "valid.jsonl",

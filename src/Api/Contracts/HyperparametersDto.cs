@@ -15,7 +15,9 @@ namespace FineTune.Api.Contracts;
 /// <param name="WeightDecay">AdamW weight decay.</param>
 /// <param name="MaxGradNorm">Global gradient clipping norm (0: off).</param>
 /// <param name="EvalEvery">Validation every N steps (0: at the end).</param>
-/// <param name="SaveEvery">Checkpoint every N steps (0: at the end).</param>
+/// <param name="SaveEvery">Checkpoint every N steps (0: no periodic checkpoints).</param>
+/// <param name="SaveEachEpoch">Whether a checkpoint is also written at the end of each epoch (every m-th of more than
+/// 20) when the steps derive from the epochs.</param>
 /// <param name="Packing">Whether several examples share one sequence.</param>
 public sealed record HyperparametersDto(
     JsonNode NEpochs,
@@ -30,4 +32,5 @@ public sealed record HyperparametersDto(
     double MaxGradNorm,
     int EvalEvery,
     int SaveEvery,
+    bool SaveEachEpoch,
     bool Packing);

@@ -118,6 +118,7 @@ public static class JobView
             config.MaxGradNorm,
             config.EvalEvery,
             config.SaveEvery,
+            config.SaveEachEpoch,
             config.Packing);
     }
 

@@ -21,7 +21,7 @@ public static class OpenAiJobRequest
     public static readonly string[] ExtraFields = ["backend", "backend_options", "lora", "privacy", "format", "group_by", "all_tokens", "chat_template"];
 
     /// <summary>The native hyperparameters accepted beside OpenAI's three.</summary>
-    public static readonly string[] ExtraHyperparameters = ["steps", "max_seq_len", "grad_accum", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "packing"];
+    public static readonly string[] ExtraHyperparameters = ["steps", "max_seq_len", "grad_accum", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "save_each_epoch", "packing"];
 
     private static readonly string[] s_openAiFields = ["model", "training_file", "validation_file", "hyperparameters", "method", "suffix", "seed", "metadata", "integrations"];
 

@@ -81,7 +81,7 @@ internal static class ApiExamples
             Backend = "libtorch-cuda",
             RequiredMemoryBytes = 1_458_773_785,
             BackendOptions = new JsonObject { ["dtype"] = "bf16" },
-            Hyperparameters = new HyperparametersDto(3, null, 8, "auto", 1, 512, "cosine", 0.03, 0, 1.0, 0, 0, false),
+            Hyperparameters = new HyperparametersDto(3, null, 8, "auto", 1, 512, "cosine", 0.03, 0, 1.0, 0, 0, true, false),
             Lora = new LoraDto(16, 32, 0.05, ["all-linear"], false),
             Privacy = new PrivacyDto(8, 1.9e-5, 1.0, 0.83, "rdp", 16, "record", 1.27),
             Seed = 7,

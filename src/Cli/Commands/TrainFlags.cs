@@ -19,7 +19,8 @@ internal sealed class TrainFlags
         ["hyperparameters.steps"] = "--steps", ["hyperparameters.n_epochs"] = "--epochs", ["hyperparameters.learning_rate"] = "--lr",
         ["hyperparameters.lr_schedule"] = "--lr-schedule", ["hyperparameters.batch_size"] = "--batch-size",
         ["hyperparameters.grad_accum"] = "--grad-accum", ["hyperparameters.warmup_ratio"] = "--warmup-ratio", ["hyperparameters.max_seq_len"] = "--max-seq-len",
-        ["hyperparameters.eval_every"] = "--eval-every", ["hyperparameters.save_every"] = "--save-every", ["hyperparameters.packing"] = "--no-packing",
+        ["hyperparameters.eval_every"] = "--eval-every", ["hyperparameters.save_every"] = "--save-every", ["hyperparameters.save_each_epoch"] = "--no-epoch-checkpoints",
+        ["hyperparameters.packing"] = "--no-packing",
         ["hyperparameters.gradient_checkpointing"] = "--gradient-checkpointing",
         ["lora.r"] = "--lora-r", ["lora.alpha"] = "--lora-alpha", ["lora.dropout"] = "--lora-dropout", ["lora.target_modules"] = "--targets",
         ["lora.use_rslora"] = "--rslora",
@@ -57,7 +58,8 @@ internal sealed class TrainFlags
     public Option<string?> ChatTemplate { get; } = new("--chat-template") { Description = "chatml|llama3|llama2|mistral|alpaca (default: the tokenizer's)" };
     public Option<long?> Seed { get; } = new("--seed");
     public Option<int?> EvalEvery { get; } = new("--eval-every");
-    public Option<int?> SaveEvery { get; } = new("--save-every");
+    public Option<int?> SaveEvery { get; } = new("--save-every") { Description = "Also checkpoint every N steps" };
+    public Option<bool> NoEpochCheckpoints { get; } = new("--no-epoch-checkpoints") { Description = "No checkpoint at each epoch's end (written by default when the steps derive from --epochs)" };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Checkpoint folder to continue from" };
     public Option<bool> Merge { get; } = new("--merge") { Description = "Also write the model with the adapter merged, to OUT/merged" };
     public Option<bool> Dp { get; } = new("--dp") { Description = "Train with differential privacy (DP-SGD)" };
@@ -78,7 +80,7 @@ internal sealed class TrainFlags
     [
         Model, Data, OutDir, Validation, Format, GroupBy, OrderBy, Backend, BackendOptions, Steps, Epochs, LearningRate, Schedule, WarmupRatio, BatchSize,
         GradAccum, MaxSeqLen, LoraR, LoraAlpha, LoraDropout, Targets, RsLora, NoPacking, GradientCheckpointing, AllTokens, ChatTemplate, Seed, EvalEvery, SaveEvery,
-        Resume, Merge, Dp, TargetEpsilon, Delta, MaxGradNorm, NoiseMultiplier, Accountant, EntityColumn, ExpectedBatchSize, DpSeed, Audit,
+        NoEpochCheckpoints, Resume, Merge, Dp, TargetEpsilon, Delta, MaxGradNorm, NoiseMultiplier, Accountant, EntityColumn, ExpectedBatchSize, DpSeed, Audit,
         AuditCanaries, Json,
     ];
 

@@ -66,6 +66,7 @@ internal static class TrainSpecJson
         Put(hyperparameters, "max_seq_len", parseResult.GetValue(flags.MaxSeqLen));
         Put(hyperparameters, "eval_every", parseResult.GetValue(flags.EvalEvery));
         Put(hyperparameters, "save_every", parseResult.GetValue(flags.SaveEvery));
+        Put(hyperparameters, "save_each_epoch", parseResult.GetValue(flags.NoEpochCheckpoints) ? false : null);
         Put(hyperparameters, "packing", parseResult.GetValue(flags.NoPacking) ? false : null);
         Put(hyperparameters, "gradient_checkpointing", parseResult.GetValue(flags.GradientCheckpointing) ? true : null);
         return hyperparameters;

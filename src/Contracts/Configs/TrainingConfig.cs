@@ -93,8 +93,15 @@ public sealed record TrainingConfig
     /// <summary>Evaluate on the validation split every N steps (0: only at the end).</summary>
     public int EvalEvery { get; init; }
 
-    /// <summary>Write a checkpoint every N steps (0: none until the end).</summary>
+    /// <summary>Write a checkpoint every N steps (0: no periodic checkpoints).</summary>
     public int SaveEvery { get; init; }
+
+    /// <summary>
+    /// Also write a checkpoint at the end of each epoch (every m-th of a run of more than 20 epochs), as OpenAI's
+    /// fine-tuning does, when the step count derives from epochs. On by default, so a worker that dies loses at most
+    /// an epoch; the run's final step is never one (the end saves the adapter).
+    /// </summary>
+    public bool SaveEachEpoch { get; init; } = true;
 
     /// <summary>Seed of LoRA initialisation, data order and dropout.</summary>
     public long Seed { get; init; } = 42;

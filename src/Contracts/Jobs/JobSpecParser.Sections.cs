@@ -36,6 +36,7 @@ public static partial class JobSpecParser
             MaxGradNorm = read.Number(h, "hyperparameters.", "max_grad_norm") ?? defaults.MaxGradNorm,
             EvalEvery = read.Int(h, "hyperparameters.", "eval_every") ?? defaults.EvalEvery,
             SaveEvery = read.Int(h, "hyperparameters.", "save_every") ?? defaults.SaveEvery,
+            SaveEachEpoch = read.Bool(h, "hyperparameters.", "save_each_epoch") ?? defaults.SaveEachEpoch,
             Packing = read.Bool(h, "hyperparameters.", "packing") ?? defaults.Packing,
             GradientCheckpointing = read.Bool(h, "hyperparameters.", "gradient_checkpointing") ?? defaults.GradientCheckpointing,
         };

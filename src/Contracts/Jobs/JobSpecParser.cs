@@ -16,7 +16,7 @@ namespace FineTune.Contracts.Jobs;
 public static partial class JobSpecParser
 {
     private static readonly string[] s_top = ["model", "training_file", "validation_file", "backend", "backend_options", "hyperparameters", "lora", "privacy", "seed", "metadata", "format", "group_by", "all_tokens", "chat_template", "suffix"];
-    private static readonly string[] s_hyper = ["n_epochs", "steps", "batch_size", "learning_rate", "grad_accum", "max_seq_len", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "packing", "gradient_checkpointing"];
+    private static readonly string[] s_hyper = ["n_epochs", "steps", "batch_size", "learning_rate", "grad_accum", "max_seq_len", "lr_schedule", "warmup_ratio", "weight_decay", "max_grad_norm", "eval_every", "save_every", "save_each_epoch", "packing", "gradient_checkpointing"];
     private static readonly string[] s_lora = ["r", "alpha", "dropout", "target_modules", "use_rslora"];
     private static readonly string[] s_privacy = ["target_epsilon", "delta", "max_grad_norm", "noise_multiplier", "accountant", "expected_batch_size", "entity_column", "seed", "audit"];
     private static readonly string[] s_audit = ["canaries", "canary_length"];
@@ -27,7 +27,7 @@ public static partial class JobSpecParser
         ["MaxSteps"] = "hyperparameters.steps", ["Epochs"] = "hyperparameters.n_epochs", ["LearningRate"] = "hyperparameters.learning_rate",
         ["LrSchedule"] = "hyperparameters.lr_schedule", ["WarmupRatio"] = "hyperparameters.warmup_ratio", ["MicroBatchSize"] = "hyperparameters.batch_size",
         ["GradientAccumulation"] = "hyperparameters.grad_accum", ["MaxSeqLength"] = "hyperparameters.max_seq_len", ["MaxGradNorm"] = "hyperparameters.max_grad_norm",
-        ["WeightDecay"] = "hyperparameters.weight_decay", ["EvalEvery"] = "hyperparameters.eval_every", ["SaveEvery"] = "hyperparameters.save_every",
+        ["WeightDecay"] = "hyperparameters.weight_decay", ["EvalEvery"] = "hyperparameters.eval_every", ["SaveEvery"] = "hyperparameters.save_every", ["SaveEachEpoch"] = "hyperparameters.save_each_epoch",
         ["Packing"] = "hyperparameters.packing", ["GradientCheckpointing"] = "hyperparameters.gradient_checkpointing", ["Rank"] = "lora.r", ["Alpha"] = "lora.alpha", ["Dropout"] = "lora.dropout", ["TargetModules"] = "lora.target_modules",
         ["TargetEpsilon"] = "privacy.target_epsilon", ["Delta"] = "privacy.delta", ["NoiseMultiplier"] = "privacy.noise_multiplier",
         ["Accountant"] = "privacy.accountant", ["ExpectedBatchSize"] = "privacy.expected_batch_size",

@@ -39,7 +39,7 @@ public sealed partial class Trainer
                         stopReason = StopReason.Cancelled;
                         // A cancelled run (a user's cancel, or a worker shutting down) keeps its progress: the next
                         // attempt resumes here instead of at the last periodic checkpoint.
-                        if (StepsDone > 0 && !(_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0))
+                        if (StepsDone > 0 && !Checkpoints.IsDue(StepsDone))
                         {
                             Callbacks.OnCheckpoint(StepsDone, SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath));
                         }
@@ -57,7 +57,7 @@ public sealed partial class Trainer
                         RecordEval(log);
                         lastEval = StepsDone;
                     }
-                    if (_config.SaveEvery > 0 && StepsDone % _config.SaveEvery == 0 && StepsDone < TotalSteps)
+                    if (Checkpoints.IsDue(StepsDone))
                     {
                         string checkpoint = SaveCheckpoint(Path.Combine(outputDir, $"checkpoint-{StepsDone}"), baseModelNameOrPath);
                         Callbacks.OnCheckpoint(StepsDone, checkpoint);

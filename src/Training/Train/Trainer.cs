@@ -74,16 +74,23 @@ public sealed partial class Trainer : IDisposable
         }
         _microBatchSize = config.MicroBatchSize;
         long rowsPerStep = (long)config.MicroBatchSize * config.GradientAccumulation;
+        double stepsPerEpoch = (double)userRowsPerEpoch / rowsPerStep;
         TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(userRowsPerEpoch * config.Epochs / rowsPerStep));
         if (config.Privacy is { } privacy)
         {
             // Under DP an epoch is n / (expected batch) logical steps of Poisson-sampled units.
             int units = privacy.EntityLevel ? train.Select((e, i) => e.EntityKey ?? $"record:{i}").Distinct().Count() : train.Count;
+            stepsPerEpoch = units / Math.Min(privacy.ExpectedBatchSize, units);
             TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(units * config.Epochs / Math.Min(privacy.ExpectedBatchSize, units)));
             _dp = new DpTraining(lora, examples, config, TotalSteps, _canaries?.Canaries.Count ?? 0);
         }
         WarmupSteps = (long)Math.Floor(TotalSteps * config.WarmupRatio);
+        bool countsEpochs = config.MaxSteps is null && config.SaveEachEpoch;
+        Checkpoints = new CheckpointSchedule(config.SaveEvery, TotalSteps, countsEpochs ? stepsPerEpoch : null, config.Epochs);
     }
+
+    /// <summary>The steps after which the run writes a checkpoint (periodic and epoch ends).</summary>
+    internal CheckpointSchedule Checkpoints { get; }
 
     /// <summary>Whether the next step would spend more privacy than the target allows (the run stops before it).</summary>
     public bool PrivacyBudgetExhausted => _dp?.Budget?.WouldExceed(StepsDone + 1) == true;

@@ -90,6 +90,19 @@ public class JobSpecParserTests
     }
 
     [Fact]
+    public void Parse_SaveEachEpoch_IsOnByDefaultAndCanBeTurnedOff()
+    {
+        var (byDefault, _) = Parse("""{"model": "m", "training_file": "f"}""");
+        var (off, errors) = Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"save_each_epoch": false, "save_every": 50}}""");
+
+        Assert.Empty(errors);
+        Assert.True(byDefault!.Config.SaveEachEpoch);
+        Assert.False(off!.Config.SaveEachEpoch);
+        Assert.Equal(50, off.Config.SaveEvery);
+        Assert.Equal("hyperparameters.save_each_epoch", Assert.Single(Parse("""{"model": "m", "training_file": "f", "hyperparameters": {"save_each_epoch": "no"}}""").Errors).Field);
+    }
+
+    [Fact]
     public void Parse_Privacy_KeepsPackingAndMapsTheEntityColumn()
     {
         var (spec, errors) = Parse("""{"model": "m", "training_file": "f", "privacy": {"target_epsilon": 8, "delta": "auto", "entity_column": "user_id"}}""");
