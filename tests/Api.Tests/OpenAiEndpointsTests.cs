@@ -3,6 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using FineTune.Api.Tests.Infrastructure;
+using FineTune.Persistence.Blobs;
+using FineTune.Persistence.Entities;
+using FineTune.Persistence.Queue;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTune.Api.Tests;
 
@@ -100,6 +104,46 @@ public sealed class OpenAiEndpointsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Contains("gpt-4o-mini", (await unknown.JsonAsync()).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
         Assert.Equal("authentication_error", (await withoutKey.JsonAsync()).GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task ModelsDelete_OwnFineTunedModel_DeletesTheAdapterAndKeepsTheJob()
+    {
+        using TenantClient owner = await factory.CreateTenantClientAsync();
+        using TenantClient stranger = await factory.CreateTenantClientAsync();
+        using HttpClient anonymous = factory.CreateClient();
+        ArtifactStore artifacts = factory.Services.GetRequiredService<ArtifactStore>();
+        Guid dataset = await owner.Http.UploadDatasetAsync();
+        JsonElement created = await (await owner.Http.PostJsonAsync("/v1/fine_tuning/jobs", $$"""{"model":"{{ApiFactory.ModelName}}","training_file":"file-{{dataset:N}}","suffix":"gone"}""")).JsonAsync();
+        Guid job = Guid.ParseExact(created.GetProperty("id").GetString()!["ftjob-".Length..], "N");
+        string name = $"ft:{ApiFactory.ModelName}:gone:{job:N}";
+        JobLease lease = await factory.Queue.ClaimAsync(job);
+        await artifacts.WriteAsync(lease, "adapter_model.safetensors", ArtifactKind.Output, "application/octet-stream", new MemoryStream([1, 2, 3]), CancellationToken.None);
+        await artifacts.WriteAsync(lease, "adapter_config.json", ArtifactKind.Output, "application/json", new MemoryStream("{}"u8.ToArray()), CancellationToken.None);
+        await artifacts.WriteAsync(lease, "result.json", ArtifactKind.Output, "application/json", new MemoryStream("{}"u8.ToArray()), CancellationToken.None);
+        await factory.Queue.CompleteAsync(lease, """{"steps": 3}""", CancellationToken.None);
+
+        HttpResponseMessage byStranger = await stranger.Http.DeleteAsync($"/v1/models/{name}");
+        HttpResponseMessage baseModel = await owner.Http.DeleteAsync($"/v1/models/{ApiFactory.ModelName}");
+        HttpResponseMessage withoutKey = await anonymous.DeleteAsync($"/v1/models/{name}");
+        HttpResponseMessage deleted = await owner.Http.DeleteAsync($"/v1/models/{name}");
+        HttpResponseMessage again = await owner.Http.DeleteAsync($"/v1/models/{name}");
+
+        Assert.Equal(HttpStatusCode.NotFound, byStranger.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, baseModel.StatusCode);
+        Assert.Equal("permission_denied", (await baseModel.JsonAsync()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal($$"""{"id":"{{name}}","object":"model","deleted":true}""", (await deleted.JsonAsync()).GetRawText());
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.Http.GetAsync($"/v1/models/{name}")).StatusCode);
+        JsonElement listed = (await (await owner.Http.GetAsync("/v1/models")).JsonAsync()).GetProperty("data");
+        Assert.DoesNotContain(listed.EnumerateArray(), entry => entry.GetProperty("id").GetString() == name);
+        // The job, its other files and its name stay, as on OpenAI; only the adapter's files are gone.
+        JsonElement stillThere = await (await owner.Http.GetAsync($"/v1/fine_tuning/jobs/ftjob-{job:N}")).JsonAsync();
+        Assert.Equal("succeeded", stillThere.GetProperty("status").GetString());
+        Assert.Equal(name, stillThere.GetProperty("fine_tuned_model").GetString());
+        Assert.Equal(["result.json"], (await artifacts.ListAsync(owner.TenantId, job, CancellationToken.None)).Select(artifact => artifact.Name));
     }
 
     [Theory]

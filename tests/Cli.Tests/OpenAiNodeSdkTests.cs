@@ -72,6 +72,10 @@ public sealed class OpenAiNodeSdkTests(OpenAiServer server) : IClassFixture<Open
         Assert.Contains("tinystories-656k", lines["models"][0].GetProperty("ids").EnumerateArray().Select(id => id.GetString()));
         Assert.Equal(finished.GetProperty("fine_tuned_model").GetString(), lines["model"][0].GetProperty("id").GetString());
         Assert.Equal("tinystories-656k", lines["model"][0].GetProperty("parent").GetString());
+        JsonElement deleted = lines["model_deleted"][0];
+        Assert.Equal(finished.GetProperty("fine_tuned_model").GetString(), deleted.GetProperty("id").GetString());
+        Assert.True(deleted.GetProperty("deleted").GetBoolean());
+        Assert.Equal(404, deleted.GetProperty("retrieve_status").GetInt32());
 
         Dictionary<string, JsonElement> errors = lines["error"].ToDictionary(line => line.GetProperty("name").GetString()!);
         Assert.Equal(400, errors["dpo"].GetProperty("status").GetInt32());

@@ -38,7 +38,68 @@ public static class ModelsEndpoints
                 + "model's ft:BASE:SUFFIX:JOBHEX name. Errors use OpenAI's shape; an unknown id, or another tenant's "
                 + "fine-tuned model, is 404 not_found.")
             .Produces<ModelDto>();
+        v1.MapDelete("/models/{model}", DeleteModelAsync)
+            .WithTags("Models", "OpenAI-compatible")
+            .WithName("DeleteModel")
+            .WithSummary("Delete one of your fine-tuned models (OpenAI's models.delete)")
+            .WithDescription("Deletes the adapter's files (adapter_model.safetensors, adapter_config.json); the model is then "
+                + "neither listed nor retrievable. The job stays, with its events, log, result and checkpoints, as on OpenAI. "
+                + "A base model is 403 (the operator's); an unknown, already deleted or another tenant's model is 404.")
+            .Produces<OpenAiDeleted>();
         return v1;
+    }
+
+    /// <summary>The files of a job's output that make up its fine-tuned model (the worker's upload names them so).</summary>
+    internal static readonly string[] AdapterFiles = ["adapter_model.safetensors", "adapter_config.json"];
+
+    private static async Task<IResult> DeleteModelAsync(HttpContext context, string model, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(model) is not null)
+        {
+            return new OpenAiError(StatusCodes.Status403Forbidden, $"'{model}' is a base model, which the operator provides; only your fine-tuned models (ft:…) can be deleted", "model", "permission_denied");
+        }
+        Guid tenantId = context.TenantId();
+        if (await FindFineTunedAsync(model, tenantId, catalog, db, cancellationToken) is not (Guid jobId, _))
+        {
+            return NotFound(model);
+        }
+        // One transaction: the model stops being listed exactly when its files go. The update re-checks the state, so a
+        // concurrent delete (or job delete) makes this one a 404 rather than a second success.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        int marked = await db.Jobs
+            .Where(job => job.Id == jobId && job.TenantId == tenantId && job.State == JobState.Succeeded && job.ModelDeletedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(job => job.ModelDeletedAt, DateTimeOffset.UtcNow), cancellationToken);
+        if (marked == 0)
+        {
+            return NotFound(model);
+        }
+        await db.Artifacts
+            .Where(artifact => artifact.JobId == jobId && artifact.TenantId == tenantId && AdapterFiles.Contains(artifact.Name))
+            .ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new OpenAiDeleted(model, "model", Deleted: true));
+    }
+
+    private static OpenAiError NotFound(string model) =>
+        OpenAiError.NotFound($"no model '{model}'; GET /v1/models lists the base models workers can load and your fine-tuned models", "model");
+
+    // The caller's succeeded job whose fine-tuned model is named model, and that model; null for any other name. The name
+    // ends in the job's id; it must also name the same adapter (base and suffix), so an edited name is not resolved to
+    // another model.
+    private static async Task<(Guid JobId, ModelDto Model)?> FindFineTunedAsync(string model, Guid tenantId, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
+    {
+        int last = model.LastIndexOf(':');
+        if (!model.StartsWith("ft:", StringComparison.Ordinal) || last <= 0 || !Guid.TryParseExact(model[(last + 1)..], "N", out Guid jobId))
+        {
+            return null;
+        }
+        var job = await db.Jobs.AsNoTracking()
+            .Where(entry => entry.Id == jobId && entry.TenantId == tenantId && entry.State == JobState.Succeeded && entry.ModelDeletedAt == null)
+            .Select(entry => new { entry.Id, entry.Spec, entry.FinalizedAt })
+            .SingleOrDefaultAsync(cancellationToken);
+        return job is not null && FineTunedModel(catalog, job.Spec, job.Id, job.FinalizedAt, OrganizationId(tenantId)) is ModelDto fineTuned && fineTuned.Name == model
+            ? (job.Id, fineTuned)
+            : null;
     }
 
     private static async Task<IResult> GetModelAsync(HttpContext context, string model, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
@@ -47,29 +108,16 @@ public static class ModelsEndpoints
         {
             return TypedResults.Ok(baseModel);
         }
-        // A fine-tuned model's name ends in its job's id; the job must be the caller's, succeeded, and name the same
-        // adapter (base and suffix), so a name that was edited is not found rather than resolved to another model.
-        int last = model.LastIndexOf(':');
-        if (model.StartsWith("ft:", StringComparison.Ordinal) && last > 0 && Guid.TryParseExact(model[(last + 1)..], "N", out Guid jobId))
-        {
-            Guid tenantId = context.TenantId();
-            var job = await db.Jobs.AsNoTracking()
-                .Where(entry => entry.Id == jobId && entry.TenantId == tenantId && entry.State == JobState.Succeeded)
-                .Select(entry => new { entry.Id, entry.Spec, entry.FinalizedAt })
-                .SingleOrDefaultAsync(cancellationToken);
-            if (job is not null && FineTunedModel(catalog, job.Spec, job.Id, job.FinalizedAt, OrganizationId(tenantId)) is ModelDto fineTuned && fineTuned.Name == model)
-            {
-                return TypedResults.Ok(fineTuned);
-            }
-        }
-        return OpenAiError.NotFound($"no model '{model}'; GET /v1/models lists the base models workers can load and your fine-tuned models", "model");
+        return await FindFineTunedAsync(model, context.TenantId(), catalog, db, cancellationToken) is (_, ModelDto fineTuned)
+            ? TypedResults.Ok(fineTuned)
+            : NotFound(model);
     }
 
     private static async Task<Ok<ListResponse<ModelDto>>> ListModelsAsync(HttpContext context, ModelCatalog catalog, FineTuneDbContext db, CancellationToken cancellationToken)
     {
         Guid tenantId = context.TenantId();
         var succeeded = await db.Jobs.AsNoTracking()
-            .Where(job => job.TenantId == tenantId && job.State == JobState.Succeeded)
+            .Where(job => job.TenantId == tenantId && job.State == JobState.Succeeded && job.ModelDeletedAt == null)
             .OrderBy(job => job.FinalizedAt).ThenBy(job => job.Id)
             .Select(job => new { job.Id, job.Spec, job.FinalizedAt })
             .ToListAsync(cancellationToken);

@@ -65,6 +65,9 @@ public sealed class Job
     /// <summary>When a pause of the running job was requested; null when none is pending (cleared as it leaves running).</summary>
     public DateTimeOffset? PauseRequestedAt { get; set; }
 
+    /// <summary>When its fine-tuned model was deleted (the adapter's files with it); null while the model exists.</summary>
+    public DateTimeOffset? ModelDeletedAt { get; set; }
+
     /// <summary>The latest progress the worker reported, as JSON.</summary>
     public string? Progress { get; set; }
 

@@ -104,3 +104,13 @@ for (const [name, call] of [
         print('error', { name, status: error.status, message: error.message, param: error.param ?? error.error?.param ?? null, code: error.code ?? null, type: error.type ?? null });
     }
 }
+
+// Last, since it removes the model the calls above use: models.delete, then the model is gone.
+const deleted = await client.models.delete(succeeded.fine_tuned_model);
+let afterDelete = null;
+try {
+    await client.models.retrieve(succeeded.fine_tuned_model);
+} catch (error) {
+    afterDelete = error.status;
+}
+print('model_deleted', { id: deleted.id, object: deleted.object, deleted: deleted.deleted, retrieve_status: afterDelete });
