@@ -14,7 +14,7 @@ namespace FineTune.Contracts.Backends;
 /// <code>
 ///   weights     = P · s_w                  s_w = 2 for bf16/f16, 4 for f32 (the CPU backend is always f32)
 ///   adapter     = 16 · P_lora              A, B, their gradients, AdamW's m and v: 4 fp32 copies
-///   per-sample  = 4 · B · P_lora           DP-SGD only: one fp32 gradient of the adapter per row
+///   per-sample  = 4 · B · P_lora           DP-SGD only: an allowance of one fp32 adapter per row for the clipping pass
 ///   activations = B · T · L · a,   a = s_a · (17·C + 8·I [+ 5·nh·T on the CPU]) [+ 4 · F_lora at 16 bits]
 ///                 with gradient checkpointing: B · T · (s_a · 2·L·C + a), each block's input (2·C at 16 bits) kept
 ///                 and one block's activations rebuilt at a time
@@ -219,6 +219,8 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
             : (16 * Math.Min(chunkRows, tokens) * model.VocabSize) + (3 * weightBytes * tokens * model.HiddenSize);
     }
 
-    // DP-SGD keeps one fp32 adapter gradient per row of the micro-batch.
+    // DP-SGD: one fp32 adapter's worth per row of the micro-batch. The trainer never holds every sample's gradient (it reads
+    // norms adapter by adapter, then the clipped sum as one weighted contraction: IPerSampleGradients), so this is a
+    // conservative allowance for that pass's per-adapter gradients and regrouped inputs, not a count of copies.
     private static long PerSampleGradientBytes(TrainingConfig config, long loraParameters) => config.Privacy is null ? 0 : 4 * loraParameters;
 }

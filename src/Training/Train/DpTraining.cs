@@ -98,7 +98,7 @@ internal sealed class DpTraining : IDisposable
     /// </summary>
     public void ClipAndAccumulate(Tensor lossSum, TokenSegments? segments = null)
     {
-        using Tensor perSample = _capture.ComputeFlatPerSampleGradients(lossSum, segments: segments);
+        using CapturedPerSampleGradients perSample = _capture.CapturePerSampleGradients(lossSum, segments);
         Optimizer.ClipAndAccumulate(perSample);
     }
 

@@ -112,6 +112,35 @@ public sealed class DpLoraCapture : IDisposable
         }
     }
 
+    /// <summary>
+    /// The per-sample gradients of <paramref name="loss"/> for two-pass reading (<see cref="IPerSampleGradients"/>): one
+    /// backward pass to the branch outputs, after which norms and weighted sums are contracted from the kept activations
+    /// on demand, never U copies of every matrix at once. Dispose it (which releases the activations) before the next
+    /// forward pass.
+    /// </summary>
+    /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
+    /// <param name="segments">Where each sample lies when rows pack several (U is then their count).</param>
+    internal CapturedPerSampleGradients CapturePerSampleGradients(Tensor loss, TokenSegments? segments = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        try
+        {
+            var outputs = _adapters.SelectMany(a => a.Activations.Select(c => c.Output)).ToList();
+            if (outputs.Count == 0)
+            {
+                throw new InvalidOperationException("no LoRA branch ran with gradients since the last clear; run the forward pass first");
+            }
+            Tensor?[] outputGrads = torch.autograd.grad([loss], outputs, allowUnused: true);
+            int samples = segments?.Count ?? (int)_adapters.First(a => a.Activations.Count > 0).Activations[0].DroppedInput.size(0);
+            return new CapturedPerSampleGradients(this, _adapters, outputGrads, segments, samples);
+        }
+        catch
+        {
+            Clear();
+            throw;
+        }
+    }
+
     /// <summary>Drops the kept activations without differentiating (e.g. after a failed micro-batch).</summary>
     public void Clear() => _adapters.ForEach(a => a.Clear());
 
@@ -162,7 +191,7 @@ public sealed class DpLoraCapture : IDisposable
     }
 
     // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.
-    private static (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads, TokenSegments? segments)
+    internal static (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads, TokenSegments? segments)
     {
         if (outputGrads.Length == 0)
         {

@@ -185,17 +185,41 @@ public sealed class DpOptimizer : IDisposable
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
         Tensor flat = flatPerSampleGradients.to(ScalarType.Float32);                                       // (B, P)
-        Tensor norms = flat.norm(2, [1]);                                                                   // (B)
-        Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);            // (B)
+        Tensor factors = ClipFactors(flat.norm(2, [1]));                                                   // (B)
+        _sum.add_(factors.unsqueeze(0).matmul(flat).squeeze(0));                                            // Σ_b f_b g_b
+    }
+
+    /// <summary>
+    /// As the other overloads, reading the per-sample gradients in two passes (norms, then the clipped sum as one weighted
+    /// sum) so they are never all held at once; what the training loop uses. Borrowed, not disposed.
+    /// </summary>
+    public void ClipAndAccumulate(IPerSampleGradients perSampleGradients)
+    {
+        ArgumentNullException.ThrowIfNull(perSampleGradients);
+        ThrowIfNoised();
+        if (perSampleGradients.SampleCount == 0)
+        {
+            return;
+        }
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        Tensor factors = ClipFactors(perSampleGradients.Norms());
+        perSampleGradients.AddWeightedSum(factors, _sum);
+    }
+
+    // The clip factors min(1, C / (‖g_b‖ + 1e-6)) of B samples' norms; counts the samples and adds up the diagnostics.
+    private Tensor ClipFactors(Tensor norms)
+    {
+        Tensor factors = norms.add(NormEpsilon).reciprocal().mul_(MaxGradNorm).clamp_(max: 1);
         // The diagnostics are added up on the device: reading them here would wait for the device once per micro-batch.
         _normStatistics.add_(torch.stack([norms.sum(), norms.gt(MaxGradNorm).to(ScalarType.Float32).sum()]));
         // Meta tensors (shape-only dry runs) hold no values, so there the diagnostics stay NaN.
         if (norms.device.Type != DeviceType.Meta)
         {
-            _measuredCount += rows;
+            _measuredCount += norms.numel();
         }
-        _sum.add_(factors.unsqueeze(0).matmul(flat).squeeze(0));                                            // Σ_b f_b g_b
-        SampleCount += rows;
+        SampleCount += norms.numel();
+        return factors;
     }
 
     /// <summary>Adds N(0, (σC)²) to every coordinate of the summed gradient, once per logical step.</summary>

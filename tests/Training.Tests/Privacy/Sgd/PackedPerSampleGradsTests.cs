@@ -78,6 +78,46 @@ public sealed class PackedPerSampleGradsTests(ITestOutputHelper output)
         Assert.True(error <= Tolerance, $"max error {error:E2}");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TwoPassClipping_EqualsClippingEveryMaterializedPerSampleGradient(bool packing)
+    {
+        // The trainer never holds every sample's gradient: it reads norms, then the clipped sum as one weighted sum
+        // (IPerSampleGradients). The reference clips the materialized per-sample gradients one by one.
+        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.Float64);
+        using LoraModel lora = AttachLora(model);
+        using var scope = TensorScope.Begin();
+        List<IReadOnlyList<TokenizedExample>> samples = Samples();
+        List<TrainingRow> rows = packing ? TrainingRow.Pack(samples, MaxLength) : samples.Select(TrainingRow.Single).ToList();
+        double[] norms = Norms(PerSampleGradients(model, lora, rows)).Order().ToArray();
+        double maxGradNorm = (norms[1] + norms[2]) / 2;
+
+        (Tensor[] reference, double referenceClipped, long referenceCount) = NoisedGradient(model, lora, rows, maxGradNorm);
+        using var optimizer = new DpOptimizer(lora.NamedParameters, noiseMultiplier: 0.5, maxGradNorm, expectedBatchSize: 4, noiseSeed: 11);
+        using (DpLoraCapture capture = DpLoraCapture.Attach(lora))
+        {
+            (Tensor loss, long rowLength) = Loss(model, rows);
+            using TokenSegments? segments = TrainingRow.Segments(rows, rowLength, Device.CPU);
+            using CapturedPerSampleGradients twoPass = capture.CapturePerSampleGradients(loss, segments);
+            Assert.Equal(samples.Count, twoPass.SampleCount);
+            optimizer.ClipAndAccumulate(twoPass);
+        }
+        (double clipped, long count) = (optimizer.ClippedFraction, optimizer.SampleCount);
+        optimizer.AddNoise();
+        optimizer.ScaleGrad();
+        Tensor[] gradient = lora.NamedParameters.Select(p => p.Value.grad()!.clone()).ToArray();
+        optimizer.Step();
+
+        double error = reference.Zip(gradient, (r, g) => r.sub(g).abs().max().item()).Max();
+        double largest = reference.Max(r => r.abs().max().item());
+        output.WriteLine($"packing {packing}: max |two-pass - materialized| = {error:E2} (largest entry {largest:E2}), clipped {clipped}");
+        Assert.Equal(referenceCount, count);
+        Assert.Equal(referenceClipped, clipped);
+        Assert.True(clipped is > 0 and < 1, $"C must clip some samples and not others (clipped {clipped})");
+        Assert.True(error <= 1e-6 * largest, $"max error {error:E2} against a largest entry of {largest:E2}");
+    }
+
     // Five records of different lengths, the last two as one entity (one sample of two records).
     private static List<IReadOnlyList<TokenizedExample>> Samples()
     {

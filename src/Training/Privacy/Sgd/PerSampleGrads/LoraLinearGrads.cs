@@ -63,6 +63,44 @@ public static class LoraLinearGrads
         return (scope.MoveToOuter(gradA), scope.MoveToOuter(gradB));
     }
 
+    /// <summary>
+    /// Adds Σ_b w_b · grad_A[b] into <paramref name="sumA"/> (r, i) and Σ_b w_b · grad_B[b] into <paramref name="sumB"/>
+    /// (o, r) without forming any per-sample gradient: each token's terms are weighted by its sample's weight, so the
+    /// sums are one contraction over all tokens each, grad_B = s · gᵀ (w ⊙ h) and grad_A = (w ⊙ s · g B)ᵀ x̃. Only
+    /// the r-wide factors are weighted, never the wide x̃ or g.
+    /// </summary>
+    /// <param name="droppedInput">x̃ (…, i), as <see cref="Compute"/> takes it.</param>
+    /// <param name="low">h (…, r).</param>
+    /// <param name="outputGrad">∂loss/∂delta (…, o).</param>
+    /// <param name="b">The adapter's B (o, r) at forward time.</param>
+    /// <param name="scaling">The LoRA scaling s.</param>
+    /// <param name="tokenWeights">(N) float32: each token's sample weight (0 for tokens of no sample), N = the tokens of x̃.</param>
+    /// <param name="sumA">(r, i) float32, added to in place.</param>
+    /// <param name="sumB">(o, r) float32, added to in place.</param>
+    public static void AddWeightedSum(Tensor droppedInput, Tensor low, Tensor outputGrad, Tensor b, double scaling, Tensor tokenWeights, Tensor sumA, Tensor sumB)
+    {
+        ArgumentNullException.ThrowIfNull(droppedInput);
+        ArgumentNullException.ThrowIfNull(low);
+        ArgumentNullException.ThrowIfNull(outputGrad);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(tokenWeights);
+        ArgumentNullException.ThrowIfNull(sumA);
+        ArgumentNullException.ThrowIfNull(sumB);
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        Tensor x = droppedInput.to(ScalarType.Float32).reshape(-1, droppedInput.size(-1));  // (N, i)
+        Tensor h = low.to(ScalarType.Float32).reshape(-1, low.size(-1));                     // (N, r)
+        Tensor g = outputGrad.to(ScalarType.Float32).reshape(-1, outputGrad.size(-1));       // (N, o)
+        if (tokenWeights.numel() != x.size(0))
+        {
+            throw new ArgumentException($"{tokenWeights.numel()} token weights for {x.size(0)} tokens", nameof(tokenWeights));
+        }
+        Tensor w = tokenWeights.reshape(-1, 1);                                                 // (N, 1)
+        sumB.add_(g.t().matmul(h.mul(w)), alpha: scaling);                                      // (o, r)
+        Tensor lowGrad = g.matmul(b.to(ScalarType.Float32)).mul_(w).mul_(scaling);             // (N, r)
+        sumA.add_(lowGrad.t().matmul(x));                                                       // (r, i)
+    }
+
     // x (b, t, i), h (b, t, r), g (b, t, o), all float32.
     private static (Tensor GradA, Tensor GradB) Contract(Tensor x, Tensor h, Tensor g, Tensor b, double scaling)
     {

@@ -15,10 +15,13 @@ namespace FineTune.Training.Privacy.Sgd.PerSampleGrads;
 /// </remarks>
 public sealed class TokenSegments : IDisposable
 {
-    private TokenSegments(Tensor index, Tensor valid, int count, long length)
+    private readonly Tensor _sampleOfToken;
+
+    private TokenSegments(Tensor index, Tensor valid, Tensor sampleOfToken, int count, long length)
     {
         Index = index;
         Valid = valid;
+        _sampleOfToken = sampleOfToken;
         Count = count;
         Length = length;
     }
@@ -46,6 +49,10 @@ public sealed class TokenSegments : IDisposable
         long length = Math.Max(1, spans.Count == 0 ? 1 : spans.Max(s => s.Length));
         long[] index = new long[spans.Count * length];
         float[] valid = new float[spans.Count * length];
+        // Every row holds a sample, so the last row named is the batch's last: positions of no span point past the samples.
+        long rows = spans.Count == 0 ? 0 : spans.Max(s => s.Row) + 1;
+        long[] sampleOfToken = new long[rows * rowLength];
+        Array.Fill(sampleOfToken, spans.Count);
         for (int u = 0; u < spans.Count; u++)
         {
             (int row, int start, int count) = spans[u];
@@ -57,12 +64,14 @@ public sealed class TokenSegments : IDisposable
             {
                 index[(u * length) + i] = (row * rowLength) + start + i;
                 valid[(u * length) + i] = 1;
+                sampleOfToken[(row * rowLength) + start + i] = u;
             }
         }
         using var scope = TensorScope.Begin();
         return new TokenSegments(
             TensorScope.TakeOwnership(torch.tensor(index, [index.Length]).to(device)),
             TensorScope.TakeOwnership(torch.tensor(valid, [spans.Count, length, 1]).to(device)),
+            TensorScope.TakeOwnership(torch.tensor(sampleOfToken, [sampleOfToken.Length]).to(device)),
             spans.Count,
             length);
     }
@@ -78,10 +87,27 @@ public sealed class TokenSegments : IDisposable
         return perToken.to(ScalarType.Float32).reshape(-1, features).index_select(0, Index).reshape(Count, Length, features);
     }
 
+    /// <summary>
+    /// Each token's weight (B·T) float32 from one weight per sample (U): the weight of the sample whose span holds the
+    /// token, 0 for a token of no span (padding).
+    /// </summary>
+    public Tensor TokenWeights(Tensor sampleWeights)
+    {
+        ArgumentNullException.ThrowIfNull(sampleWeights);
+        if (sampleWeights.numel() != Count)
+        {
+            throw new ArgumentException($"{sampleWeights.numel()} weights for {Count} samples", nameof(sampleWeights));
+        }
+        using var scope = TensorScope.Begin();
+        Tensor withNone = torch.cat([sampleWeights.to(ScalarType.Float32).reshape(-1), torch.zeros([1], ScalarType.Float32, sampleWeights.device)]);
+        return scope.MoveToOuter(withNone.index_select(0, _sampleOfToken));
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         Index.Dispose();
         Valid.Dispose();
+        _sampleOfToken.Dispose();
     }
 }

@@ -1,0 +1,97 @@
+using FineTune.Torch;
+using FineTune.Training.Privacy.Sgd.PerSampleGrads;
+
+namespace FineTune.Training.Privacy.Sgd;
+
+/// <summary>
+/// The per-sample LoRA gradients of one backward pass (<see cref="DpLoraCapture.CapturePerSampleGradients"/>), kept as
+/// what they are made of (each branch's x̃, h and output gradient) rather than as U copies of every matrix: norms come
+/// from one adapter's per-sample gradients at a time, and the weighted sum from one contraction per adapter with each
+/// token weighted by its sample's weight. Owns the output gradients; disposing also releases the capture's activations.
+/// </summary>
+internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposable
+{
+    private readonly DpLoraCapture _capture;
+    private readonly IReadOnlyList<CapturingLoraAdapter> _adapters;
+    private readonly Tensor?[] _outputGrads;
+    private readonly TokenSegments? _segments;
+
+    public CapturedPerSampleGradients(DpLoraCapture capture, IReadOnlyList<CapturingLoraAdapter> adapters, Tensor?[] outputGrads, TokenSegments? segments, int sampleCount)
+    {
+        _capture = capture;
+        _adapters = adapters;
+        _outputGrads = outputGrads;
+        _segments = segments;
+        SampleCount = sampleCount;
+    }
+
+    public int SampleCount { get; }
+
+    public Tensor Norms()
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        Tensor squared = torch.zeros([SampleCount], ScalarType.Float32, _adapters[0].Lora.B.device);
+        ForEachAdapter((adapter, grads) =>
+        {
+            using var adapterScope = TensorScope.Begin();
+            (Tensor gradA, Tensor gradB) = DpLoraCapture.Sum(adapter, grads, _segments);
+            squared.add_(gradA.reshape(SampleCount, -1).square().sum(1)).add_(gradB.reshape(SampleCount, -1).square().sum(1));
+        });
+        return scope.MoveToOuter(squared.sqrt());
+    }
+
+    public void AddWeightedSum(Tensor weights, Tensor flatSum)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(flatSum);
+        long width = _adapters.Sum(adapter => adapter.Lora.A.numel() + adapter.Lora.B.numel());
+        if (flatSum.dim() != 1 || flatSum.numel() != width)
+        {
+            throw new ArgumentException($"the flat sum has shape [{string.Join(", ", flatSum.shape)}]; the adapters hold {width} elements", nameof(flatSum));
+        }
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        Tensor? packedWeights = _segments?.TokenWeights(weights);
+        long offset = 0;
+        ForEachAdapter((adapter, grads) =>
+        {
+            using var adapterScope = TensorScope.Begin();
+            Tensor a = adapter.Lora.A;
+            Tensor b = adapter.Lora.B;
+            Tensor sumA = flatSum.narrow(0, offset, a.numel()).view(a.shape);
+            Tensor sumB = flatSum.narrow(0, offset + a.numel(), b.numel()).view(b.shape);
+            for (int i = 0; i < grads.Length; i++)
+            {
+                LoraActivation activation = adapter.Activations[i];
+                // A branch the loss does not depend on adds nothing.
+                if (grads[i] is not Tensor outputGrad)
+                {
+                    continue;
+                }
+                // Unpacked, sample u is row u: its weight applies to every token of the row.
+                Tensor tokenWeights = packedWeights
+                    ?? weights.to(ScalarType.Float32).reshape(SampleCount, 1).expand(SampleCount, activation.Low.numel() / Math.Max(1, SampleCount * activation.Low.size(-1))).reshape(-1);
+                LoraLinearGrads.AddWeightedSum(activation.DroppedInput, activation.Low, outputGrad, b, adapter.Lora.Scaling, tokenWeights, sumA, sumB);
+            }
+            offset += a.numel() + b.numel();
+        });
+    }
+
+    public void Dispose()
+    {
+        Array.ForEach(_outputGrads, g => g?.Dispose());
+        _capture.Clear();
+    }
+
+    private void ForEachAdapter(Action<CapturingLoraAdapter, Tensor?[]> action)
+    {
+        int next = 0;
+        foreach (CapturingLoraAdapter adapter in _adapters)
+        {
+            int count = adapter.Activations.Count;
+            action(adapter, _outputGrads[next..(next + count)]);
+            next += count;
+        }
+    }
+}
