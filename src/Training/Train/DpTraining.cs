@@ -93,13 +93,32 @@ internal sealed class DpTraining : IDisposable
     }
 
     /// <summary>
+    /// The most memory by default a micro-batch's per-sample gradients may take as one matrix (U samples · P adapter parameters ·
+    /// 4 bytes). Below it they are materialized and clipped in a few whole-matrix ops (fewest kernel launches); above it
+    /// they are read in two passes that never hold them all (<see cref="IPerSampleGradients"/>): packed rows of short
+    /// records put hundreds of samples in a micro-batch, at 45 MB each for llama-3.2-1b's all-linear r = 16 adapter.
+    /// </summary>
+    internal const long DefaultMaterializedGradientBytes = 256L << 20;
+
+    /// <summary>The limit in force (<see cref="DefaultMaterializedGradientBytes"/>; tests set 0 to force two passes).</summary>
+    internal long MaterializedGradientBytes { get; set; } = DefaultMaterializedGradientBytes;
+
+    /// <summary>
     /// Per-sample gradients of a summed loss, clipped and added to the step's sum; <paramref name="segments"/> says
     /// where each unit lies when rows pack several (null: one unit per row).
     /// </summary>
     public void ClipAndAccumulate(Tensor lossSum, TokenSegments? segments = null)
     {
         using CapturedPerSampleGradients perSample = _capture.CapturePerSampleGradients(lossSum, segments);
-        Optimizer.ClipAndAccumulate(perSample);
+        if ((long)perSample.SampleCount * Optimizer.TotalElements * sizeof(float) <= MaterializedGradientBytes)
+        {
+            using Tensor flat = perSample.Materialize();
+            Optimizer.ClipAndAccumulate(flat);
+        }
+        else
+        {
+            Optimizer.ClipAndAccumulate(perSample);
+        }
     }
 
     /// <summary>An entity's records laid end to end in one row, cut at the maximum length.</summary>

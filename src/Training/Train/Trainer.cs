@@ -89,6 +89,16 @@ public sealed partial class Trainer : IDisposable
         Checkpoints = new CheckpointSchedule(config.SaveEvery, TotalSteps, countsEpochs ? stepsPerEpoch : null, config.Epochs);
     }
 
+    /// <summary>
+    /// Under DP, the size up to which a micro-batch's per-sample gradients are materialized as one matrix rather than read
+    /// in two passes (<see cref="DpTraining.MaterializedGradientBytes"/>); tests set 0 to train through the two passes.
+    /// </summary>
+    internal long DpMaterializedGradientBytes
+    {
+        get => _dp?.MaterializedGradientBytes ?? DpTraining.DefaultMaterializedGradientBytes;
+        init => _dp!.MaterializedGradientBytes = value;
+    }
+
     /// <summary>The steps after which the run writes a checkpoint (periodic and epoch ends).</summary>
     internal CheckpointSchedule Checkpoints { get; }
 

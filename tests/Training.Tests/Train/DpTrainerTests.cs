@@ -83,6 +83,33 @@ public sealed class DpTrainerTests : IDisposable
         Assert.Contains("sampler_seed", File.ReadAllText(Path.Combine(_folder, "checkpoint-2", "trainer_state.json")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DpSteps_MaterializedOrInTwoPasses_TrainTheSameAdapter(bool packing)
+    {
+        // Small micro-batches materialize their per-sample gradients; large ones read them in two passes. C clips some.
+        var privacy = new PrivacyConfig { NoiseMultiplier = 0.7, ExpectedBatchSize = 4, Delta = 1e-3, MaxGradNorm = 0.5, Seed = 21 };
+        TrainingConfig config = Config(4, privacy) with { Packing = packing, MicroBatchSize = 4 };
+        (double[] materializedLosses, float[] materialized) = TrainSteps(config, DpTraining.DefaultMaterializedGradientBytes);
+        (double[] twoPassLosses, float[] twoPass) = TrainSteps(config, materializeUpToBytes: 0);
+
+        double error = materialized.Zip(twoPass, (a, b) => Math.Abs(a - b)).Max();
+        Assert.Equal(materializedLosses, twoPassLosses, (a, b) => Math.Abs(a - b) <= 1e-5 || (double.IsNaN(a) && double.IsNaN(b)));
+        Assert.True(materialized.Max(Math.Abs) > 1e-3, "the adapter must have moved");
+        Assert.True(error <= 1e-5, $"adapters differ by {error:E2}");
+    }
+
+    private static (double[] Losses, float[] Adapter) TrainSteps(TrainingConfig config, long materializeUpToBytes)
+    {
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(config.Seed);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        using var trainer = new Trainer(model, lora, TinyStoriesFixture.Examples(), [], config, Device.CPU) { DpMaterializedGradientBytes = materializeUpToBytes };
+        double[] losses = Enumerable.Range(0, 4).Select(_ => trainer.Step().Loss).ToArray();
+        return (losses, lora.FlatValues!.ToArray<float>());
+    }
+
     [Fact]
     public void DpSteps_ReportTheMeanSampleNormAndTheClippedFraction()
     {

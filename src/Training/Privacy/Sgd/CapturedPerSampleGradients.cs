@@ -27,6 +27,13 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
 
     public int SampleCount { get; }
 
+    /// <summary>
+    /// Every sample's gradient as one (U, P) float32 matrix the caller owns (<see cref="DpLoraCapture.ComputeFlatPerSampleGradients"/>'s
+    /// layout): a few whole-matrix ops clip it, where the two passes cost a few dozen small ops per adapter, so it is the
+    /// better choice while U · P is small.
+    /// </summary>
+    public Tensor Materialize() => _capture.Contract(_outputGrads, _segments);
+
     public Tensor Norms()
     {
         using var scope = TensorScope.Begin();

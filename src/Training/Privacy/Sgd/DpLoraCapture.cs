@@ -161,7 +161,7 @@ public sealed class DpLoraCapture : IDisposable
 
     // Each adapter's two gradients are written into the flat matrix as soon as they exist, so no more than one
     // adapter's per-sample gradients are held beside it.
-    private Tensor Contract(Tensor?[] outputGrads, TokenSegments? segments)
+    internal Tensor Contract(Tensor?[] outputGrads, TokenSegments? segments)
     {
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
