@@ -96,7 +96,13 @@ public sealed partial class Trainer : IDisposable
     internal long DpMaterializedGradientBytes
     {
         get => _dp?.MaterializedGradientBytes ?? DpTraining.DefaultMaterializedGradientBytes;
-        init => _dp!.MaterializedGradientBytes = value;
+        init
+        {
+            if (_dp is not null)
+            {
+                _dp.MaterializedGradientBytes = value;
+            }
+        }
     }
 
     /// <summary>The steps after which the run writes a checkpoint (periodic and epoch ends).</summary>

@@ -88,15 +88,9 @@ public sealed class DpLoraCapture : IDisposable
     /// <param name="segments">Where each sample lies when rows pack several (B is then their count).</param>
     public Tensor ComputeFlatPerSampleGradients(Tensor loss, bool retainGraph = false, TokenSegments? segments = null)
     {
-        ArgumentNullException.ThrowIfNull(loss);
         try
         {
-            var outputs = _adapters.SelectMany(a => a.Activations.Select(c => c.Output)).ToList();
-            if (outputs.Count == 0)
-            {
-                throw new InvalidOperationException("no LoRA branch ran with gradients since the last clear; run the forward pass first");
-            }
-            Tensor?[] outputGrads = torch.autograd.grad([loss], outputs, retainGraph: retainGraph, allowUnused: true);
+            Tensor?[] outputGrads = OutputGradients(loss, retainGraph);
             try
             {
                 return Contract(outputGrads, segments);
@@ -122,15 +116,9 @@ public sealed class DpLoraCapture : IDisposable
     /// <param name="segments">Where each sample lies when rows pack several (U is then their count).</param>
     internal CapturedPerSampleGradients CapturePerSampleGradients(Tensor loss, TokenSegments? segments = null)
     {
-        ArgumentNullException.ThrowIfNull(loss);
         try
         {
-            var outputs = _adapters.SelectMany(a => a.Activations.Select(c => c.Output)).ToList();
-            if (outputs.Count == 0)
-            {
-                throw new InvalidOperationException("no LoRA branch ran with gradients since the last clear; run the forward pass first");
-            }
-            Tensor?[] outputGrads = torch.autograd.grad([loss], outputs, allowUnused: true);
+            Tensor?[] outputGrads = OutputGradients(loss, retainGraph: false);
             int samples = segments?.Count ?? (int)_adapters.First(a => a.Activations.Count > 0).Activations[0].DroppedInput.size(0);
             return new CapturedPerSampleGradients(this, _adapters, outputGrads, segments, samples);
         }
@@ -139,6 +127,19 @@ public sealed class DpLoraCapture : IDisposable
             Clear();
             throw;
         }
+    }
+
+    // ∂loss/∂delta of every branch output kept since the last clear, in adapter order (null where the loss does not depend
+    // on it): the one backward pass, which stops at the earliest adapter.
+    private Tensor?[] OutputGradients(Tensor loss, bool retainGraph)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        var outputs = _adapters.SelectMany(a => a.Activations.Select(c => c.Output)).ToList();
+        if (outputs.Count == 0)
+        {
+            throw new InvalidOperationException("no LoRA branch ran with gradients since the last clear; run the forward pass first");
+        }
+        return torch.autograd.grad([loss], outputs, retainGraph: retainGraph, allowUnused: true);
     }
 
     /// <summary>Drops the kept activations without differentiating (e.g. after a failed micro-batch).</summary>
