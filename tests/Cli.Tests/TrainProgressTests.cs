@@ -24,4 +24,19 @@ public class TrainProgressTests
 
         Assert.Contains(" 56/57 loss 5.4715 lr 6.29e-05 500 tok/s ", output.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OnCheckpoint_TellsAPersonTheFolderToResumeFrom_AndJsonTheSameEventAsBefore()
+    {
+        var text = new StringWriter();
+        var json = new StringWriter();
+        string folder = Path.Combine(Path.GetTempPath(), "run", "checkpoint-5");
+
+        new TrainProgress(text, json: false).OnCheckpoint(5, folder);
+        new TrainProgress(json, json: true).OnCheckpoint(5, folder);
+
+        Assert.Equal($"checkpoint after step 5: {folder} (--resume continues from it)", text.ToString().Trim());
+        Assert.Contains("\"type\":\"checkpoint\"", json.ToString(), StringComparison.Ordinal);
+        Assert.Contains("checkpoint-5", json.ToString(), StringComparison.Ordinal);
+    }
 }

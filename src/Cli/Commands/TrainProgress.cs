@@ -47,10 +47,16 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         output.WriteLine($"{(_terminal ? "\n" : "")}eval after step {report.Step}: loss {report.Loss:F4}");
     }
 
-    // A checkpoint and the final outputs print the same line, as they did when both came through OnSave.
+    // In JSON a checkpoint and the final outputs print the same line, as they did when both came through OnSave; a person
+    // is told where each checkpoint is, since that is the folder --resume takes.
     public void OnCheckpoint(long step, string folder)
     {
-        OnSave(folder);
+        if (json)
+        {
+            OnSave(folder);
+            return;
+        }
+        output.WriteLine($"{(_terminal ? "\n" : "")}checkpoint after step {step}: {Path.GetFullPath(folder)} (--resume continues from it)");
     }
 
     public void OnSave(string path)
