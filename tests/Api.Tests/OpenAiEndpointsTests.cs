@@ -146,6 +146,35 @@ public sealed class OpenAiEndpointsTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(["result.json"], (await artifacts.ListAsync(owner.TenantId, job, CancellationToken.None)).Select(artifact => artifact.Name));
     }
 
+    [Fact]
+    public async Task CheckpointsList_SucceededJob_ListsItsFinalStepFirst_AsOpenAiDoes()
+    {
+        using TenantClient tenant = await factory.CreateTenantClientAsync();
+        Guid dataset = await tenant.Http.UploadDatasetAsync();
+        JsonElement created = await (await tenant.Http.PostJsonAsync("/v1/fine_tuning/jobs", $$"""{"model":"{{ApiFactory.ModelName}}","training_file":"file-{{dataset:N}}"}""")).JsonAsync();
+        string jobId = created.GetProperty("id").GetString()!;
+        Guid job = Guid.ParseExact(jobId["ftjob-".Length..], "N");
+        JobLease lease = await factory.Queue.ClaimAsync(job);
+        Checkpoint epoch = await factory.Queue.SaveCheckpointAsync(lease, 2, null, "{}", CancellationToken.None);
+        string path = $"/v1/fine_tuning/jobs/{jobId}/checkpoints";
+        JsonElement whileRunning = await (await tenant.Http.GetAsync(path)).JsonAsync();
+        await factory.Queue.CompleteAsync(lease, """{"steps": 5}""", CancellationToken.None);
+
+        JsonElement all = await (await tenant.Http.GetAsync(path)).JsonAsync();
+        JsonElement first = await (await tenant.Http.GetAsync($"{path}?limit=1")).JsonAsync();
+        string finalId = first.GetProperty("data")[0].GetProperty("id").GetString()!;
+        JsonElement rest = await (await tenant.Http.GetAsync($"{path}?limit=1&after={finalId}")).JsonAsync();
+        HttpResponseMessage unknownCursor = await tenant.Http.GetAsync($"{path}?after=ftckpt-{Guid.NewGuid():N}");
+
+        Assert.Equal([2L], whileRunning.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("step_number").GetInt64()));
+        Assert.Equal([5L, 2], all.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("step_number").GetInt64()));
+        Assert.EndsWith(":ckpt-step-5", all.GetProperty("data")[0].GetProperty("fine_tuned_model_checkpoint").GetString(), StringComparison.Ordinal);
+        Assert.True(first.GetProperty("has_more").GetBoolean());
+        Assert.Equal($"ftckpt-{epoch.Id:N}", Assert.Single(rest.GetProperty("data").EnumerateArray()).GetProperty("id").GetString());
+        Assert.False(rest.GetProperty("has_more").GetBoolean());
+        Assert.Equal(HttpStatusCode.BadRequest, unknownCursor.StatusCode);
+    }
+
     [Theory]
     [InlineData("POST", "/v1/chat/completions")]
     [InlineData("POST", "/v1/embeddings")]

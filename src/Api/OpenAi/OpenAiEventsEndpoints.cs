@@ -63,16 +63,36 @@ public static class OpenAiEventsEndpoints
             return OpenAiJobsEndpoints.NoJob(jobId);
         }
         IQueryable<Checkpoint> query = db.Checkpoints.AsNoTracking().Where(checkpoint => checkpoint.JobId == job.Id);
+        // OpenAI lists the last epoch's checkpoint too: a succeeded job's final step is listed first, under the job's own
+        // id as its checkpoint id (the model at that step is the job's fine_tuned_model), unless a checkpoint row has it.
+        long? finalStep = FinalStep(job);
+        if (finalStep is long last && await query.AnyAsync(checkpoint => checkpoint.Step == last, cancellationToken))
+        {
+            finalStep = null;
+        }
+        bool listFinal = finalStep is not null;
         if (after is not null)
         {
-            if (!OpenAiIds.TryParse(after, OpenAiIds.Checkpoint, out Guid cursor)
-                || await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(checkpoint => checkpoint.Id == cursor && checkpoint.JobId == job.Id, cancellationToken) is not Checkpoint last)
+            if (!OpenAiIds.TryParse(after, OpenAiIds.Checkpoint, out Guid cursor))
             {
-                return OpenAiError.BadRequest($"'{after}' is not a checkpoint id of job {jobId}", "after", "invalid_value");
+                return BadCursor(after, jobId);
             }
-            query = query.Where(checkpoint => checkpoint.Step < last.Step);
+            long? before = finalStep is long final && cursor == job.Id
+                ? final
+                : (await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(checkpoint => checkpoint.Id == cursor && checkpoint.JobId == job.Id, cancellationToken))?.Step;
+            if (before is not long step)
+            {
+                return BadCursor(after, jobId);
+            }
+            query = query.Where(checkpoint => checkpoint.Step < step);
+            listFinal = false;
         }
-        List<Checkpoint> page = await query.OrderByDescending(checkpoint => checkpoint.Step).Take(take + 1).ToListAsync(cancellationToken);
+        List<(Guid Id, long Step, DateTimeOffset CreatedAt)> page = (await query.OrderByDescending(checkpoint => checkpoint.Step).Take(take + 1).ToListAsync(cancellationToken))
+            .Select(checkpoint => (checkpoint.Id, checkpoint.Step, checkpoint.CreatedAt)).ToList();
+        if (listFinal)
+        {
+            page.Insert(0, (job.Id, finalStep!.Value, job.FinalizedAt ?? job.CreatedAt));
+        }
         long[] steps = page.Select(checkpoint => checkpoint.Step).ToArray();
         Dictionary<long, JsonObject> metrics = await MetricsAsync(db, job.Id, steps, cancellationToken);
         string modelName = ModelName(job);
@@ -86,6 +106,22 @@ public static class OpenAiEventsEndpoints
                 checkpoint.Step))
             .ToList();
         return TypedResults.Ok(OpenAiPaging.Page(data, page.Count > take, checkpoint => checkpoint.Id));
+    }
+
+    private static OpenAiError BadCursor(string after, string jobId) =>
+        OpenAiError.BadRequest($"'{after}' is not a checkpoint id of job {jobId}", "after", "invalid_value");
+
+    // The step a succeeded job ended at (its result's "steps"), or null for any other job.
+    private static long? FinalStep(Job job)
+    {
+        if (job.State != JobState.Succeeded || job.Result is null)
+        {
+            return null;
+        }
+        using JsonDocument result = JsonDocument.Parse(job.Result);
+        return result.RootElement.ValueKind == JsonValueKind.Object
+            && result.RootElement.TryGetProperty("steps", out JsonElement steps)
+            && steps.ValueKind == JsonValueKind.Number && steps.TryGetInt64(out long value) && value > 0 ? value : null;
     }
 
     // The step (and validation) events at the checkpoints' steps; jsonb is filtered in Postgres, so a long job's
