@@ -23,16 +23,40 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
         _outputGrads = outputGrads;
         _segments = segments;
         SampleCount = sampleCount;
+        Width = adapters.Sum(adapter => adapter.Lora.A.numel() + adapter.Lora.B.numel());
     }
 
     public int SampleCount { get; }
+
+    /// <summary>P: every A and B of the adapters, back to back.</summary>
+    public long Width { get; }
 
     /// <summary>
     /// Every sample's gradient as one (U, P) float32 matrix the caller owns (<see cref="DpLoraCapture.ComputeFlatPerSampleGradients"/>'s
     /// layout): a few whole-matrix ops clip it, where the two passes cost a few dozen small ops per adapter, so it is the
     /// better choice while U · P is small.
     /// </summary>
-    public Tensor Materialize() => _capture.Contract(_outputGrads, _segments);
+    public Tensor Materialize()
+    {
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        Tensor flat = torch.empty([SampleCount, Width], ScalarType.Float32, _adapters[0].Lora.B.device);
+        long offset = 0;
+        // Each adapter's two gradients are written into the matrix as soon as they exist, so no more than one adapter's
+        // per-sample gradients are held beside it.
+        ForEachAdapter((adapter, grads) =>
+        {
+            using var adapterScope = TensorScope.Begin();
+            (Tensor gradA, Tensor gradB) = Sum(adapter, grads, _segments);
+            foreach ((Tensor gradient, Tensor parameter) in new[] { (gradA, adapter.Lora.A), (gradB, adapter.Lora.B) })
+            {
+                long count = parameter.numel();
+                flat.narrow(1, offset, count).copy_(gradient.reshape(SampleCount, count));
+                offset += count;
+            }
+        });
+        return scope.MoveToOuter(flat);
+    }
 
     public Tensor Norms()
     {
@@ -42,7 +66,7 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
         ForEachAdapter((adapter, grads) =>
         {
             using var adapterScope = TensorScope.Begin();
-            (Tensor gradA, Tensor gradB) = DpLoraCapture.Sum(adapter, grads, _segments);
+            (Tensor gradA, Tensor gradB) = Sum(adapter, grads, _segments);
             squared.add_(gradA.reshape(SampleCount, -1).square().sum(1)).add_(gradB.reshape(SampleCount, -1).square().sum(1));
         });
         return scope.MoveToOuter(squared.sqrt());
@@ -52,10 +76,9 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(flatSum);
-        long width = _adapters.Sum(adapter => adapter.Lora.A.numel() + adapter.Lora.B.numel());
-        if (flatSum.dim() != 1 || flatSum.numel() != width)
+        if (flatSum.dim() != 1 || flatSum.numel() != Width)
         {
-            throw new ArgumentException($"the flat sum has shape [{string.Join(", ", flatSum.shape)}]; the adapters hold {width} elements", nameof(flatSum));
+            throw new ArgumentException($"the flat sum has shape [{string.Join(", ", flatSum.shape)}]; the adapters hold {Width} elements", nameof(flatSum));
         }
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
@@ -100,5 +123,27 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
             action(adapter, _outputGrads[next..(next + count)]);
             next += count;
         }
+    }
+
+    // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.
+    private static (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads, TokenSegments? segments)
+    {
+        if (outputGrads.Length == 0)
+        {
+            throw new InvalidOperationException($"{adapter.Lora.Target.Name} did not run in the forward pass, so its rows are unknown");
+        }
+        using var scope = TensorScope.Begin();
+        Tensor? gradA = null;
+        Tensor? gradB = null;
+        for (int i = 0; i < outputGrads.Length; i++)
+        {
+            LoraActivation activation = adapter.Activations[i];
+            // A branch the loss does not depend on has a zero gradient at its output.
+            Tensor outputGrad = outputGrads[i] ?? torch.zeros(activation.Output.shape, ScalarType.Float32, activation.Output.device);
+            (Tensor a, Tensor b) = LoraLinearGrads.Compute(activation.DroppedInput, activation.Low, outputGrad, adapter.Lora.B, adapter.Lora.Scaling, segments);
+            gradA = gradA is null ? a : gradA.add(a);
+            gradB = gradB is null ? b : gradB.add(b);
+        }
+        return (scope.MoveToOuter(gradA!), scope.MoveToOuter(gradB!));
     }
 }

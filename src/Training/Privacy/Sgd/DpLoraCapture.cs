@@ -88,22 +88,8 @@ public sealed class DpLoraCapture : IDisposable
     /// <param name="segments">Where each sample lies when rows pack several (B is then their count).</param>
     public Tensor ComputeFlatPerSampleGradients(Tensor loss, bool retainGraph = false, TokenSegments? segments = null)
     {
-        try
-        {
-            Tensor?[] outputGrads = OutputGradients(loss, retainGraph);
-            try
-            {
-                return Contract(outputGrads, segments);
-            }
-            finally
-            {
-                Array.ForEach(outputGrads, g => g?.Dispose());
-            }
-        }
-        finally
-        {
-            Clear();
-        }
+        using CapturedPerSampleGradients captured = CapturePerSampleGradients(loss, segments, retainGraph);
+        return captured.Materialize();
     }
 
     /// <summary>
@@ -114,11 +100,12 @@ public sealed class DpLoraCapture : IDisposable
     /// </summary>
     /// <param name="loss">Scalar loss of the forward pass that ran since the last clear.</param>
     /// <param name="segments">Where each sample lies when rows pack several (U is then their count).</param>
-    internal CapturedPerSampleGradients CapturePerSampleGradients(Tensor loss, TokenSegments? segments = null)
+    /// <param name="retainGraph">Keep the graph, e.g. to differentiate the same loss again.</param>
+    internal CapturedPerSampleGradients CapturePerSampleGradients(Tensor loss, TokenSegments? segments = null, bool retainGraph = false)
     {
         try
         {
-            Tensor?[] outputGrads = OutputGradients(loss, retainGraph: false);
+            Tensor?[] outputGrads = OutputGradients(loss, retainGraph);
             int samples = segments?.Count ?? (int)_adapters.First(a => a.Activations.Count > 0).Activations[0].DroppedInput.size(0);
             return new CapturedPerSampleGradients(this, _adapters, outputGrads, segments, samples);
         }
@@ -158,58 +145,5 @@ public sealed class DpLoraCapture : IDisposable
             }
         }
         _adapters.Clear();
-    }
-
-    // Each adapter's two gradients are written into the flat matrix as soon as they exist, so no more than one
-    // adapter's per-sample gradients are held beside it.
-    internal Tensor Contract(Tensor?[] outputGrads, TokenSegments? segments)
-    {
-        using var scope = TensorScope.Begin();
-        using var noGrad = torch.no_grad();
-        long width = _adapters.Sum(a => a.Lora.A.numel() + a.Lora.B.numel());
-        Tensor? flat = null;
-        long offset = 0;
-        int next = 0;
-        foreach (CapturingLoraAdapter adapter in _adapters)
-        {
-            using var adapterScope = TensorScope.Begin();
-            (Tensor gradA, Tensor gradB) = Sum(adapter, outputGrads.AsSpan(next, adapter.Activations.Count), segments);
-            next += adapter.Activations.Count;
-            long rows = gradA.size(0);
-            if (flat is null)
-            {
-                flat = torch.empty([rows, width], ScalarType.Float32, gradA.device);
-                adapterScope.MoveToOuter(flat);
-            }
-            foreach ((Tensor gradient, Tensor parameter) in new[] { (gradA, adapter.Lora.A), (gradB, adapter.Lora.B) })
-            {
-                long count = parameter.numel();
-                flat.narrow(1, offset, count).copy_(gradient.reshape(rows, count));
-                offset += count;
-            }
-        }
-        return scope.MoveToOuter(flat!);
-    }
-
-    // An adapter called more than once per forward (weight sharing) gets the sum of its calls' contributions.
-    internal static (Tensor GradA, Tensor GradB) Sum(CapturingLoraAdapter adapter, ReadOnlySpan<Tensor?> outputGrads, TokenSegments? segments)
-    {
-        if (outputGrads.Length == 0)
-        {
-            throw new InvalidOperationException($"{adapter.Lora.Target.Name} did not run in the forward pass, so its rows are unknown");
-        }
-        using var scope = TensorScope.Begin();
-        Tensor? gradA = null;
-        Tensor? gradB = null;
-        for (int i = 0; i < outputGrads.Length; i++)
-        {
-            LoraActivation activation = adapter.Activations[i];
-            // A branch the loss does not depend on has a zero gradient at its output.
-            Tensor outputGrad = outputGrads[i] ?? torch.zeros(activation.Output.shape, ScalarType.Float32, activation.Output.device);
-            (Tensor a, Tensor b) = LoraLinearGrads.Compute(activation.DroppedInput, activation.Low, outputGrad, adapter.Lora.B, adapter.Lora.Scaling, segments);
-            gradA = gradA is null ? a : gradA.add(a);
-            gradB = gradB is null ? b : gradB.add(b);
-        }
-        return (scope.MoveToOuter(gradA!), scope.MoveToOuter(gradB!));
     }
 }

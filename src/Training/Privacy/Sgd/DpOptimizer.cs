@@ -29,7 +29,6 @@ public sealed class DpOptimizer : IDisposable
     private readonly List<KeyValuePair<string, Tensor>> _parameters;
     private readonly Dictionary<string, int> _indexByName;
     private readonly long[] _offsets;
-    private readonly long _totalElements;
     private readonly Tensor _sum;
     private readonly Tensor? _flatGradients;
     // [Σ_b ‖g_b‖, #{b : ‖g_b‖ > C}] of the step so far, float64 on the device: reading it would wait for the device.
@@ -70,12 +69,12 @@ public sealed class DpOptimizer : IDisposable
             {
                 throw new ArgumentException($"parameter '{_parameters[i].Key}' appears twice", nameof(parameters));
             }
-            _offsets[i] = _totalElements;
-            _totalElements += _parameters[i].Value.numel();
+            _offsets[i] = TotalElements;
+            TotalElements += _parameters[i].Value.numel();
         }
-        if (flatGradients is not null && (flatGradients.dim() != 1 || flatGradients.numel() != _totalElements))
+        if (flatGradients is not null && (flatGradients.dim() != 1 || flatGradients.numel() != TotalElements))
         {
-            throw new ArgumentException($"the flat gradient buffer has shape [{string.Join(", ", flatGradients.shape)}]; the parameters hold {_totalElements} elements", nameof(flatGradients));
+            throw new ArgumentException($"the flat gradient buffer has shape [{string.Join(", ", flatGradients.shape)}]; the parameters hold {TotalElements} elements", nameof(flatGradients));
         }
         NoiseMultiplier = noiseMultiplier;
         MaxGradNorm = maxGradNorm;
@@ -83,7 +82,7 @@ public sealed class DpOptimizer : IDisposable
         NoiseSeed = noiseSeed ?? SecureSeed.Next();
         Device device = _parameters[0].Value.device;
         _noiseGenerator = new Generator(NoiseSeed, device);
-        _sum = TensorScope.TakeOwnership(torch.zeros([_totalElements], ScalarType.Float32, device));
+        _sum = TensorScope.TakeOwnership(torch.zeros([TotalElements], ScalarType.Float32, device));
         _normStatistics = TensorScope.TakeOwnership(torch.zeros([2], ScalarType.Float64, device));
         _flatGradients = flatGradients;
     }
@@ -104,7 +103,7 @@ public sealed class DpOptimizer : IDisposable
     public long SampleCount { get; private set; }
 
     /// <summary>Elements of all parameters together: the width of a flat per-sample gradient.</summary>
-    public long TotalElements => _totalElements;
+    public long TotalElements { get; }
 
     /// <summary>
     /// The current step's [Σ_b ‖g_b‖, #{b : ‖g_b‖ &gt; C}] as a float64 vector on the device (borrowed): read it together
@@ -173,9 +172,9 @@ public sealed class DpOptimizer : IDisposable
         ArgumentNullException.ThrowIfNull(flatPerSampleGradients);
         ThrowIfNoised();
         long[] shape = flatPerSampleGradients.shape;
-        if (shape.Length != 2 || shape[1] != _totalElements)
+        if (shape.Length != 2 || shape[1] != TotalElements)
         {
-            throw new ArgumentException($"flat per-sample gradients have shape [{string.Join(", ", shape)}], expected [B, {_totalElements}]", nameof(flatPerSampleGradients));
+            throw new ArgumentException($"flat per-sample gradients have shape [{string.Join(", ", shape)}], expected [B, {TotalElements}]", nameof(flatPerSampleGradients));
         }
         long rows = shape[0];
         if (rows == 0)
