@@ -89,6 +89,13 @@ public static class JobView
     /// </summary>
     public static string FineTunedModelName(string baseModel, string? suffix, Guid jobId) => $"ft:{baseModel}:{suffix}:{jobId:N}";
 
+    /// <summary>The step a succeeded job ended at (its result's <c>steps</c>, as the job object shows it); null for any other job.</summary>
+    public static long? FinalStep(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.State == JobState.Succeeded ? Long(ParseObject(job.Result), "steps") : null;
+    }
+
     // From the pace of the attempt so far (its start includes loading the model, so this errs late).
     private static long? EstimatedFinish(Job job, long? step, long? totalSteps)
     {

@@ -65,7 +65,7 @@ public static class OpenAiEventsEndpoints
         IQueryable<Checkpoint> query = db.Checkpoints.AsNoTracking().Where(checkpoint => checkpoint.JobId == job.Id);
         // OpenAI lists the last epoch's checkpoint too: a succeeded job's final step is listed first, under the job's own
         // id as its checkpoint id (the model at that step is the job's fine_tuned_model), unless a checkpoint row has it.
-        long? finalStep = FinalStep(job);
+        long? finalStep = JobView.FinalStep(job) is long ended && ended > 0 ? ended : null;
         if (finalStep is long last && await query.AnyAsync(checkpoint => checkpoint.Step == last, cancellationToken))
         {
             finalStep = null;
@@ -110,19 +110,6 @@ public static class OpenAiEventsEndpoints
 
     private static OpenAiError BadCursor(string after, string jobId) =>
         OpenAiError.BadRequest($"'{after}' is not a checkpoint id of job {jobId}", "after", "invalid_value");
-
-    // The step a succeeded job ended at (its result's "steps"), or null for any other job.
-    private static long? FinalStep(Job job)
-    {
-        if (job.State != JobState.Succeeded || job.Result is null)
-        {
-            return null;
-        }
-        using JsonDocument result = JsonDocument.Parse(job.Result);
-        return result.RootElement.ValueKind == JsonValueKind.Object
-            && result.RootElement.TryGetProperty("steps", out JsonElement steps)
-            && steps.ValueKind == JsonValueKind.Number && steps.TryGetInt64(out long value) && value > 0 ? value : null;
-    }
 
     // The step (and validation) events at the checkpoints' steps; jsonb is filtered in Postgres, so a long job's
     // thousands of step events are not read.
