@@ -58,19 +58,22 @@ public static partial class torch
             }
 
             /// <summary>
-            /// softmax(q kᵀ / sqrt(d) + mask) v for q (…, L, d), k and v (…, S, d). A bool mask marks positions that may be
-            /// attended; a float mask is added. libtorch 2.x runs its fused kernel; 1.13 runs the same math composed here.
+            /// softmax(q kᵀ / sqrt(d) + mask) v for q (…, h, L, d), k and v (…, h, S, d). A bool mask marks positions that
+            /// may be attended; a float mask is added. With <paramref name="enableGqa"/> k and v may have fewer heads than
+            /// q (grouped-query attention): key/value head i serves query heads i·g … i·g + g − 1, g = q's heads / k's,
+            /// as repeat_interleave(g) would give, without writing the repeated copies. libtorch 2.x runs its fused
+            /// kernel; 1.13 runs the same math composed here.
             /// </summary>
-            public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null, double dropoutP = 0, bool isCausal = false)
+            public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null, double dropoutP = 0, bool isCausal = false, bool enableGqa = false)
             {
                 ArgumentNullException.ThrowIfNull(query);
                 ArgumentNullException.ThrowIfNull(key);
                 ArgumentNullException.ThrowIfNull(value);
                 if (has_native_sdpa)
                 {
-                    return Wrap(NativeMethods.FtTensor_ScaledDotProductAttention(query.Handle, key.Handle, value.Handle, Tensor.HandleOf(attnMask), dropoutP, isCausal ? (byte)1 : (byte)0, out var r), r);
+                    return Wrap(NativeMethods.FtTensor_ScaledDotProductAttention(query.Handle, key.Handle, value.Handle, Tensor.HandleOf(attnMask), dropoutP, isCausal ? (byte)1 : (byte)0, enableGqa ? (byte)1 : (byte)0, out var r), r);
                 }
-                return ComposedAttention.Forward(query, key, value, attnMask, dropoutP, isCausal);
+                return ComposedAttention.Forward(query, key, value, attnMask, dropoutP, isCausal, enableGqa);
             }
         }
     }

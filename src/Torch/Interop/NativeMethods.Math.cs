@@ -70,5 +70,5 @@ internal static partial class NativeMethods
     internal static partial int FtTensor_Dropout(TensorHandle tensor, double p, byte train, out TensorHandle result);
 
     [LibraryImport(Lib)]
-    internal static partial int FtTensor_ScaledDotProductAttention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, byte isCausal, out TensorHandle result);
+    internal static partial int FtTensor_ScaledDotProductAttention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, byte isCausal, byte enableGqa, out TensorHandle result);
 }

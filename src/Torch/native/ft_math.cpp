@@ -337,7 +337,8 @@ extern "C"
     }
 
     int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
-                                               const FtTensor* mask, double dropoutP, uint8_t isCausal, FtTensor** out)
+                                               const FtTensor* mask, double dropoutP, uint8_t isCausal,
+                                               uint8_t enableGqa, FtTensor** out)
     {
 #if TORCH_VERSION_MAJOR >= 2
         FT_TRY
@@ -350,10 +351,27 @@ extern "C"
             ft::RequireSameDevice(mask->value, q->value, "attention mask");
         }
         auto m = mask != nullptr ? c10::optional<at::Tensor>(mask->value) : c10::nullopt;
-        *out = ft::Wrap(at::scaled_dot_product_attention(q->value, k->value, v->value, m, dropoutP, isCausal != 0));
+#if TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 5
+        // The kernels read each key/value head once for its group of query heads: no repeated copies are written,
+        // and autograd keeps k and v at their own size.
+        *out = ft::Wrap(at::scaled_dot_product_attention(q->value, k->value, v->value, m, dropoutP, isCausal != 0,
+                                                         c10::nullopt, enableGqa != 0));
+#else
+        at::Tensor key = k->value;
+        at::Tensor value = v->value;
+        if (enableGqa != 0 && key.size(-3) != q->value.size(-3))
+        {
+            TORCH_CHECK(q->value.size(-3) % key.size(-3) == 0 && key.size(-3) == value.size(-3),
+                        "grouped-query attention needs query heads divisible by key/value heads");
+            int64_t groups = q->value.size(-3) / key.size(-3);
+            key = key.repeat_interleave(groups, -3);
+            value = value.repeat_interleave(groups, -3);
+        }
+        *out = ft::Wrap(at::scaled_dot_product_attention(q->value, key, value, m, dropoutP, isCausal != 0));
+#endif
         FT_CATCH
 #else
-        (void)q, (void)k, (void)v, (void)mask, (void)dropoutP, (void)isCausal, (void)out;
+        (void)q, (void)k, (void)v, (void)mask, (void)dropoutP, (void)isCausal, (void)enableGqa, (void)out;
         ft::SetError("scaled_dot_product_attention needs libtorch >= 2.0; compose it from matmul and softmax");
         return FT_ERR_UNSUPPORTED;
 #endif

@@ -149,8 +149,9 @@ public sealed class PackedAttention : IDisposable
     }
 
     /// <summary>
-    /// Causal attention of query (B, h, T, hs) over key and value (B, hₖᵥ, T, hs) within each example: grouped-query
-    /// keys and values are repeated to h heads after regrouping (fewer copies). Returns (B, T, h·hs).
+    /// Causal attention of query (B, h, T, hs) over key and value (B, hₖᵥ, T, hs) within each example: the groups'
+    /// attention reads each grouped-query key/value head once for its h / hₖᵥ query heads (enable_gqa); the dense-mask
+    /// fallback repeats them to h heads. Returns (B, T, h·hs).
     /// </summary>
     internal Tensor Attend(Tensor query, Tensor key, Tensor value)
     {
@@ -169,9 +170,10 @@ public sealed class PackedAttention : IDisposable
         {
             Tensor y = F.scaled_dot_product_attention(
                 Group(queries, slot, count, length, headSize),
-                Repeat(Group(keys, slot, count, length, headSize), repeats),
-                Repeat(Group(values, slot, count, length, headSize), repeats),
-                isCausal: true);                                                                                  // (n, h, Lₙ, hs)
+                Group(keys, slot, count, length, headSize),
+                Group(values, slot, count, length, headSize),
+                isCausal: true,
+                enableGqa: repeats > 1);                                                                          // (n, h, Lₙ, hs)
             outputs.Add(y.transpose(1, 2).reshape(count * length, heads * headSize));                          // (n·Lₙ, h·hs)
             slot += count * length;
         }

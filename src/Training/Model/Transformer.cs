@@ -110,13 +110,16 @@ internal sealed class Attention(ModelConfig config, Linear q, Linear k, Linear v
         {
             (key, value) = cache.Append(layer, key, value);                 // (B, nkv, S, hs)
         }
-        if (nkv != nh)
+        // Without a mask the kernel reads each key/value head once for its query heads (as Hugging Face does on
+        // torch >= 2.5); a mask is laid out per query head, so then k and v are repeated to nh heads.
+        bool grouped = nkv != nh && mask is null;
+        if (nkv != nh && !grouped)
         {
             key = key.repeat_interleave(nh / nkv, 1);                      // (B, nh, S, hs)
             value = value.repeat_interleave(nh / nkv, 1);
         }
         bool causal = mask is null && t > 1;
-        Tensor y = F.scaled_dot_product_attention(query, key, value, mask, isCausal: causal); // (B, nh, T, hs)
+        Tensor y = F.scaled_dot_product_attention(query, key, value, mask, isCausal: causal, enableGqa: grouped); // (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(b, t, nh * hs);           // (B, T, C)
         return scope.MoveToOuter(O.Forward(y));
     }

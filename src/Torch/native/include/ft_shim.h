@@ -21,7 +21,7 @@ extern "C"
 {
 #endif
 
-#define FT_ABI_VERSION 3
+#define FT_ABI_VERSION 4
 #define FT_EXPORT __attribute__((visibility("default")))
 
     typedef struct FtTensor FtTensor;
@@ -251,10 +251,12 @@ extern "C"
                                             int32_t reduction, double labelSmoothing, FtTensor** out);
     /* Inverted dropout with probability p (identity when train = 0). */
     FT_EXPORT int32_t FtTensor_Dropout(const FtTensor* t, double p, uint8_t train, FtTensor** out);
-    /* libtorch's fused attention (>= 2.0 only; FT_ERR_UNSUPPORTED on 1.x); mask may be null. */
+    /* libtorch's fused attention (>= 2.0 only; FT_ERR_UNSUPPORTED on 1.x); mask may be null. enableGqa = 1: k and v
+       have fewer heads than q, each serving q's heads / k's heads consecutive query heads (libtorch >= 2.5 passes it
+       to the kernel; 2.0-2.4 repeat k and v first). */
     FT_EXPORT int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
                                                          const FtTensor* mask, double dropoutP, uint8_t isCausal,
-                                                         FtTensor** out);
+                                                         uint8_t enableGqa, FtTensor** out);
 
     /* ---- ft_inplace.cpp: in-place ops an optimizer needs (each returns a new alias; caller frees) - */
 
