@@ -158,6 +158,32 @@ public class TensorOpsTests
         Assert.True(maxError < 1e-6, $"max error {maxError}");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ScaledDotProductAttention_GroupedQueryHeads_EqualRepeatedKeysAndValues(bool isCausal)
+    {
+        // libtorch 2.x runs its kernel with enable_gqa, 1.13 the composed path: either way key/value head i serves
+        // query heads 3i … 3i + 2, outputs and gradients as with k and v repeat_interleave'd.
+        using var scope = TensorScope.Begin();
+        using var generator = new Generator(11);
+        Tensor q = torch.randn([2, 6, 5, 8], ScalarType.Float64, generator: generator).requires_grad_();
+        Tensor k = torch.randn([2, 2, 5, 8], ScalarType.Float64, generator: generator).requires_grad_();
+        Tensor v = torch.randn([2, 2, 5, 8], ScalarType.Float64, generator: generator).requires_grad_();
+        Tensor weights = torch.randn([2, 6, 5, 8], ScalarType.Float64, generator: generator);
+
+        Tensor grouped = F.scaled_dot_product_attention(q, k, v, isCausal: isCausal, enableGqa: true);
+        Tensor?[] groupedGrads = torch.autograd.grad([grouped.mul(weights).sum()], [q, k, v]);
+        Tensor repeated = F.scaled_dot_product_attention(q, k.repeat_interleave(3, 1), v.repeat_interleave(3, 1), isCausal: isCausal);
+        Tensor?[] repeatedGrads = torch.autograd.grad([repeated.mul(weights).sum()], [q, k, v]);
+
+        Assert.True(grouped.sub(repeated).abs().max().item() < 1e-12, "outputs differ");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(groupedGrads[i]!.sub(repeatedGrads[i]!).abs().max().item() < 1e-12, $"gradient {i} differs");
+        }
+    }
+
     [Fact]
     public void InPlaceOps_AdamStyleUpdate_MutateTheTensor()
     {
