@@ -85,24 +85,12 @@ inline void RequireNotNull(const void* p, const char* name)
     TORCH_CHECK(p != nullptr, "argument '", name, "' must not be null");
 }
 
-// libtorch 1.13 has no meta kernel for a few ops (index_select, embedding, where, logical_not, isfinite), and the meta
-// device is how CI runs the engine's device paths without a GPU. There, these ops produce an empty meta tensor of the
-// right shape (no autograd history: the tensors they read are frozen or are indices). libtorch 2.x has real meta
-// kernels for where, logical_not and isfinite (structured kernels).
+// libtorch's C++ library has no meta kernel for a few ops (index_select, embedding, where, logical_not, isfinite), and
+// the meta device is how CI runs the engine's device paths without a GPU. There, these ops produce an empty meta tensor
+// of the right shape (no autograd history: the tensors they read are frozen or are indices). Not only 1.13: 2.x
+// registers several meta kernels from Python (torch._meta_registrations), which a C++ program never loads (seen on
+// Debian's libtorch 2.6: "aten::index_select: attempted to run this operator with Meta tensors", then aten::where).
 inline bool NeedsMetaShapeOnly(const at::Tensor& t)
-{
-#if TORCH_VERSION_MAJOR < 2
-    return t.is_meta();
-#else
-    (void)t;
-    return false;
-#endif
-}
-
-// index_select (and embedding, which calls it) has no meta kernel in libtorch's C++ library on 2.x either: PyTorch
-// registers it from Python (torch._meta_registrations), which a C++ program never loads. Seen on Debian's libtorch 2.6
-// ("aten::index_select: attempted to run this operator with Meta tensors").
-inline bool IndexSelectNeedsMetaShapeOnly(const at::Tensor& t)
 {
     return t.is_meta();
 }

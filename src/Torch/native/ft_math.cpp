@@ -302,7 +302,7 @@ extern "C"
         ft::RequireNotNull(indices, "indices");
         ft::RequireNotNull(out, "out");
         ft::RequireSameDevice(indices->value, weight->value, "index");
-        if (ft::IndexSelectNeedsMetaShapeOnly(weight->value))
+        if (ft::NeedsMetaShapeOnly(weight->value))
         {
             auto size = indices->value.sizes().vec();
             size.push_back(weight->value.size(1));

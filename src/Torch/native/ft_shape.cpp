@@ -77,7 +77,7 @@ extern "C"
         FT_SHAPE_PRELUDE
         ft::RequireNotNull(index, "index");
         ft::RequireSameDevice(index->value, t->value, "index");
-        if (ft::IndexSelectNeedsMetaShapeOnly(t->value))
+        if (ft::NeedsMetaShapeOnly(t->value))
         {
             auto size = t->value.sizes().vec();
             size[c10::maybe_wrap_dim(dim, t->value.dim())] = index->value.numel();
