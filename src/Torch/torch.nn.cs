@@ -69,7 +69,9 @@ public static partial class torch
                 ArgumentNullException.ThrowIfNull(query);
                 ArgumentNullException.ThrowIfNull(key);
                 ArgumentNullException.ThrowIfNull(value);
-                if (has_native_sdpa)
+                // libtorch 2.x's C++ library cannot run its attention on the meta device (its math fallback calls
+                // where, whose meta kernel PyTorch registers from Python), so meta runs the composed math, as 1.13 does.
+                if (has_native_sdpa && query.device.Type != DeviceType.Meta)
                 {
                     return Wrap(NativeMethods.FtTensor_ScaledDotProductAttention(query.Handle, key.Handle, value.Handle, Tensor.HandleOf(attnMask), dropoutP, isCausal ? (byte)1 : (byte)0, enableGqa ? (byte)1 : (byte)0, out var r), r);
                 }
