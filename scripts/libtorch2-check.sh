@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the shim against libtorch 2.x and runs the engine's tests on it, on a machine without a GPU.
+#
+# CI and ./test.sh build against Debian 12's libtorch 1.13; GPU machines run pip's libtorch 2.x, and a lent GPU gives
+# 15 minutes. Debian 13 (trixie) ships a CPU libtorch 2.6, so a trixie root made by debootstrap compiles the shim's
+# 2.x branches and runs them (libtorch's own scaled_dot_product_attention with enable_gqa, the meta-device fallbacks)
+# before a GPU session spends its minutes on a compile error. The first run found two faults no 1.13 run could show:
+# index_select and where have no meta kernel in 2.x's C++ library, nor has its SDPA on meta (docs/gpu.md).
+#
+# Needs root (debootstrap, mount, chroot), network to Debian and NuGet, and ~3 GB of disk. The first run takes ~5
+# minutes to make the root; later runs reuse it and only copy the working tree in and rebuild.
+# Usage: sudo scripts/libtorch2-check.sh [--root DIR] [extra dotnet test arguments, e.g. --filter Name~Attention]
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rootfs="$repo/artifacts/libtorch2/rootfs"
+if [ "${1:-}" = "--root" ]; then
+    rootfs="$(realpath -m "$2")"
+    shift 2
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "libtorch2-check: needs root for debootstrap, mount and chroot (run it with sudo)" >&2
+    exit 1
+fi
+dotnet_dir="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+shared="$(realpath "$repo/../shared")"
+tree=/work/finetune
+
+# 1. The root: Debian 13 with its libtorch 2.6, a compiler and what the .NET runtime loads.
+if [ ! -f "$rootfs/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake" ]; then
+    command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
+    mkdir -p "$rootfs"
+    debootstrap --variant=minbase trixie "$rootfs" http://deb.debian.org/debian >"$rootfs.debootstrap.log"
+    cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+    chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends libtorch-dev cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log"
+fi
+# This machine's CA bundle: NuGet may sit behind an egress proxy whose CA only the host trusts.
+cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+
+# 2. Mounts: the host's .NET SDK and NuGet cache, and ../shared (the tests' assets) beside the copied tree.
+mounted=()
+bind() {
+    mkdir -p "$rootfs$2"
+    mount --bind "$1" "$rootfs$2"
+    mounted=("$rootfs$2" "${mounted[@]}")
+}
+cleanup() {
+    for target in "${mounted[@]}"; do
+        umount "$target" || true
+    done
+}
+trap cleanup EXIT
+bind /proc /proc
+bind /sys /sys
+bind /dev /dev
+bind "$dotnet_dir" "$dotnet_dir"
+mkdir -p "$HOME/.nuget"
+bind "$HOME/.nuget" /root/.nuget
+bind "$shared" /work/shared
+
+# 3. The working tree as git sees it (tracked and untracked, not ignored); the root's own build folders are kept.
+mkdir -p "$rootfs$tree"
+find "$rootfs$tree" -mindepth 1 -maxdepth 1 ! -name artifacts -exec rm -rf {} +
+git -C "$repo" ls-files -z -co --exclude-standard | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$rootfs$tree"
+
+# 4. Build against libtorch 2.6 and run the projects that call libtorch.
+chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline bash -c '
+    set -euo pipefail
+    cd '"$tree"'
+    echo "libtorch $(dpkg-query -W -f "\${Version}" libtorch-dev)"
+    status=0
+    for project in tests/Torch.Tests tests/Training.Tests; do
+        if ! log=$(dotnet build "$project" -c Release --nologo -v quiet -p:NuGetAudit=false 2>&1); then
+            echo "$log" | grep -E "error" | sort -u | head -20
+            exit 1
+        fi
+        dotnet test "$project" -c Release --no-build --nologo "$@" | grep -E "^\s+Failed |Passed!|Failed!" || status=1
+    done
+    exit $status' libtorch2-check "$@"
