@@ -29,10 +29,16 @@ tree=/work/finetune
 if [ ! -f "$rootfs/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake" ]; then
     command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
     mkdir -p "$rootfs"
-    debootstrap --variant=minbase trixie "$rootfs" http://deb.debian.org/debian >"$rootfs.debootstrap.log"
+    if ! debootstrap --variant=minbase trixie "$rootfs" http://deb.debian.org/debian >"$rootfs.debootstrap.log" 2>&1; then
+        tail -20 "$rootfs.debootstrap.log" >&2
+        exit 1
+    fi
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
-    chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends libtorch-dev cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log"
+    if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends libtorch-dev cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log" 2>&1; then
+        tail -20 "$rootfs.apt.log" >&2
+        exit 1
+    fi
 fi
 # This machine's CA bundle: NuGet may sit behind an egress proxy whose CA only the host trusts.
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"

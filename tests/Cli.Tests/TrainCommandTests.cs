@@ -83,6 +83,30 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_KeepCheckpoints_LeavesTheNewestAndSaysWhatItRemoved()
+    {
+        CliRun run = CliRun.Invoke(
+            "train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder,
+            "--steps", "6", "--save-every", "2", "--keep-checkpoints", "1", "--max-seq-len", "128", "--batch-size", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        string[] removed = JsonLines(run.Output).Where(l => l.GetProperty("type").GetString() == "checkpoint_removed")
+            .Select(l => Path.GetFileName(l.GetProperty("path").GetString()!)).ToArray();
+        Assert.Equal(["checkpoint-2"], removed);
+        Assert.Equal(["checkpoint-4"], Directory.GetDirectories(_folder, "checkpoint-*").Select(path => Path.GetFileName(path)).ToArray());
+    }
+
+    [Fact]
+    public void Train_KeepCheckpointsZero_IsOneReadableErrorBeforeTraining()
+    {
+        CliRun run = CliRun.Invoke("train", "--model", RepoPaths.Model("tinystories-656k"), "--data", s_alpaca, "--out", _folder, "--steps", "2", "--keep-checkpoints", "0");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal("error: --keep-checkpoints: 0 would remove the checkpoint just written; give 1 or more", run.Error.Trim());
+        Assert.False(Directory.Exists(_folder));
+    }
+
+    [Fact]
     public void Train_ModelThatIsNeitherAFolderNorAHubId_IsOneLineWithoutDotNetsParameterName()
     {
         string missing = Path.Combine(_folder, "no-such-model");

@@ -26,6 +26,29 @@ public class TrainProgressTests
     }
 
     [Fact]
+    public void OnCheckpoint_WithRetention_TellsAPersonWhichCheckpointItRemoved()
+    {
+        string run = Directory.CreateTempSubdirectory("finetune-progress-").FullName;
+        try
+        {
+            string older = Directory.CreateDirectory(Path.Combine(run, "checkpoint-2")).FullName;
+            Directory.SetLastWriteTimeUtc(older, DateTime.UtcNow.AddMinutes(-5));
+            string latest = Directory.CreateDirectory(Path.Combine(run, "checkpoint-4")).FullName;
+            var text = new StringWriter();
+
+            new TrainProgress(text, json: false, new CheckpointRetention(1)).OnCheckpoint(4, latest);
+
+            string[] lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal($"removed {older} (--keep-checkpoints 1)", lines[^1]);
+            Assert.False(Directory.Exists(older));
+        }
+        finally
+        {
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
     public void OnCheckpoint_TellsAPersonTheFolderToResumeFrom_AndJsonTheSameEventAsBefore()
     {
         var text = new StringWriter();

@@ -51,9 +51,10 @@ internal static class TrainCommand
 
     private static int Run(TrainFlags flags, ParseResult parseResult, TextWriter output, CancellationToken cancellationToken)
     {
+        CheckpointRetention? retention = parseResult.GetValue(flags.KeepCheckpoints) is int keep ? new CheckpointRetention(keep) : null;
         (string backendName, TrainingRequest request) = Plan(flags, parseResult, cancellationToken);
         ITrainingBackend backend = TrainingBackends.Get(backendName);
-        var progress = new TrainProgress(output, parseResult.GetValue(flags.Json));
+        var progress = new TrainProgress(output, parseResult.GetValue(flags.Json), retention);
         TrainingResult result = backend.Train(request, progress, cancellationToken);
         progress.WriteResult(result, request.OutputDir);
         return 0;

@@ -60,6 +60,7 @@ internal sealed class TrainFlags
     public Option<int?> EvalEvery { get; } = new("--eval-every");
     public Option<int?> SaveEvery { get; } = new("--save-every") { Description = "Also checkpoint every N steps" };
     public Option<bool> NoEpochCheckpoints { get; } = new("--no-epoch-checkpoints") { Description = "No checkpoint at each epoch's end (written by default when the steps derive from --epochs)" };
+    public Option<int?> KeepCheckpoints { get; } = new("--keep-checkpoints") { Description = "Keep only the N checkpoints written last in --out (default: keep every one)" };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Checkpoint folder to continue from" };
     public Option<bool> Merge { get; } = new("--merge") { Description = "Also write the model with the adapter merged, to OUT/merged" };
     public Option<bool> Dp { get; } = new("--dp") { Description = "Train with differential privacy (DP-SGD)" };
@@ -80,7 +81,7 @@ internal sealed class TrainFlags
     [
         Model, Data, OutDir, Validation, Format, GroupBy, OrderBy, Backend, BackendOptions, Steps, Epochs, LearningRate, Schedule, WarmupRatio, BatchSize,
         GradAccum, MaxSeqLen, LoraR, LoraAlpha, LoraDropout, Targets, RsLora, NoPacking, GradientCheckpointing, AllTokens, ChatTemplate, Seed, EvalEvery, SaveEvery,
-        NoEpochCheckpoints, Resume, Merge, Dp, TargetEpsilon, Delta, MaxGradNorm, NoiseMultiplier, Accountant, EntityColumn, ExpectedBatchSize, DpSeed, Audit,
+        NoEpochCheckpoints, KeepCheckpoints, Resume, Merge, Dp, TargetEpsilon, Delta, MaxGradNorm, NoiseMultiplier, Accountant, EntityColumn, ExpectedBatchSize, DpSeed, Audit,
         AuditCanaries, Json,
     ];
 

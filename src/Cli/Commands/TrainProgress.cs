@@ -5,7 +5,7 @@ using FineTune.Contracts.Events;
 namespace FineTune.Cli.Commands;
 
 /// <summary>Shows training progress: a one-line bar on a terminal, or one JSON object per line with --json.</summary>
-internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCallbacks
+internal sealed class TrainProgress(TextWriter output, bool json, CheckpointRetention? retention = null) : ITrainingCallbacks
 {
     private readonly bool _terminal = !json && !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
 
@@ -54,9 +54,22 @@ internal sealed class TrainProgress(TextWriter output, bool json) : ITrainingCal
         if (json)
         {
             OnSave(folder);
-            return;
         }
-        output.WriteLine($"{(_terminal ? "\n" : "")}checkpoint after step {step}: {Path.GetFullPath(folder)} (--resume continues from it)");
+        else
+        {
+            output.WriteLine($"{(_terminal ? "\n" : "")}checkpoint after step {step}: {Path.GetFullPath(folder)} (--resume continues from it)");
+        }
+        foreach (string removed in retention?.Prune(folder) ?? [])
+        {
+            if (json)
+            {
+                Write(new { type = "checkpoint_removed", path = removed });
+            }
+            else
+            {
+                output.WriteLine($"removed {removed} (--keep-checkpoints {retention!.Keep})");
+            }
+        }
     }
 
     public void OnSave(string path)
