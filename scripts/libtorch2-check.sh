@@ -9,14 +9,22 @@
 #
 # Needs root (debootstrap, mount, chroot), network to Debian and NuGet, and ~3 GB of disk. The first run takes ~5
 # minutes to make the root; later runs reuse it and only copy the working tree in and rebuild.
-# Usage: sudo scripts/libtorch2-check.sh [--root DIR] [extra dotnet test arguments, e.g. --filter Name~Attention]
+# Usage: sudo scripts/libtorch2-check.sh [--root DIR] [--project tests/X.Tests]... [extra dotnet test arguments]
+#   --project (repeatable) replaces the default projects, tests/Torch.Tests and tests/Training.Tests; the extra
+#   arguments go to every dotnet test, e.g. --filter FullyQualifiedName~Attention. FINETUNE_TEST_PG, when set (see
+#   ./test.sh), is passed in: the host's Postgres on loopback serves the tests that need one.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rootfs="$repo/artifacts/libtorch2/rootfs"
-if [ "${1:-}" = "--root" ]; then
-    rootfs="$(realpath -m "$2")"
-    shift 2
-fi
+projects=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --root) rootfs="$(realpath -m "$2")"; shift 2 ;;
+        --project) projects+=("$2"); shift 2 ;;
+        *) break ;;
+    esac
+done
+[ ${#projects[@]} -gt 0 ] || projects=(tests/Torch.Tests tests/Training.Tests)
 if [ "$(id -u)" != 0 ]; then
     echo "libtorch2-check: needs root for debootstrap, mount and chroot (run it with sudo)" >&2
     exit 1
@@ -69,15 +77,18 @@ bind "$shared" /work/shared
 mkdir -p "$rootfs$tree"
 find "$rootfs$tree" -mindepth 1 -maxdepth 1 ! -name artifacts -exec rm -rf {} +
 git -C "$repo" ls-files -z -co --exclude-standard | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$rootfs$tree"
+# The npm packages ./test.sh installed (the Api build copies the dashboard's; the root has no node to install them).
+(cd "$repo" && find tools -maxdepth 3 -type d -name node_modules -prune -print0 | tar --null -T - -cf -) | tar -xf - -C "$rootfs$tree"
 
 # 4. Build against libtorch 2.6 and run the projects that call libtorch.
 chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline bash -c '
+    DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline PROJECTS="${projects[*]}" \
+    ${FINETUNE_TEST_PG:+FINETUNE_TEST_PG="$FINETUNE_TEST_PG"} bash -c '
     set -euo pipefail
     cd '"$tree"'
     echo "libtorch $(dpkg-query -W -f "\${Version}" libtorch-dev)"
     status=0
-    for project in tests/Torch.Tests tests/Training.Tests; do
+    for project in $PROJECTS; do
         if ! log=$(dotnet build "$project" -c Release --nologo -v quiet -p:NuGetAudit=false 2>&1); then
             echo "$log" | grep -E "error" | sort -u | head -20
             exit 1
