@@ -19,6 +19,8 @@ if [ -n "$bundle" ]; then
     rm -rf "$cli" && mkdir -p "$cli" && tar xJf "$bundle" -C "$cli"
     torch_dir="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')/Torch"
     start=$(date +%s)
+    # A build folder configured from another checkout is refused by CMake; one from this checkout rebuilds in seconds.
+    grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$root/src/Torch/native" /tmp/finetune-shim/CMakeCache.txt 2>/dev/null || rm -rf /tmp/finetune-shim
     cmake -S "$root/src/Torch/native" -B /tmp/finetune-shim -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_dir" >/tmp/finetune-shim.log 2>&1 \
         || { tail -30 /tmp/finetune-shim.log >&2; exit 1; }
     cmake --build /tmp/finetune-shim --parallel "$(nproc)" >>/tmp/finetune-shim.log 2>&1 || { grep -E "error" /tmp/finetune-shim.log | head -20 >&2; exit 1; }

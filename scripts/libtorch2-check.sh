@@ -13,14 +13,19 @@
 #   --project (repeatable) replaces the default projects, tests/Torch.Tests and tests/Training.Tests; the extra
 #   arguments go to every dotnet test, e.g. --filter FullyQualifiedName~Attention. FINETUNE_TEST_PG, when set (see
 #   ./test.sh), is passed in: the host's Postgres on loopback serves the tests that need one.
+#   --gpu-check rehearses a lent GPU's flow instead of running tests: scripts/gpu-check.sh --bundle
+#   artifacts/gpu/cli.tar.xz --cpu (make the bundle first with scripts/gpu-bundle.sh), the shim built against
+#   python's torch (Debian's python3-torch 2.6) and the trimmed CLI run against it; the summary JSON is printed last.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rootfs="$repo/artifacts/libtorch2/rootfs"
 projects=()
+gpu_check=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) rootfs="$(realpath -m "$2")"; shift 2 ;;
         --project) projects+=("$2"); shift 2 ;;
+        --gpu-check) gpu_check=1; shift ;;
         *) break ;;
     esac
 done
@@ -79,6 +84,21 @@ find "$rootfs$tree" -mindepth 1 -maxdepth 1 ! -name artifacts -exec rm -rf {} +
 git -C "$repo" ls-files -z -co --exclude-standard | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$rootfs$tree"
 # The npm packages ./test.sh installed (the Api build copies the dashboard's; the root has no node to install them).
 (cd "$repo" && find tools -maxdepth 3 -type d -name node_modules -prune -print0 | tar --null -T - -cf -) | tar -xf - -C "$rootfs$tree"
+
+if [ "$gpu_check" = 1 ]; then
+    bundle="$repo/artifacts/gpu/cli.tar.xz"
+    [ -f "$bundle" ] || { echo "libtorch2-check: no $bundle: run scripts/gpu-bundle.sh first" >&2; exit 1; }
+    mkdir -p "$rootfs$tree/artifacts/gpu" && cp "$bundle" "$rootfs$tree/artifacts/gpu/"
+    chroot "$rootfs" bash -c "command -v xz >/dev/null && python3 -c 'import torch' 2>/dev/null || \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch xz-utils" >"$rootfs.apt.log" 2>&1
+    # Debian's python3-torch has no share/cmake of its own (pip's wheel has): point it at libtorch-dev's.
+    forward=/usr/lib/python3/dist-packages/torch/share/cmake/Torch
+    mkdir -p "$rootfs$forward"
+    echo "include(/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake)" >"$rootfs$forward/TorchConfig.cmake"
+    chroot "$rootfs" env HOME=/root bash -c "cd $tree && scripts/gpu-check.sh --bundle artifacts/gpu/cli.tar.xz --cpu --out /tmp/gpu-check" \
+        | tail -n 1
+    exit "${PIPESTATUS[0]}"
+fi
 
 # 4. Build against libtorch 2.6 and run the projects that call libtorch.
 chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
