@@ -48,7 +48,7 @@ if [ ! -f "$rootfs/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake" ]; th
     fi
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
     if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends libtorch-dev cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log" 2>&1; then
+        --no-install-recommends libtorch-dev libopenblas0-pthread cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log" 2>&1; then
         tail -20 "$rootfs.apt.log" >&2
         exit 1
     fi
