@@ -39,26 +39,27 @@ internal static class ComposedAttention
         long[] shape = query.shape;                                   // (…, h, L, d)
         long[] batch = shape[..^3];
         long heads = shape[^3], queryLength = shape[^2], headSize = shape[^1];
+        long keyHeads = heads / groups;                              // h/g: k's heads, or q's where k broadcasts
         long keyLength = key.size(-2);
         bool inBlocks = isCausal && attnMask is null && dropoutP == 0 && queryLength == keyLength && queryLength > CausalBlockRows;
         long blockRows = inBlocks ? CausalBlockRows : queryLength;
         // Scaling q (…, L, d) is cheaper than scaling the (…, L, S) scores, and the same product.
-        Tensor grouped = query.mul(1.0 / Math.Sqrt(headSize)).reshape([.. batch, heads / groups, groups, queryLength, headSize]);
+        Tensor grouped = query.mul(1.0 / Math.Sqrt(headSize)).reshape([.. batch, keyHeads, groups, queryLength, headSize]);
         var outputs = new List<Tensor>();
         for (long start = 0; start < queryLength; start += blockRows)
         {
             long rows = Math.Min(blockRows, queryLength - start);
             // Rows [start, start + rows) of causal self-attention in blocks attend to keys [0, start + rows) only.
             long keys = inBlocks ? start + rows : keyLength;
-            Tensor rowQueries = grouped.narrow(-2, start, rows).reshape([.. batch, heads / groups, groups * rows, headSize]);
+            Tensor rowQueries = grouped.narrow(-2, start, rows).reshape([.. batch, keyHeads, groups * rows, headSize]);
             Tensor scores = rowQueries.matmul(key.narrow(-2, 0, keys).transpose(-2, -1));                  // (…, h/g, g·rows, keys)
             if (isCausal)
             {
                 // Row r (position start + r) keeps keys 0 … start + r, in each of the group's query heads.
                 Tensor keep = torch.ones([rows, keys], ScalarType.Bool, query.device).tril(start);           // (rows, keys)
-                scores = scores.view([.. batch, heads / groups, groups, rows, keys])
+                scores = scores.view([.. batch, keyHeads, groups, rows, keys])
                     .masked_fill(keep.logical_not(), double.NegativeInfinity)
-                    .view([.. batch, heads / groups, groups * rows, keys]);
+                    .view([.. batch, keyHeads, groups * rows, keys]);
             }
             if (attnMask is not null)
             {
@@ -72,7 +73,7 @@ internal static class ComposedAttention
                 weights = torch.nn.functional.dropout(weights, dropoutP, training: true);
             }
             Tensor output = weights.matmul(value.narrow(-2, 0, keys));                                        // (…, h/g, g·rows, d)
-            outputs.Add(output.view([.. batch, heads / groups, groups, rows, headSize]));
+            outputs.Add(output.view([.. batch, keyHeads, groups, rows, headSize]));
         }
         Tensor all = outputs.Count == 1 ? outputs[0] : torch.cat(outputs, -2);                                 // (…, h/g, g, L, d)
         return scope.MoveToOuter(all.reshape(shape));                                                          // (…, h, L, d)

@@ -219,8 +219,9 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
             : (16 * Math.Min(chunkRows, tokens) * model.VocabSize) + (3 * weightBytes * tokens * model.HiddenSize);
     }
 
-    // DP-SGD: one fp32 adapter's worth per row of the micro-batch. The trainer never holds every sample's gradient (it reads
-    // norms adapter by adapter, then the clipped sum as one weighted contraction: IPerSampleGradients), so this is a
-    // conservative allowance for that pass's per-adapter gradients and regrouped inputs, not a count of copies.
+    // DP-SGD: one fp32 adapter's worth per row of the micro-batch. The trainer holds every sample's gradient at once only
+    // while they fit in 256 MiB (DpTraining.DefaultMaterializedGradientBytes); above that it reads norms adapter by adapter,
+    // then the clipped sum as one weighted contraction (IPerSampleGradients), so this is a conservative allowance for
+    // either, not a count of copies.
     private static long PerSampleGradientBytes(TrainingConfig config, long loraParameters) => config.Privacy is null ? 0 : 4 * loraParameters;
 }

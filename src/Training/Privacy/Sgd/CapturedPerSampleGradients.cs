@@ -82,7 +82,7 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
         }
         using var scope = TensorScope.Begin();
         using var noGrad = torch.no_grad();
-        Tensor? packedWeights = _segments?.TokenWeights(weights);
+        Tensor tokenWeights = _segments?.TokenWeights(weights) ?? RowTokenWeights(weights);
         long offset = 0;
         ForEachAdapter((adapter, grads) =>
         {
@@ -99,13 +99,19 @@ internal sealed class CapturedPerSampleGradients : IPerSampleGradients, IDisposa
                 {
                     continue;
                 }
-                // Unpacked, sample u is row u: its weight applies to every token of the row.
-                Tensor tokenWeights = packedWeights
-                    ?? weights.to(ScalarType.Float32).reshape(SampleCount, 1).expand(SampleCount, activation.Low.numel() / Math.Max(1, SampleCount * activation.Low.size(-1))).reshape(-1);
                 LoraLinearGrads.AddWeightedSum(activation.DroppedInput, activation.Low, outputGrad, b, adapter.Lora.Scaling, tokenWeights, sumA, sumB);
             }
             offset += a.numel() + b.numel();
         });
+    }
+
+    // Unpacked, sample u is row u: its weight applies to every token of the row. Every branch reads the same (U, T)
+    // tokens, so the first kept activation gives T for all of them.
+    private Tensor RowTokenWeights(Tensor weights)
+    {
+        Tensor low = _adapters.SelectMany(adapter => adapter.Activations).First().Low;   // (U, T, r)
+        long tokensPerSample = low.numel() / Math.Max(1, SampleCount * low.size(-1));
+        return weights.to(ScalarType.Float32).reshape(SampleCount, 1).expand(SampleCount, tokensPerSample).reshape(-1);
     }
 
     public void Dispose()
