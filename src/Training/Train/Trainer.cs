@@ -80,7 +80,8 @@ public sealed partial class Trainer : IDisposable
         {
             // Under DP an epoch is n / (expected batch) logical steps of Poisson-sampled units.
             int units = privacy.EntityLevel ? train.Select((e, i) => e.EntityKey ?? $"record:{i}").Distinct().Count() : train.Count;
-            stepsPerEpoch = units / Math.Min(privacy.ExpectedBatchSize, units);
+            // In double: 100 records at an expected batch of 16 are 6.25 steps an epoch, so epoch 2 ends in step 13, not 12.
+            stepsPerEpoch = (double)units / Math.Min(privacy.ExpectedBatchSize, units);
             TotalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(units * config.Epochs / Math.Min(privacy.ExpectedBatchSize, units)));
             _dp = new DpTraining(lora, examples, config, TotalSteps, _canaries?.Canaries.Count ?? 0);
         }

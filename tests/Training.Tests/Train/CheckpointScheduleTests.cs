@@ -91,6 +91,26 @@ public sealed class CheckpointScheduleTests
         }
     }
 
+    [Fact]
+    public void DpTrainer_WhoseRecordsAreNotAMultipleOfTheExpectedBatch_EndsEpochsAtTheFractionalSteps()
+    {
+        // 6 records at an expected batch of 4 are 1.5 logical steps an epoch: three epochs are 5 steps, and epochs 1
+        // and 2 end in steps 2 and 3 (integer division made it 1 step an epoch: checkpoints at 1, 2 and 3).
+        var config = new TrainingConfig
+        {
+            Epochs = 3, MicroBatchSize = 2, MaxSeqLength = 64, Packing = false,
+            Lora = new LoraConfig { Rank = 2, Dropout = 0, TargetModules = ["q_proj"] },
+            Privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = 4, Delta = 1e-3, Seed = 5 },
+        };
+        using Transformer model = TinyStoriesFixture.LoadModel();
+        using var generator = new Generator(1);
+        using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
+        using var trainer = new Trainer(model, lora, TinyStoriesFixture.Examples(6), [], config, Device.CPU);
+
+        Assert.Equal(5, trainer.TotalSteps);
+        Assert.Equal([2L, 3], trainer.Checkpoints.EpochEnds);
+    }
+
     private sealed class Recorder : ITrainingCallbacks
     {
         public List<(long Step, string Folder)> Checkpoints { get; } = new();
