@@ -56,6 +56,14 @@ fi
 # This machine's CA bundle: NuGet may sit behind an egress proxy whose CA only the host trusts.
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+# A root made before OpenBLAS was part of it links the reference BLAS (~20x slower GEMMs): add it to any root.
+if [ ! -e "$rootfs/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" ]; then
+    if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends libopenblas0-pthread" >"$rootfs.apt.log" 2>&1; then
+        tail -20 "$rootfs.apt.log" >&2
+        exit 1
+    fi
+fi
 
 # 2. Mounts: the host's .NET SDK and NuGet cache, and ../shared (the tests' assets) beside the copied tree.
 mounted=()

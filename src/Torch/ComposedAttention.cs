@@ -1,7 +1,8 @@
 namespace FineTune.Torch;
 
 /// <summary>
-/// scaled_dot_product_attention from basic ops, for libtorch 1.13 which lacks the fused op. Matches PyTorch's
+/// scaled_dot_product_attention from basic ops, for libtorch 1.13 which lacks the fused op, and wherever 2.x's kernel
+/// does not run (<see cref="AttentionKernel"/>: the meta device, a CPU with a multi-threaded OpenBLAS). Matches PyTorch's
 /// documented reference: the causal mask is lower-triangular aligned to the top-left corner, a bool mask keeps
 /// true positions, a float mask is added to the scores, and with enable_gqa each key/value head serves
 /// q's heads / k's heads consecutive query heads.

@@ -65,6 +65,14 @@ public static partial class torch
         }
     }
 
+    /// <summary>
+    /// Whether scaled_dot_product_attention runs libtorch's own kernel on <paramref name="device"/> (else it composes the
+    /// same math): on libtorch 2.x, except on the meta device and on a CPU whose OpenBLAS pool has more than one thread,
+    /// which the kernel's parallel BLAS calls would fight (figures in FineTune.Torch's AttentionKernel).
+    /// </summary>
+    public static bool native_sdpa_runs_on(DeviceType device) =>
+        AttentionKernel.RunsNative(has_native_sdpa, device, device == DeviceType.CPU ? get_blas_threads() : null);
+
     /// <summary>Live native tensor handles in this process (the leak counter of STYLE.md rule 4).</summary>
     public static long live_tensor_count
     {

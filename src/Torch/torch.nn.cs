@@ -62,16 +62,14 @@ public static partial class torch
             /// may be attended; a float mask is added. With <paramref name="enableGqa"/> k and v may have fewer heads than
             /// q (grouped-query attention): key/value head i serves query heads i·g … i·g + g − 1, g = q's heads / k's,
             /// as repeat_interleave(g) would give, without writing the repeated copies. libtorch 2.x runs its fused
-            /// kernel; 1.13 runs the same math composed here.
+            /// kernel where <see cref="native_sdpa_runs_on"/> says so; elsewhere, and on 1.13, the same math is composed.
             /// </summary>
             public static Tensor scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null, double dropoutP = 0, bool isCausal = false, bool enableGqa = false)
             {
                 ArgumentNullException.ThrowIfNull(query);
                 ArgumentNullException.ThrowIfNull(key);
                 ArgumentNullException.ThrowIfNull(value);
-                // libtorch 2.x's C++ library cannot run its attention on the meta device (its math fallback calls
-                // where, whose meta kernel PyTorch registers from Python), so meta runs the composed math, as 1.13 does.
-                if (has_native_sdpa && query.device.Type != DeviceType.Meta)
+                if (native_sdpa_runs_on(query.device.Type))
                 {
                     return Wrap(NativeMethods.FtTensor_ScaledDotProductAttention(query.Handle, key.Handle, value.Handle, Tensor.HandleOf(attnMask), dropoutP, isCausal ? (byte)1 : (byte)0, enableGqa ? (byte)1 : (byte)0, out var r), r);
                 }

@@ -100,7 +100,8 @@ internal sealed record LibtorchStatus(
     string? Error,
     int? BlasThreads = null,
     HugePagesState? HugePages = null,
-    bool? IdleThreadsSleep = null);
+    bool? IdleThreadsSleep = null,
+    bool? CpuNativeSdpa = null);
 
 /// <summary>One CUDA device.</summary>
 internal sealed record CudaDeviceInfo(int Index, string Name, long TotalBytes);

@@ -10,7 +10,7 @@ internal static class DoctorText
         LibtorchStatus torch = report.Libtorch;
         output.WriteLine($".NET        {report.DotnetVersion}");
         output.WriteLine(torch.Loaded
-            ? $"libtorch    {torch.Version}, {(torch.Cuda == true ? "with CUDA" : "CPU only")} (fused attention: {(torch.NativeSdpa == true ? "yes" : "no, composed")})"
+            ? $"libtorch    {torch.Version}, {(torch.Cuda == true ? "with CUDA" : "CPU only")} (fused attention: {FusedAttention(torch)})"
             : $"libtorch    not loaded: {torch.Error}");
         if (torch.Loaded)
         {
@@ -43,4 +43,13 @@ internal static class DoctorText
         }
         output.WriteLine(report.Ok ? "ok" : "not ok: fix the problems above");
     }
+
+    // libtorch 2.x's kernel, except on a CPU whose multi-threaded OpenBLAS it would fight (FineTune.Torch's AttentionKernel).
+    private static string FusedAttention(LibtorchStatus torch) => (torch.NativeSdpa, torch.CpuNativeSdpa, torch.Cuda) switch
+    {
+        (not true, _, _) => "no, composed",
+        (true, false, true) => "yes on CUDA; composed on the CPU, beside OpenBLAS's own thread pool",
+        (true, false, _) => "composed on the CPU, beside OpenBLAS's own thread pool",
+        _ => "yes",
+    };
 }

@@ -22,7 +22,8 @@ internal static partial class LibtorchProbe
             CpuThreadSettings threads = CpuThreads.Apply();
             return new LibtorchStatus(
                 true, version, cuda, library, BlasName(config), LoadedBlasLibrary(mapped),
-                threads.IntraOp, Environment.ProcessorCount, torch.has_native_sdpa, null, threads.Blas, MallocHugePages.Current(), torch.idle_threads_sleep);
+                threads.IntraOp, Environment.ProcessorCount, torch.has_native_sdpa, null, threads.Blas, MallocHugePages.Current(), torch.idle_threads_sleep,
+                torch.native_sdpa_runs_on(DeviceType.CPU));
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TorchException)
         {

@@ -30,7 +30,8 @@ namespace FineTune.Contracts.Backends;
 /// §4.1: 11·C + 5·nh·T per token and layer for attention, 4·C for the two norms, at 16 bits) with the MLP term
 /// recounted for SwiGLU (2·C input, then gate, up, silu(gate) and their product, 4 · 2·I); s_a = 1 at 16 bits and 2
 /// when the activations are f32. The 5·nh·T term is the attention scores, materialized only on the CPU (composed
-/// attention on libtorch 1.13, where long causal rows run in query blocks that score ~(T + 256) / 2 keys a row, not T:
+/// attention on libtorch 1.13, and on 2.x beside a multi-threaded OpenBLAS; a one-thread OpenBLAS's 2.x kernel keeps
+/// fewer, so the estimate is then high), where long causal rows run in query blocks that score ~(T + 256) / 2 keys a row, not T:
 /// <see cref="ComposedAttentionKeysPerQuery"/>); on CUDA libtorch 2.x's fused SDPA kernels keep none, for unpacked rows and for packed
 /// rows alike (<c>PackedAttention</c> regroups examples instead of masking; its rare dense-mask fallback is not
 /// counted). F_lora is the summed width of the distinct inputs the adapted layers of one block read (C for q, k and v
