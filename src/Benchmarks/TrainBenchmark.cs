@@ -85,7 +85,7 @@ internal static class TrainBenchmark
         // moment of contention does not lower the reference (and raise the MFU).
         GemmResult gemm = device.Type == DeviceType.CUDA
             ? OpsBenchmark.Gemm(8192, 8192, 8192, repeats: 5, options.DType, device, productsPerRepeat: 10, minimumTime: GemmReferenceTime)
-            : OpsBenchmark.Gemm(1024, 1024, 1024, repeats: 5, options.DType, device, minimumTime: GemmReferenceTime);
+            : CpuReferenceGemm(options.DType, threads!.Value);
         return new TrainBenchmarkResult(
             options.Backend,
             device.ToString(),
@@ -115,8 +115,34 @@ internal static class TrainBenchmark
             options.GradientCheckpointing,
             options.DensePackingMask && recordsPerRow > 1,
             options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16),
-            device.Type == DeviceType.CPU ? MallocHugePages.Current() : null);
+            device.Type == DeviceType.CPU ? MallocHugePages.Current() : null,
+            device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null);
     }
+
+    /// <summary>
+    /// The CPU's reference GEMM on every core the training could use: OpenBLAS set to the larger of the two pools for
+    /// it (then put back), since libtorch's own threads also run products (2.x's attention kernel calls the BLAS from
+    /// each of them). Measured at a one-thread OpenBLAS beside two libtorch threads the reference was one core's rate
+    /// and the MFU read 104–107%.
+    /// </summary>
+    private static GemmResult CpuReferenceGemm(ScalarType dtype, CpuThreadSettings threads)
+    {
+        int cores = ReferenceGemmThreads(threads);
+        bool widened = threads.Blas is int blas && blas < cores && torch.set_blas_threads(cores);
+        try
+        {
+            return OpsBenchmark.Gemm(1024, 1024, 1024, repeats: 5, dtype, Device.CPU, minimumTime: GemmReferenceTime);
+        }
+        finally
+        {
+            if (widened)
+            {
+                torch.set_blas_threads(threads.Blas!.Value);
+            }
+        }
+    }
+
+    private static int ReferenceGemmThreads(CpuThreadSettings threads) => Math.Max(threads.IntraOp, threads.Blas ?? threads.IntraOp);
 
     private static void Validate(TrainBenchmarkOptions options)
     {

@@ -7,6 +7,7 @@ namespace FineTune.Benchmarks;
 /// Figures printed by <c>finetune bench train</c>. The JSON names batch_size, seq_len, steps, tokens_per_second,
 /// step_ms, peak_memory_bytes and device are the ones tools/reference/hf_peft_bench.py prints, so a script can divide
 /// one by the other without a mapping. HugePages: whether malloc's large blocks get huge pages (CPU runs only).
+/// GemmThreads: the BLAS threads the CPU's reference GEMM ran on (every core either pool may use).
 /// </summary>
 internal sealed record TrainBenchmarkResult(
     string Backend,
@@ -37,7 +38,8 @@ internal sealed record TrainBenchmarkResult(
     bool GradientCheckpointing = false,
     bool DensePackingMask = false,
     bool LoraInBaseDtype = false,
-    HugePagesState? HugePages = null)
+    HugePagesState? HugePages = null,
+    int? GemmThreads = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -182,6 +182,7 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         Assert.Equal(1, root.GetProperty("intra_op_threads").GetInt32());
         // Debian's libtorch links OpenBLAS (null only where another BLAS follows the intra-op count).
         Assert.True(root.GetProperty("blas_threads").ValueKind == JsonValueKind.Null || root.GetProperty("blas_threads").GetInt32() == 1);
+        Assert.Equal(1, root.GetProperty("gemm_threads").GetInt32());
         Assert.Equal(7, root.GetProperty("loss_chunk_tokens").GetInt64());
         Assert.True(root.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(root.GetProperty("tokens_per_second").GetDouble() > 0);
@@ -189,6 +190,20 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         JsonElement pages = root.GetProperty("huge_pages");
         Assert.Equal(MallocHugePages.Requested(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")), pages.GetProperty("requested").GetBoolean());
         Assert.Equal(MallocHugePages.Current().InEffect, pages.GetProperty("in_effect").GetBoolean());
+    }
+
+    [Fact]
+    public void BenchTrain_MoreLibtorchThanBlasThreads_MeasuresTheReferenceGemmOnEveryCoreInUse()
+    {
+        // Two libtorch threads beside one OpenBLAS thread: the MFU must divide by a GEMM on two cores, not one (it
+        // read 104-107% when the reference ran on OpenBLAS's single thread).
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "16", "--steps", "1",
+            "--threads", "2", "--blas-threads", "1");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("measured now on 2 threads: MFU", run.Output);
     }
 
     [Theory]

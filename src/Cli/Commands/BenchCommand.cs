@@ -126,7 +126,7 @@ internal static class BenchCommand
         {
             text.AppendLine($"warning: out of memory at batch {r.BatchSize}; the trainer ran micro-batches of {r.MicroBatchSize}");
         }
-        text.Append($"model {r.ModelGflops:F1} GFLOP/s vs {r.Dtype} GEMM {r.GemmSize}^3 {r.GemmGflops:F1} GFLOP/s measured now: MFU {r.ModelFlopsUtilization:P0}");
+        text.Append($"model {r.ModelGflops:F1} GFLOP/s vs {r.Dtype} GEMM {r.GemmSize}^3 {r.GemmGflops:F1} GFLOP/s measured now{(r.GemmThreads is int n ? $" on {n} threads" : "")}: MFU {r.ModelFlopsUtilization:P0}");
         if (r.DpTokensPerSecond is double dpRate)
         {
             string packed = r.RecordsPerRow > 1 ? $" packed ({r.RecordsPerRow} records per row)" : "";
