@@ -13,6 +13,9 @@
 #   --project (repeatable) replaces the default projects, tests/Torch.Tests and tests/Training.Tests; the extra
 #   arguments go to every dotnet test, e.g. --filter FullyQualifiedName~Attention. FINETUNE_TEST_PG, when set (see
 #   ./test.sh), is passed in: the host's Postgres on loopback serves the tests that need one.
+#   --cli ARGS... runs the command line in the root instead of tests (built there against 2.6), e.g. --cli init-model
+#   --config llama-30m --out artifacts/l30, then --cli bench train --model artifacts/l30 (paths under artifacts/
+#   persist between runs; the tree is copied in fresh each time).
 #   --gpu-check rehearses a lent GPU's flow instead of running tests: scripts/gpu-check.sh --bundle
 #   artifacts/gpu/cli.tar.xz --cpu (make the bundle first with scripts/gpu-bundle.sh), the shim built against
 #   python's torch (Debian's python3-torch 2.6) and the trimmed CLI run against it; the summary JSON is printed last.
@@ -21,11 +24,13 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rootfs="$repo/artifacts/libtorch2/rootfs"
 projects=()
 gpu_check=0
+cli=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) rootfs="$(realpath -m "$2")"; shift 2 ;;
         --project) projects+=("$2"); shift 2 ;;
         --gpu-check) gpu_check=1; shift ;;
+        --cli) cli=1; shift; break ;;
         *) break ;;
     esac
 done
@@ -106,6 +111,19 @@ if [ "$gpu_check" = 1 ]; then
     chroot "$rootfs" env HOME=/root bash -c "cd $tree && scripts/gpu-check.sh --bundle artifacts/gpu/cli.tar.xz --cpu --out /tmp/gpu-check" \
         | tail -n 1
     exit "${PIPESTATUS[0]}"
+fi
+
+if [ "$cli" = 1 ]; then
+    chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+        DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline GLIBC_TUNABLES=glibc.malloc.hugetlb=1 bash -c '
+        set -euo pipefail
+        cd '"$tree"'
+        if ! log=$(dotnet build src/Cli -c Release --nologo -v quiet -p:NuGetAudit=false 2>&1); then
+            echo "$log" | grep -E "error" | sort -u | head -20
+            exit 1
+        fi
+        exec dotnet artifacts/bin/Cli/release/finetune.dll "$@"' libtorch2-check "$@"
+    exit $?
 fi
 
 # 4. Build against libtorch 2.6 and run the projects that call libtorch.
