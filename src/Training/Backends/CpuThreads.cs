@@ -45,7 +45,9 @@ public static class CpuThreads
     /// steps, this project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21 pthread, libtorch 1.13), threads libtorch/OpenBLAS:
     /// 2/2 126 tokens/s (1.04 M sched_yield calls), 1/1 536 tokens/s (312 calls). Sleeping (the default since
     /// 2026-12-07; figures in FineTune.Torch's IdleThreadWaiting): 1/1 486–563, 2/2 762–963 tokens/s. Larger machines
-    /// are unmeasured.
+    /// are unmeasured. On libtorch 2.x the turns hold only because attention is composed beside a multi-threaded
+    /// OpenBLAS: 2.x's CPU attention kernel calls the BLAS from every libtorch thread at once (FineTune.Torch's
+    /// AttentionKernel, with the figures).
     /// </remarks>
     public static int DefaultPoolThreads(int logicalCores, bool idleThreadsSleep) =>
         idleThreadsSleep ? Math.Max(1, logicalCores) : Math.Max(1, logicalCores / 2);
