@@ -117,7 +117,7 @@ extern "C"
         FT_TRY
         ft::RequireNotNull(applied, "applied");
         TORCH_CHECK(threads > 0, "BLAS thread count must be positive, got ", threads);
-        auto set = ft::OpenBlasFunction<void (*)(int)>("openblas_set_num_threads");
+        static const auto set = ft::OpenBlasFunction<void (*)(int)>("openblas_set_num_threads");
         if (set != nullptr)
         {
             set(threads);
@@ -130,7 +130,8 @@ extern "C"
     {
         FT_TRY
         ft::RequireNotNull(out, "out");
-        auto get = ft::OpenBlasFunction<int (*)(void)>("openblas_get_num_threads");
+        // Looked up once: attention asks on every call on the CPU (AttentionKernel), and dlsym walks every library.
+        static const auto get = ft::OpenBlasFunction<int (*)(void)>("openblas_get_num_threads");
         *out = get != nullptr ? get() : -1;
         FT_CATCH
     }
