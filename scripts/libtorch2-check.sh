@@ -42,6 +42,18 @@ fi
 dotnet_dir="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 shared="$(realpath "$repo/../shared")"
 tree=/work/finetune
+# The environment the .NET SDK runs in inside the root (the host's SDK on PATH).
+root_env=(env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+    NUGET_CERT_REVOCATION_MODE=offline)
+
+# Installs Debian packages in the root, showing the end of apt's log on failure.
+root_apt_install() {
+    if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends $*" >"$rootfs.apt.log" 2>&1; then
+        tail -20 "$rootfs.apt.log" >&2
+        exit 1
+    fi
+}
 
 # 1. The root: Debian 13 with its libtorch 2.6, a compiler and what the .NET runtime loads.
 if [ ! -f "$rootfs/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake" ]; then
@@ -52,23 +64,13 @@ if [ ! -f "$rootfs/usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake" ]; th
         exit 1
     fi
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
-    if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends libtorch-dev libopenblas0-pthread cmake g++ make libicu76 libssl3t64 ca-certificates" >"$rootfs.apt.log" 2>&1; then
-        tail -20 "$rootfs.apt.log" >&2
-        exit 1
-    fi
+    root_apt_install libtorch-dev libopenblas0-pthread cmake g++ make libicu76 libssl3t64 ca-certificates
 fi
 # This machine's CA bundle: NuGet may sit behind an egress proxy whose CA only the host trusts.
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 # A root made before OpenBLAS was part of it links the reference BLAS (~20x slower GEMMs): add it to any root.
-if [ ! -e "$rootfs/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" ]; then
-    if ! chroot "$rootfs" bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends libopenblas0-pthread" >"$rootfs.apt.log" 2>&1; then
-        tail -20 "$rootfs.apt.log" >&2
-        exit 1
-    fi
-fi
+[ -e "$rootfs/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" ] || root_apt_install libopenblas0-pthread
 
 # 2. Mounts: the host's .NET SDK and NuGet cache, and ../shared (the tests' assets) beside the copied tree.
 mounted=()
@@ -114,8 +116,7 @@ if [ "$gpu_check" = 1 ]; then
 fi
 
 if [ "$cli" = 1 ]; then
-    chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-        DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline GLIBC_TUNABLES=glibc.malloc.hugetlb=1 bash -c '
+    chroot "$rootfs" "${root_env[@]}" GLIBC_TUNABLES=glibc.malloc.hugetlb=1 bash -c '
         set -euo pipefail
         cd '"$tree"'
         if ! log=$(dotnet build src/Cli -c Release --nologo -v quiet -p:NuGetAudit=false 2>&1); then
@@ -127,8 +128,7 @@ if [ "$cli" = 1 ]; then
 fi
 
 # 4. Build against libtorch 2.6 and run the projects that call libtorch.
-chroot "$rootfs" env HOME=/root PATH="$dotnet_dir:/usr/sbin:/usr/bin:/sbin:/bin" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    DOTNET_NOLOGO=1 NUGET_CERT_REVOCATION_MODE=offline PROJECTS="${projects[*]}" \
+chroot "$rootfs" "${root_env[@]}" PROJECTS="${projects[*]}" \
     ${FINETUNE_TEST_PG:+FINETUNE_TEST_PG="$FINETUNE_TEST_PG"} bash -c '
     set -euo pipefail
     cd '"$tree"'
