@@ -107,7 +107,10 @@ public sealed class LoraLinear : ILinearAdapter
     /// </summary>
     public Generator? DropoutGenerator { get; set; }
 
-    /// <summary>s · B A dropout(x) for x (…, in) → (…, out); zero while merged.</summary>
+    /// <summary>
+    /// s · B A dropout(x) for x (…, in) → (…, out), in <see cref="ComputeDType"/> (the layer adds it to its output in
+    /// place, in the output's dtype); zero while merged.
+    /// </summary>
     public Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -117,7 +120,7 @@ public sealed class LoraLinear : ILinearAdapter
             return scope.MoveToOuter(torch.zeros([1], input.dtype, input.device));
         }
         (_, _, Tensor delta) = Branch(input);
-        return scope.MoveToOuter(delta.to(input.dtype));
+        return scope.MoveToOuter(delta);
     }
 
     /// <summary>
@@ -128,18 +131,11 @@ public sealed class LoraLinear : ILinearAdapter
     {
         using var scope = TensorScope.Begin();
         Tensor dropped = Dropout(InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType));
-        Tensor low, delta;
-        if (_computeDType == A.dtype)
-        {
-            low = torch.nn.functional.linear(dropped, A);                                       // (…, r)
-            delta = torch.nn.functional.linear(low, B).mul(Scaling);                            // (…, out)
-        }
-        else
-        {
-            // s folds into B (out × r) rather than into the output (B × T × out): one pass less over the activation.
-            low = torch.nn.functional.linear(dropped, A.to(_computeDType));                     // (…, r)
-            delta = torch.nn.functional.linear(low, B.mul(Scaling).to(_computeDType));          // (…, out)
-        }
+        // .to is a no-op in A's own dtype. s folds into B (out × r) rather than multiplying the output (B × T × out):
+        // one pass less over the activation forward and one backward (PEFT multiplies the output; the product differs
+        // in rounding only, and not at all when s is a power of two, as α = 2r makes it).
+        Tensor low = torch.nn.functional.linear(dropped, A.to(_computeDType));                  // (…, r)
+        Tensor delta = torch.nn.functional.linear(low, B.mul(Scaling).to(_computeDType));       // (…, out)
         return (scope.MoveToOuter(dropped), scope.MoveToOuter(low), scope.MoveToOuter(delta));
     }
 

@@ -42,11 +42,11 @@ public sealed class Linear : IDisposable
         {
             return output;
         }
-        using (output)
-        {
-            using Tensor delta = Adapter.Forward(input);
-            return output.add(delta);
-        }
+        // In place: no second (…, out) tensor, and a float32 term beside a bf16 output is summed in float32 and rounded
+        // once, as PEFT's result + lora_B(lora_A(x)) · s and its cast back do (casting the term first rounds twice).
+        using Tensor delta = Adapter.Forward(input);
+        output.add_(delta).Dispose();
+        return output;
     }
 
     /// <inheritdoc />

@@ -116,6 +116,32 @@ public sealed class LoraTests : IDisposable
     }
 
     [Fact]
+    public void Bf16Base_AddsTheFloat32Term_InFloat32_RoundingOnce_AsPeftDoes()
+    {
+        // PEFT: result = base(x) (bf16) + lora_B(lora_A(x.float())) · s (float32), a float32 sum, then .to(bf16).
+        using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.BFloat16);
+        using var generator = new Generator(4);
+        using LoraModel lora = LoraModel.Attach(model, new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = ["up_proj"] }, generator);
+        LoraLinear adapter = lora.Adapters[0];
+        using var scope = TensorScope.Begin();
+        using var noGrad = torch.no_grad();
+        adapter.B.normal_(0, 0.05, generator).Dispose();
+        Tensor input = torch.randn([2, 16, adapter.Target.InFeatures], ScalarType.Float32, generator: generator).to(ScalarType.BFloat16);
+
+        Tensor output = adapter.Target.Forward(input);
+
+        Tensor baseOutput = torch.nn.functional.linear(input, adapter.Target.Weight);
+        Tensor term = adapter.Forward(input);
+        Assert.Equal(ScalarType.Float32, term.dtype);
+        Tensor peft = baseOutput.to(ScalarType.Float32).add(term).to(ScalarType.BFloat16);
+        Tensor roundedTwice = baseOutput.add(term.to(ScalarType.BFloat16));
+        Assert.Equal(ScalarType.BFloat16, output.dtype);
+        Assert.Equal(0.0, MaxDifference(output.to(ScalarType.Float32), peft.to(ScalarType.Float32)));
+        // The input is one where rounding the term first gives other values, so the assertion above tells them apart.
+        Assert.True(MaxDifference(roundedTwice.to(ScalarType.Float32), peft.to(ScalarType.Float32)) > 0);
+    }
+
+    [Fact]
     public void Config_UnknownTarget_IsRejectedNamingIt()
     {
         var error = Assert.Throws<ArgumentException>(() => new LoraConfig { TargetModules = ["qkv"] }.Validate());

@@ -39,7 +39,7 @@ internal sealed class CapturingLoraAdapter : ILinearAdapter
                 TensorScope.TakeOwnership(low.detach()),
                 TensorScope.TakeOwnership(delta.alias())));
         }
-        return scope.MoveToOuter(delta.to(input.dtype));
+        return scope.MoveToOuter(delta);
     }
 
     /// <summary>Releases the kept activations (the graph they belong to can then be freed).</summary>
