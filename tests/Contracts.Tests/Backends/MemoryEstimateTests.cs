@@ -23,7 +23,10 @@ public class MemoryEstimateTests
         TieWordEmbeddings = true,
     };
 
-    private static readonly TrainingConfig s_b8L1024 = new() { MicroBatchSize = 8, MaxSeqLength = 1024 };
+    // Without LoRA dropout, as bench train runs (For_LoraDropout_… counts what dropout adds).
+    private static readonly LoraConfig s_noDropout = new() { Dropout = 0 };
+
+    private static readonly TrainingConfig s_b8L1024 = new() { MicroBatchSize = 8, MaxSeqLength = 1024, Lora = s_noDropout };
 
     private static MemoryEstimate Estimate(TrainingConfig config, WeightDType dtype = WeightDType.BFloat16, bool cuda = true)
     {
@@ -47,7 +50,7 @@ public class MemoryEstimateTests
         // What ran on the H200 (2026-12-04): r = 16 on every linear layer, whole logits; bench train's peak allocated
         // was 43.1 GB. The estimate must cover it (an under-estimate costs an OOM retry) without wasting a fifth more.
         // That run kept an fp32 input copy per adapter; shared (SharedInputCast), ~3 GiB fewer are expected, unmeasured.
-        TrainingConfig measured = s_b8L1024 with { LossChunkTokens = 0, Lora = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"] } };
+        TrainingConfig measured = s_b8L1024 with { LossChunkTokens = 0, Lora = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0, TargetModules = ["all-linear"] } };
         MemoryEstimate estimate = Estimate(measured);
 
         Assert.InRange(estimate.TotalBytes, 43_100_000_000L, (long)(1.2 * 43_100_000_000L));
@@ -178,7 +181,7 @@ public class MemoryEstimateTests
     [Fact]
     public void For_GradientCheckpointing_CountsBlockInputsAndOneBlock()
     {
-        TrainingConfig longRows = new() { MicroBatchSize = 1, MaxSeqLength = 16_384 };
+        TrainingConfig longRows = new() { MicroBatchSize = 1, MaxSeqLength = 16_384, Lora = s_noDropout };
         long t = 16_384;
         long block = (17L * 2048) + (8L * 8192);
         long adapterInputs = 4 * ((3 * 2048) + 8192);
@@ -201,12 +204,30 @@ public class MemoryEstimateTests
     {
         TrainingConfig rows = new() { MicroBatchSize = 1, MaxSeqLength = 1024 };
         long Activations(params string[] targets) =>
-            Estimate(rows with { Lora = new LoraConfig { TargetModules = targets } }).ActivationBytes;
+            Estimate(rows with { Lora = new LoraConfig { Dropout = 0, TargetModules = targets } }).ActivationBytes;
 
         Assert.Equal(Activations("q_proj"), Activations("q_proj", "k_proj", "v_proj"));
         Assert.Equal(Activations("gate_proj"), Activations("gate_proj", "up_proj"));
         Assert.Equal(1024L * 16 * 4 * 2048, Activations("q_proj", "o_proj") - Activations("q_proj"));
         Assert.Equal(1024L * 16 * 4 * 8192, Activations("up_proj", "down_proj") - Activations("up_proj"));
+    }
+
+    // With LoRA dropout every adapter keeps its own dropped input in the branch's dtype and a one-byte mask, whoever
+    // shares the undropped input: at a bf16 base 5 bytes (fp32 branch) or 3 (LoraInBaseDType) per input feature of
+    // every adapted layer, per token and layer; at an f32 base 5.
+    [Fact]
+    public void For_LoraDropout_CountsEachAdaptersDroppedInputAndMask()
+    {
+        long tokensTimesLayers = 8L * 1024 * 16;
+        long inputWidths = (3 * 2048) + 2048 + (2 * 2048) + 8192;  // q, k, v; o; gate, up; down
+        TrainingConfig dropout = s_b8L1024 with { Lora = new LoraConfig { Dropout = 0.05 } };
+        long Added(TrainingConfig config, WeightDType dtype) =>
+            Estimate(config, dtype).ActivationBytes - Estimate(config with { Lora = config.Lora with { Dropout = 0 } }, dtype).ActivationBytes;
+
+        Assert.Equal(tokensTimesLayers * 5 * inputWidths, Added(dropout, WeightDType.BFloat16));
+        Assert.Equal(tokensTimesLayers * 3 * inputWidths, Added(dropout with { LoraInBaseDType = true }, WeightDType.BFloat16));
+        Assert.Equal(tokensTimesLayers * 5 * inputWidths, Added(dropout, WeightDType.Float32));
+        Assert.Equal(tokensTimesLayers * 5 * 2048, Added(dropout with { Lora = new LoraConfig { Dropout = 0.1, TargetModules = ["q_proj"] } }, WeightDType.BFloat16));
     }
 
     // The CPU's composed attention materializes the scores (5·nh·T' bytes per token and layer at 16 bits, twice at
@@ -239,13 +260,17 @@ public class MemoryEstimateTests
             HeadDim = 128,
             VocabSize = 128_256,
         };
-        TrainingConfig config = new() { MicroBatchSize = 4, MaxSeqLength = 2048, Lora = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"] } };
+        // bench train's adapters: r = 16 on every linear layer, no dropout.
+        TrainingConfig config = new() { MicroBatchSize = 4, MaxSeqLength = 2048, Lora = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0, TargetModules = ["all-linear"] } };
 
         MemoryEstimate estimate = MemoryEstimate.For(llama31_8b, WeightLayout.Of(llama31_8b).ParameterCount, config, WeightDType.BFloat16, cuda: true);
+        MemoryEstimate withDropout = MemoryEstimate.For(llama31_8b, WeightLayout.Of(llama31_8b).ParameterCount, config with { Lora = config.Lora with { Dropout = 0.05 } }, WeightDType.BFloat16, cuda: true);
 
         // ~97 GiB: 15 of weights, 26 of the adapters' shared fp32 inputs (38 before they were shared), the rest the
-        // blocks' activations, chunked logits, slack and the runtime.
+        // blocks' activations, chunked logits, slack and the runtime. With the default dropout each of the 7 adapters
+        // of a layer keeps its own fp32 dropped input and mask, 47.5 GiB more with slack 52: no longer one H200's.
         Assert.InRange(estimate.TotalBytes, 90 * GiB, 139 * GiB);
+        Assert.InRange(withDropout.TotalBytes - estimate.TotalBytes, 52 * GiB, 53 * GiB);
     }
 
     [Theory]
