@@ -30,6 +30,16 @@ public static partial class torch
                 return Wrap(NativeMethods.FtTensor_Linear(input.Handle, weight.Handle, Tensor.HandleOf(bias), out var r), r);
             }
 
+            /// <summary>
+            /// linear(input ⊙ keep / (1 − p), weight) as one autograd node (LoRA's dropout and A): it keeps the input,
+            /// the bool mask and the weight for backward, not the dropped copy, and rebuilds that copy there with the
+            /// same ops, so outputs and gradients are the composed ops'.
+            /// </summary>
+            public static Tensor dropped_linear(Tensor input, Tensor keep, double p, Tensor weight)
+            {
+                return Wrap(NativeMethods.FtLora_DroppedLinear(input.Handle, keep.Handle, p, weight.Handle, out var r), r);
+            }
+
             /// <summary>Rows of the embedding matrix at the given int64 ids.</summary>
             public static Tensor embedding(Tensor input, Tensor weight) => Wrap(NativeMethods.FtTensor_Embedding(weight.Handle, input.Handle, out var r), r);
 

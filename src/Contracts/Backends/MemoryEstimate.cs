@@ -16,7 +16,7 @@ namespace FineTune.Contracts.Backends;
 ///   adapter     = 16 · P_lora              A, B, their gradients, AdamW's m and v: 4 fp32 copies
 ///   per-sample  = 4 · B · P_lora           DP-SGD only: an allowance of one fp32 adapter per row for the clipping pass
 ///   activations = B · T · L · a,   a = s_a · (17·C + 8·I [+ 5·nh·T on the CPU]) [+ 4 · F_lora at 16 bits]
-///                                      [+ (s_l + 1) · ΣF with LoRA dropout]
+///                                      [+ ΣF with LoRA dropout, (s_l + 1) · ΣF under DP-SGD]
 ///                 with gradient checkpointing: B · T · (s_a · 2·L·C + a), each block's input (2·C at 16 bits) kept
 ///                 and one block's activations rebuilt at a time
 ///   logits      = 16 · B · T · V           whole logits: fp32 logits, log-softmax, gradient (3 × 4) + 16-bit logits
@@ -39,11 +39,14 @@ namespace FineTune.Contracts.Backends;
 /// together, C for gate and up together, nh·hs for o, I for down): the adapters keep an fp32 copy of their input for
 /// their gradient, one copy per input shared by the adapters that read it (<c>SharedInputCast</c>; PEFT keeps one per
 /// adapter); with f32 base weights (or with <c>LoraInBaseDType</c>) the branch reads the input itself. With LoRA dropout
-/// (<c>lora.dropout</c> &gt; 0, 0.05 by default) each adapter keeps its own dropped input in the branch's dtype (s_l = 4
-/// bytes, 2 with <c>LoraInBaseDType</c> at 16 bits) and its one-byte mask: ΣF sums the input widths of every adapted
-/// layer of a block. Measured on the CPU (llama-30m shape, all-linear, r = 16, B = 4, T = 256, bytes malloc holds after
-/// the forward): dropout 0.05 keeps 187 MiB more than dropout 0 in f32 and 186 MiB more with a bf16 base; 5 · ΣF
-/// counts 175 MiB (uncounted until 2026-12-07, when the whole estimate fell 100 MiB short of the f32 run's 607 MiB). Whether the logits are whole
+/// (<c>lora.dropout</c> &gt; 0, 0.05 by default) each adapter keeps its own one-byte mask (LoraLinear's dropout and A run
+/// as one node, <c>dropped_linear</c>, which rebuilds the dropped input in backward): ΣF sums the input widths of every
+/// adapted layer of a block. DP-SGD's capture keeps each adapter's dropped input too, in the branch's dtype (s_l = 4
+/// bytes, 2 with <c>LoraInBaseDType</c> at 16 bits). Measured on the CPU (bytes malloc holds after a forward, f32,
+/// all-linear, r = 16, B = 4, T = 256; <c>ActivationMemoryTests</c>): at llama-30m's shape the dropped copies took
+/// 187 MiB (5.3 · ΣF), which this estimate left out until 2026-12-07; at half that shape the forward keeps 113.0 MB
+/// without dropout, 122.9 MB with it (the masks; 9.2 MB counted) and 163.0 MB with the dropped copies (estimated 149.7
+/// MB, and 186.4 MB under DP-SGD). Whether the logits are whole
 /// or chunked, and the chunk, is the trainer's own rule (<see cref="LossChunking.ChunkRows"/>): on CUDA chunks of 2²⁵
 /// logit elements unless configured, on the CPU whole. With <c>batch_size: "auto"</c> B is 1, the least the trainer
 /// picks (it sizes the micro-batch to the free memory by
@@ -210,9 +213,10 @@ public sealed record MemoryEstimate(long WeightsBytes, long AdapterBytes, long A
         // The float32 copy of each adapted input, unless the branches compute in the 16-bit base's dtype.
         bool float32Branch = weightBytes == 4 || !config.LoraInBaseDType;
         long adapterInputs = weightBytes == 2 && float32Branch ? 4 * DistinctAdaptedInputWidth(model, config.Lora) : 0;
-        // With LoRA dropout every adapter keeps its own dropped input (in the branch's dtype) and mask (one byte) for
-        // A's gradient: siblings no longer share, and PEFT keeps the same.
-        long droppedInputs = config.Lora.Dropout > 0 ? ((float32Branch ? 4 : weightBytes) + 1) * AdaptedInputWidth(model, config.Lora) : 0;
+        // With LoRA dropout every adapter keeps its own one-byte mask for A's gradient (LoraLinear's dropped_linear);
+        // under DP-SGD also its own dropped input, in the branch's dtype, for the per-sample gradients.
+        long droppedInputs = config.Lora.Dropout <= 0 ? 0
+            : ((config.Privacy is null ? 0 : float32Branch ? 4 : weightBytes) + 1) * AdaptedInputWidth(model, config.Lora);
         long perTokenAndLayer = (activationScale * ((17L * model.HiddenSize) + (8L * model.IntermediateSize) + scores)) + adapterInputs + droppedInputs;
         long perToken = config.GradientCheckpointing
             ? (activationScale * 2L * model.NumLayers * model.HiddenSize) + perTokenAndLayer

@@ -119,8 +119,15 @@ public sealed class LoraLinear : ILinearAdapter
         {
             return scope.MoveToOuter(torch.zeros([1], input.dtype, input.device));
         }
-        (_, _, Tensor delta) = Branch(input);
-        return scope.MoveToOuter(delta);
+        Tensor x = InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType);
+        Tensor a = A.to(_computeDType);
+        // Training with a mask from the trainer's generator: dropout and A as one node that keeps x and the one-byte
+        // mask for A's gradient instead of each adapter's own dropped float copy (5 bytes per input feature, token
+        // and adapter, measured). DP-SGD needs the dropped copy itself and takes Branch.
+        Tensor low = Training && _dropout > 0 && DropoutGenerator is not null && torch.is_grad_enabled()
+            ? torch.nn.functional.dropped_linear(x, Keep(x, DropoutGenerator), _dropout, a)     // (…, r)
+            : torch.nn.functional.linear(Dropout(x), a);
+        return scope.MoveToOuter(torch.nn.functional.linear(low, ScaledB()));                   // (…, out)
     }
 
     /// <summary>
@@ -131,12 +138,24 @@ public sealed class LoraLinear : ILinearAdapter
     {
         using var scope = TensorScope.Begin();
         Tensor dropped = Dropout(InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType));
-        // .to is a no-op in A's own dtype. s folds into B (out × r) rather than multiplying the output (B × T × out):
-        // one pass less over the activation forward and one backward (PEFT multiplies the output; the product differs
-        // in rounding only, and not at all when s is a power of two, as α = 2r makes it).
+        // .to is a no-op in A's own dtype.
         Tensor low = torch.nn.functional.linear(dropped, A.to(_computeDType));                  // (…, r)
-        Tensor delta = torch.nn.functional.linear(low, B.mul(Scaling).to(_computeDType));       // (…, out)
+        Tensor delta = torch.nn.functional.linear(low, ScaledB());                              // (…, out)
         return (scope.MoveToOuter(dropped), scope.MoveToOuter(low), scope.MoveToOuter(delta));
+    }
+
+    /// <summary>
+    /// s · B in the compute dtype: s folds into B (out × r) rather than multiplying the output (B × T × out), one pass
+    /// less over the activation forward and one backward (PEFT multiplies the output; the product differs in rounding
+    /// only, and not at all when s is a power of two, as α = 2r makes it). Owned by the caller's scope.
+    /// </summary>
+    private Tensor ScaledB() => B.mul(Scaling).to(_computeDType);
+
+    /// <summary>The kept positions of a dropout mask for x, drawn from <paramref name="generator"/> on x's device.</summary>
+    private Tensor Keep(Tensor x, Generator generator)
+    {
+        using var scope = TensorScope.Begin();
+        return scope.MoveToOuter(torch.rand(x.shape, x.dtype, x.device, generator).ge(_dropout));
     }
 
     /// <summary>
@@ -154,7 +173,7 @@ public sealed class LoraLinear : ILinearAdapter
             return torch.nn.functional.dropout(x, _dropout);
         }
         using var scope = TensorScope.Begin();
-        Tensor keep = torch.rand(x.shape, x.dtype, x.device, DropoutGenerator).ge(_dropout);
+        Tensor keep = Keep(x, DropoutGenerator);
         return scope.MoveToOuter(x.mul(keep).div(1 - _dropout));
     }
 

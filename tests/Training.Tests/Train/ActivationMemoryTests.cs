@@ -72,10 +72,17 @@ public sealed class ActivationMemoryTests : IDisposable
         return (long)info.UOrdBlks + (long)info.HBlkHd;
     }
 
-    private static long KeptByForward(Transformer model, LoraConfig loraConfig)
+    // With dropoutMasks the adapters draw their masks from a generator of their own, as the trainer sets one; without,
+    // they run the composed dropout, as DP-SGD's capture does (it keeps each dropped input for per-sample gradients).
+    private static long KeptByForward(Transformer model, LoraConfig loraConfig, bool dropoutMasks)
     {
         using var generator = new Generator(0);
+        using var masks = new Generator(1);
         using LoraModel lora = LoraModel.Attach(model, loraConfig, generator);
+        foreach (LoraLinear adapter in lora.Adapters)
+        {
+            adapter.DropoutGenerator = dropoutMasks ? masks : null;
+        }
         using var scope = TensorScope.Begin();
         long[] ids = Enumerable.Range(0, Batch * Tokens).Select(i => (long)((i * 7919) % model.Config.VocabSize)).ToArray();
         Tensor inputIds = torch.tensor(ids, [Batch, Tokens]);
@@ -89,24 +96,43 @@ public sealed class ActivationMemoryTests : IDisposable
     }
 
     [Fact]
-    public void Forward_WithLoraDropout_KeepsNoMoreThanTheEstimateCounts()
+    public void Forward_WithLoraDropout_KeepsOneByteMasks_AndNoMoreThanTheEstimateCounts()
     {
         using Transformer model = HalfLlama30m();
         var withDropout = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0.05, TargetModules = ["all-linear"] };
         var training = new TrainingConfig { MicroBatchSize = Batch, MaxSeqLength = Tokens, Lora = withDropout };
-        long Estimated(LoraConfig lora)
-        {
-            MemoryEstimate estimate = MemoryEstimate.For(model.Config, model.ParameterCount, training with { Lora = lora }, WeightDType.Float32, cuda: false);
-            return estimate.ActivationBytes + estimate.LogitsBytes;
-        }
+        long estimated = Estimated(model, training);
 
-        long kept = KeptByForward(model, withDropout);
-        long keptWithoutDropout = KeptByForward(model, withDropout with { Dropout = 0 });
+        long kept = KeptByForward(model, withDropout, dropoutMasks: true);
+        long keptWithoutDropout = KeptByForward(model, withDropout with { Dropout = 0 }, dropoutMasks: true);
 
-        Assert.True(kept <= Estimated(withDropout), $"kept {kept:N0} bytes, estimated {Estimated(withDropout):N0}");
-        Assert.True(keptWithoutDropout <= Estimated(withDropout with { Dropout = 0 }), $"without dropout kept {keptWithoutDropout:N0} bytes, estimated {Estimated(withDropout with { Dropout = 0 }):N0}");
-        // Dropout's own copies are most of the difference: the estimate without them would not cover the run.
-        Assert.True(kept > Estimated(withDropout with { Dropout = 0 }), $"kept {kept:N0} bytes, estimated without dropout's copies {Estimated(withDropout with { Dropout = 0 }):N0}");
+        Assert.True(kept <= estimated, $"kept {kept:N0} bytes, estimated {estimated:N0}");
+        // Every adapted layer's mask, one byte per input feature and token (q, k, v, o, gate, up: 256; down: 704);
+        // the composed ops kept each adapter's dropped float copy as well, ~5 bytes.
+        long masks = (long)Batch * Tokens * model.Config.NumLayers * ((6 * 256) + 704);
+        Assert.InRange(kept - keptWithoutDropout, masks / 2, 2 * masks);
+    }
+
+    [Fact]
+    public void Forward_OfDpSgdsCapture_KeepsTheDroppedCopies_AndTheEstimateCountsThem()
+    {
+        using Transformer model = HalfLlama30m();
+        var withDropout = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0.05, TargetModules = ["all-linear"] };
+        var training = new TrainingConfig { MicroBatchSize = Batch, MaxSeqLength = Tokens, Lora = withDropout };
+        long estimatedDp = Estimated(model, training with { Privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = Batch, Delta = 1e-5 } });
+
+        long kept = KeptByForward(model, withDropout, dropoutMasks: false);
+
+        Assert.True(kept <= estimatedDp, $"kept {kept:N0} bytes, estimated {estimatedDp:N0}");
+        // Without the copies the estimate would not cover it.
+        Assert.True(kept > Estimated(model, training), $"kept {kept:N0} bytes, estimated without the copies {Estimated(model, training):N0}");
+    }
+
+    // What the estimate counts for a micro-batch's forward on the CPU: activations and logits.
+    private static long Estimated(Transformer model, TrainingConfig training)
+    {
+        MemoryEstimate estimate = MemoryEstimate.For(model.Config, model.ParameterCount, training, WeightDType.Float32, cuda: false);
+        return estimate.ActivationBytes + estimate.LogitsBytes;
     }
 }
 

@@ -21,7 +21,7 @@ extern "C"
 {
 #endif
 
-#define FT_ABI_VERSION 4
+#define FT_ABI_VERSION 5
 #define FT_EXPORT __attribute__((visibility("default")))
 
     typedef struct FtTensor FtTensor;
@@ -257,6 +257,13 @@ extern "C"
     FT_EXPORT int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
                                                          const FtTensor* mask, double dropoutP, uint8_t isCausal,
                                                          uint8_t enableGqa, FtTensor** out);
+
+    /* ---- ft_lora.cpp ---------------------------------------------------------------------------------- */
+
+    /* linear(x * keep / (1 - p), weight) as one autograd node that keeps x, keep (bool, x's shape) and weight for
+       backward, not the dropped copy: the gradients are those of the composed ops. */
+    FT_EXPORT int32_t FtLora_DroppedLinear(const FtTensor* x, const FtTensor* keep, double p, const FtTensor* weight,
+                                           FtTensor** out);
 
     /* ---- ft_inplace.cpp: in-place ops an optimizer needs (each returns a new alias; caller frees) - */
 
