@@ -294,7 +294,7 @@ def main():
 
     # Issue 10's levers, each against the default at the same shape: the chunked loss against whole logits, DP-SGD on
     # packed rows against non-DP packed rows, packed rows attending per record against one dense mask, LoRA branches
-    # in the base dtype against float32, and a long sequence with gradient checkpointing (ours and HF's).
+    # in the base dtype against float32, training's default LoRA dropout against none, and a long sequence with gradient checkpointing (ours and HF's).
     with Check("speed_levers") as r:
         if selected(r):
             folder = speed_model("llama-3.2-1b" if cuda else "tiny")
@@ -314,6 +314,15 @@ def main():
                 "default": pick(default, "tokens_per_second", "peak_memory_bytes"),
                 "in_base_dtype": pick(half_branch, "tokens_per_second", "peak_memory_bytes", "lora_in_base_dtype"),
                 "speedup": half_branch["tokens_per_second"] / default["tokens_per_second"],
+            }
+            # Training's default LoRA dropout (0.05) against none: each adapter's one-byte mask, and the backward's
+            # rebuilt dropped inputs (LoRA's dropout and A as one autograd node, dropped_linear).
+            dropout = bench(folder, batch, length, cuda, ["--lora-dropout", 0.05])
+            r["lora_dropout"] = {
+                "batch_size": batch, "seq_len": length,
+                "no_dropout": pick(default, "tokens_per_second", "peak_memory_bytes"),
+                "dropout_0_05": pick(dropout, "tokens_per_second", "peak_memory_bytes", "lora_dropout"),
+                "relative_throughput": dropout["tokens_per_second"] / default["tokens_per_second"],
             }
             packed = bench(folder, batch, length, cuda, ["--dp", "--records-per-row", 4])
             r["dp_packed"] = pick(packed, "tokens_per_second", "dp_tokens_per_second", "dp_unpacked_tokens_per_second",

@@ -11,7 +11,7 @@ using FineTune.Training.Train;
 namespace FineTune.Benchmarks;
 
 /// <summary>
-/// Times LoRA training steps (r=16, alpha=32, all linear layers, no dropout) on random token rows (B × L; with
+/// Times LoRA training steps (r=16, alpha=32, all linear layers, no dropout unless --lora-dropout) on random token rows (B × L; with
 /// --records-per-row K, K records of L / K tokens packed into each row)
 /// and relates the achieved model FLOP/s to a GEMM measured in the same run, on the same device and in the same dtype
 /// (1024³ on the CPU, 8192³ on CUDA). Model FLOPs per token, with frozen base weights: 4·P (forward 2·P, backward 2·P
@@ -44,7 +44,7 @@ internal static class TrainBenchmark
         // The binding draws LoRA's A from a CPU generator (A and B are fp32 on the model's device), so the adapters
         // are identical on every backend.
         using var generator = new Generator(0);
-        var loraConfig = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"], Dropout = 0 };
+        var loraConfig = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"], Dropout = options.LoraDropout };
         using LoraModel lora = LoraModel.Attach(model, loraConfig, generator);
         int recordsPerRow = options.RecordsPerRow;
         List<TokenizedExample> examples = RandomRows(c.VocabSize, options.BatchSize * recordsPerRow * (options.Steps + WarmupSteps), options.SequenceLength / recordsPerRow);
@@ -117,7 +117,8 @@ internal static class TrainBenchmark
             options.DensePackingMask && recordsPerRow > 1,
             options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16),
             device.Type == DeviceType.CPU ? MallocHugePages.Current() : null,
-            device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null);
+            device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null,
+            options.LoraDropout);
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ namespace FineTune.Benchmarks;
 /// <param name="GradientCheckpointing">Recompute the blocks in backward (TrainingConfig.GradientCheckpointing).</param>
 /// <param name="DensePackingMask">Packed rows attend through one dense mask (TrainingConfig.DensePackingMask).</param>
 /// <param name="LoraInBaseDType">LoRA branches compute in a 16-bit base's dtype (TrainingConfig.LoraInBaseDType).</param>
+/// <param name="LoraDropout">LoRA dropout (0: none, as the figures so far; training's default is 0.05).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -36,4 +37,5 @@ internal sealed record TrainBenchmarkOptions(
     int? LossChunkTokens = null,
     bool GradientCheckpointing = false,
     bool DensePackingMask = false,
-    bool LoraInBaseDType = false);
+    bool LoraInBaseDType = false,
+    double LoraDropout = 0);

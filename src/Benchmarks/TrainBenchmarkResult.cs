@@ -8,6 +8,7 @@ namespace FineTune.Benchmarks;
 /// step_ms, peak_memory_bytes and device are the ones tools/reference/hf_peft_bench.py prints, so a script can divide
 /// one by the other without a mapping. HugePages: whether malloc's large blocks get huge pages (CPU runs only).
 /// GemmThreads: the BLAS threads the CPU's reference GEMM ran on (every core either pool may use).
+/// LoraDropout: the adapters' dropout during the timed steps.
 /// </summary>
 internal sealed record TrainBenchmarkResult(
     string Backend,
@@ -39,7 +40,8 @@ internal sealed record TrainBenchmarkResult(
     bool DensePackingMask = false,
     bool LoraInBaseDtype = false,
     HugePagesState? HugePages = null,
-    int? GemmThreads = null)
+    int? GemmThreads = null,
+    double LoraDropout = 0)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -206,7 +206,24 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         Assert.Contains("measured now on 2 threads: MFU", run.Output);
     }
 
+    [Fact]
+    public void BenchTrain_LoraDropout_IsAppliedAndPrinted()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+        string[] common = ["bench", "train", "--model", _folder, "--batch-size", "1", "--seq-len", "16", "--steps", "1", "--lora-dropout", "0.05"];
+
+        CliRun text = CliRun.Invoke(common);
+        CliRun json = CliRun.Invoke([.. common, "--json"]);
+
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.Contains("LoRA branches in f32, dropout 0.05", text.Output);
+        Assert.True(json.ExitCode == 0, json.Error);
+        using JsonDocument result = JsonDocument.Parse(json.Output);
+        Assert.Equal(0.05, result.RootElement.GetProperty("lora_dropout").GetDouble());
+    }
+
     [Theory]
+    [InlineData("--lora-dropout", "1")]
     [InlineData("--loss-chunk-tokens", "-1")]
     [InlineData("--threads", "0")]
     [InlineData("--blas-threads", "0")]

@@ -47,6 +47,8 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.True(levers.GetProperty("packed_attention").GetProperty("dense_mask").GetProperty("tokens_per_second").GetDouble() > 0);
         Assert.True(levers.GetProperty("packed_attention").GetProperty("speedup_of_segments").GetDouble() > 0);
         Assert.True(levers.GetProperty("lora_in_base_dtype").GetProperty("speedup").GetDouble() > 0);
+        Assert.Equal(0.05, levers.GetProperty("lora_dropout").GetProperty("dropout_0_05").GetProperty("lora_dropout").GetDouble());
+        Assert.True(levers.GetProperty("lora_dropout").GetProperty("relative_throughput").GetDouble() > 0);
         JsonElement checkpointed = levers.GetProperty("gradient_checkpointing").GetProperty("finetune");
         Assert.True(checkpointed.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(checkpointed.GetProperty("tokens_per_second").GetDouble() > 0);

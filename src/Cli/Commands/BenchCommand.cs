@@ -70,10 +70,19 @@ internal static class BenchCommand
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (not with --dp)" };
         var densePackingMask = new Option<bool>("--dense-packing-mask") { Description = "Packed rows (--records-per-row > 1) attend through one dense block-diagonal mask instead of per-record batches (to compare the two)" };
         var loraInBaseDType = new Option<bool>("--lora-in-base-dtype") { Description = "With a bf16/f16 base, LoRA branches compute in that dtype instead of casting each input to float32 (to compare the two)" };
+        var loraDropout = new Option<double>("--lora-dropout") { Description = "LoRA dropout during the timed steps (default 0; training's default is 0.05)", DefaultValueFactory = _ => 0 };
+        loraDropout.Validators.Add(result =>
+        {
+            double p = result.GetValueOrDefault<double>();
+            if (p < 0 || p >= 1)
+            {
+                result.AddError($"--lora-dropout must lie in [0, 1), got {p}");
+            }
+        });
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, loraInBaseDType, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, loraInBaseDType, loraDropout, json,
         };
         train.SetAction(parseResult =>
         {
@@ -96,7 +105,8 @@ internal static class BenchCommand
                 parseResult.GetValue(lossChunk),
                 parseResult.GetValue(checkpointing),
                 parseResult.GetValue(densePackingMask),
-                parseResult.GetValue(loraInBaseDType));
+                parseResult.GetValue(loraInBaseDType),
+                parseResult.GetValue(loraDropout));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -116,7 +126,7 @@ internal static class BenchCommand
         {
             text.AppendLine($"memory: {pages.Describe()}");
         }
-        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}; LoRA branches in {(r.LoraInBaseDtype ? r.Dtype : "f32")}");
+        text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}; LoRA branches in {(r.LoraInBaseDtype ? r.Dtype : "f32")}{(r.LoraDropout > 0 ? $", dropout {r.LoraDropout:G3}" : "")}");
         if (r.RecordsPerRow > 1)
         {
             text.AppendLine($"packing: {r.RecordsPerRow} records per row, attending {(r.DensePackingMask ? "through one dense block-diagonal mask" : "as batches of their own (segments)")}");
