@@ -19,6 +19,7 @@ folder with models/tinystories-656k, tokenizers/llama3 and datasets/alpaca-en-de
 """
 import argparse
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -122,10 +123,11 @@ def json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def train(out, backend, dtype, extra, data=None):
-    """Trains the tiny model 'out'; returns (step events, result event). dtype applies to libtorch-cuda only."""
+def train(out, backend, dtype, extra, data=None, dropout=0):
+    """Trains the tiny model 'out'; returns (step events, result event). dtype applies to libtorch-cuda only. Without
+    LoRA dropout unless given, so runs on different devices (whose generators differ) can be compared."""
     args = ["train", "--model", MODEL, "--data", data or DATA, "--out", out, "--backend", backend, "--json",
-            "--lr", "1e-2", "--targets", "all-linear", "--lora-dropout", "0", "--seed", "1",
+            "--lr", "1e-2", "--targets", "all-linear", "--lora-dropout", str(dropout), "--seed", "1",
             "--max-seq-len", "256", "--batch-size", "4", *extra]
     if backend == "libtorch-cuda":
         args += ["--backend-options", json.dumps({"dtype": dtype})]
@@ -249,6 +251,26 @@ def main():
             diff = max(abs(a - b) for a, b in zip(tail, again)) if again else float("inf")
             r.update(uninterrupted=tail, resumed=again, max_abs_diff=diff, tolerance=RESUME_LOSS_ABS_TOLERANCE)
             r["ok"] = len(again) == 4 and diff <= RESUME_LOSS_ABS_TOLERANCE
+
+    # Training's default LoRA dropout on the device: masks from the trainer's generator there, LoRA's dropout and A as
+    # one autograd node (dropped_linear), and a resume that must restore the generator's stream exactly.
+    with Check("dropout_resume_on_device") as r:
+        if selected(r):
+            full, _ = train(work("dev-dropout-full"), device_backend, "f32", ["--steps", "8", "--save-every", "4"],
+                            dropout=0.05)
+            resumed, _ = train(work("dev-dropout-resumed"), device_backend, "f32",
+                               ["--steps", "8", "--resume", os.path.join(work("dev-dropout-full"), "checkpoint-4")],
+                               dropout=0.05)
+            no_dropout, _ = train(work("dev-dropout-none"), device_backend, "f32", ["--steps", "4"])
+            tail = losses(full)[4:]
+            again = [s["loss"] for s in resumed if s["step"] > 4]
+            diff = max(abs(a - b) for a, b in zip(tail, again)) if again else float("inf")
+            # Step 1 sees the same adapter either way (B starts at zero); the masks move the later steps.
+            moved = max(abs(a - b) for a, b in zip(losses(full)[1:4], losses(no_dropout)[1:4]))
+            r.update(lora_dropout=0.05, losses=losses(full), resumed=again, max_abs_diff=diff,
+                     tolerance=RESUME_LOSS_ABS_TOLERANCE, moved_from_no_dropout=moved)
+            r["ok"] = (len(again) == 4 and diff <= RESUME_LOSS_ABS_TOLERANCE and moved > 0
+                       and all(math.isfinite(x) for x in losses(full)))
 
     with Check("forced_oom_halves_micro_batch") as r:
         if selected(r):

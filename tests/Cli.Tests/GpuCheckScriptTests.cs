@@ -38,6 +38,7 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.Contains("dp_sgd_epsilon_record_level", ran);
         Assert.Contains("dp_sgd_entity_level", ran);
         Assert.Contains("checkpoint_resume_equals_uninterrupted", ran);
+        Assert.Contains("dropout_resume_on_device", ran);
         Assert.Contains("throughput_vs_hf_peft", ran);
         Assert.Contains("speed_levers", ran);
         JsonElement levers = root.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "speed_levers");
