@@ -241,36 +241,34 @@ def main():
             r.update(unit=privacy.get("unit"), units=privacy.get("units"), epsilon=privacy.get("epsilon"), losses=losses(steps))
             r["ok"] = len(steps) == 4 and "entit" in str(privacy.get("unit")) and 9 <= privacy.get("units", 0) <= 12
 
+    def resume_at_step_4(name, dropout=0):
+        """8 f32 steps on the device saving at step 4, then the same run resumed from that checkpoint: (the
+        uninterrupted losses, the resumed run's steps 5-8, their largest difference)."""
+        full, _ = train(work(name + "-full"), device_backend, "f32", ["--steps", "8", "--save-every", "4"], dropout=dropout)
+        resumed, _ = train(work(name + "-resumed"), device_backend, "f32",
+                           ["--steps", "8", "--resume", os.path.join(work(name + "-full"), "checkpoint-4")], dropout=dropout)
+        again = [s["loss"] for s in resumed if s["step"] > 4]
+        diff = max(abs(a - b) for a, b in zip(losses(full)[4:], again)) if again else float("inf")
+        return losses(full), again, diff
+
     with Check("checkpoint_resume_equals_uninterrupted") as r:
         if selected(r):
-            full, _ = train(work("dev-full"), device_backend, "f32", ["--steps", "8", "--save-every", "4"])
-            resumed, _ = train(work("dev-resumed"), device_backend, "f32",
-                               ["--steps", "8", "--resume", os.path.join(work("dev-full"), "checkpoint-4")])
-            tail = losses(full)[4:]
-            again = [s["loss"] for s in resumed if s["step"] > 4]
-            diff = max(abs(a - b) for a, b in zip(tail, again)) if again else float("inf")
-            r.update(uninterrupted=tail, resumed=again, max_abs_diff=diff, tolerance=RESUME_LOSS_ABS_TOLERANCE)
+            full, again, diff = resume_at_step_4("dev")
+            r.update(uninterrupted=full[4:], resumed=again, max_abs_diff=diff, tolerance=RESUME_LOSS_ABS_TOLERANCE)
             r["ok"] = len(again) == 4 and diff <= RESUME_LOSS_ABS_TOLERANCE
 
     # Training's default LoRA dropout on the device: masks from the trainer's generator there, LoRA's dropout and A as
     # one autograd node (dropped_linear), and a resume that must restore the generator's stream exactly.
     with Check("dropout_resume_on_device") as r:
         if selected(r):
-            full, _ = train(work("dev-dropout-full"), device_backend, "f32", ["--steps", "8", "--save-every", "4"],
-                            dropout=0.05)
-            resumed, _ = train(work("dev-dropout-resumed"), device_backend, "f32",
-                               ["--steps", "8", "--resume", os.path.join(work("dev-dropout-full"), "checkpoint-4")],
-                               dropout=0.05)
+            full, again, diff = resume_at_step_4("dev-dropout", dropout=0.05)
             no_dropout, _ = train(work("dev-dropout-none"), device_backend, "f32", ["--steps", "4"])
-            tail = losses(full)[4:]
-            again = [s["loss"] for s in resumed if s["step"] > 4]
-            diff = max(abs(a - b) for a, b in zip(tail, again)) if again else float("inf")
             # Step 1 sees the same adapter either way (B starts at zero); the masks move the later steps.
-            moved = max(abs(a - b) for a, b in zip(losses(full)[1:4], losses(no_dropout)[1:4]))
-            r.update(lora_dropout=0.05, losses=losses(full), resumed=again, max_abs_diff=diff,
+            moved = max(abs(a - b) for a, b in zip(full[1:4], losses(no_dropout)[1:4]))
+            r.update(lora_dropout=0.05, losses=full, resumed=again, max_abs_diff=diff,
                      tolerance=RESUME_LOSS_ABS_TOLERANCE, moved_from_no_dropout=moved)
             r["ok"] = (len(again) == 4 and diff <= RESUME_LOSS_ABS_TOLERANCE and moved > 0
-                       and all(math.isfinite(x) for x in losses(full)))
+                       and all(math.isfinite(x) for x in full))
 
     with Check("forced_oom_halves_micro_batch") as r:
         if selected(r):
@@ -316,7 +314,8 @@ def main():
 
     # Issue 10's levers, each against the default at the same shape: the chunked loss against whole logits, DP-SGD on
     # packed rows against non-DP packed rows, packed rows attending per record against one dense mask, LoRA branches
-    # in the base dtype against float32, training's default LoRA dropout against none, and a long sequence with gradient checkpointing (ours and HF's).
+    # in the base dtype against float32, training's default LoRA dropout against none, and a long sequence with
+    # gradient checkpointing (ours and HF's).
     with Check("speed_levers") as r:
         if selected(r):
             folder = speed_model("llama-3.2-1b" if cuda else "tiny")

@@ -164,6 +164,10 @@ internal static class TrainBenchmark
         {
             throw new ArgumentException("--threads and --blas-threads must be at least 1");
         }
+        if (options.LoraDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException("--lora-dropout must lie in [0, 1)");
+        }
         if (options.LossChunkTokens is < 0)
         {
             throw new ArgumentException("--loss-chunk-tokens must be 0 (whole logits) or positive");

@@ -119,8 +119,8 @@ public sealed class LoraLinear : ILinearAdapter
         {
             return scope.MoveToOuter(torch.zeros([1], input.dtype, input.device));
         }
-        Tensor x = InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType);
-        Tensor a = A.to(_computeDType);
+        Tensor x = BranchInput(input);
+        Tensor a = A.to(_computeDType);                                                         // no-op in A's dtype
         // Training with a mask from the trainer's generator: dropout and A as one node that keeps x and the one-byte
         // mask for A's gradient instead of each adapter's own dropped float copy (5 bytes per input feature, token
         // and adapter, measured). DP-SGD needs the dropped copy itself and takes Branch.
@@ -137,12 +137,14 @@ public sealed class LoraLinear : ILinearAdapter
     internal (Tensor Dropped, Tensor Low, Tensor Delta) Branch(Tensor input)
     {
         using var scope = TensorScope.Begin();
-        Tensor dropped = Dropout(InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType));
-        // .to is a no-op in A's own dtype.
+        Tensor dropped = Dropout(BranchInput(input));
         Tensor low = torch.nn.functional.linear(dropped, A.to(_computeDType));                  // (…, r)
         Tensor delta = torch.nn.functional.linear(low, ScaledB());                              // (…, out)
         return (scope.MoveToOuter(dropped), scope.MoveToOuter(low), scope.MoveToOuter(delta));
     }
+
+    /// <summary>The input in the compute dtype: the siblings' shared copy, or a cast of its own (owned by the caller's scope).</summary>
+    private Tensor BranchInput(Tensor input) => InputCast?.CastOf(input, _computeDType) ?? input.to(_computeDType);
 
     /// <summary>
     /// s · B in the compute dtype: s folds into B (out × r) rather than multiplying the output (B × T × out), one pass

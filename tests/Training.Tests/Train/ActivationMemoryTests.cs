@@ -19,6 +19,12 @@ public sealed class ActivationMemoryTests : IDisposable
 {
     public const string Name = "malloc's bytes in use";
 
+    private const int Batch = 4;
+    private const int Tokens = 256;
+
+    private static readonly LoraConfig s_withDropout = new() { Rank = 16, Alpha = 32, Dropout = 0.05, TargetModules = ["all-linear"] };
+    private static readonly TrainingConfig s_training = new() { MicroBatchSize = Batch, MaxSeqLength = Tokens, Lora = s_withDropout };
+
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "finetune-activations-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -52,9 +58,6 @@ public sealed class ActivationMemoryTests : IDisposable
         RandomModelWriter.Write(config, _folder, ScalarType.Float32, seed: 0);
         return TransformerLoader.Load(_folder);
     }
-
-    private const int Batch = 4;
-    private const int Tokens = 256;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct MallInfo2
@@ -99,17 +102,15 @@ public sealed class ActivationMemoryTests : IDisposable
     public void Forward_WithLoraDropout_KeepsOneByteMasks_AndNoMoreThanTheEstimateCounts()
     {
         using Transformer model = HalfLlama30m();
-        var withDropout = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0.05, TargetModules = ["all-linear"] };
-        var training = new TrainingConfig { MicroBatchSize = Batch, MaxSeqLength = Tokens, Lora = withDropout };
-        long estimated = Estimated(model, training);
+        long estimated = Estimated(model, s_training);
 
-        long kept = KeptByForward(model, withDropout, dropoutMasks: true);
-        long keptWithoutDropout = KeptByForward(model, withDropout with { Dropout = 0 }, dropoutMasks: true);
+        long kept = KeptByForward(model, s_withDropout, dropoutMasks: true);
+        long keptWithoutDropout = KeptByForward(model, s_withDropout with { Dropout = 0 }, dropoutMasks: true);
 
         Assert.True(kept <= estimated, $"kept {kept:N0} bytes, estimated {estimated:N0}");
-        // Every adapted layer's mask, one byte per input feature and token (q, k, v, o, gate, up: 256; down: 704);
-        // the composed ops kept each adapter's dropped float copy as well, ~5 bytes.
-        long masks = (long)Batch * Tokens * model.Config.NumLayers * ((6 * 256) + 704);
+        // Every adapted layer's mask, one byte per input feature and token (q, k, v, o, gate, up: the width; down: the
+        // MLP's); the composed ops kept each adapter's dropped float copy as well, ~5 bytes.
+        long masks = (long)Batch * Tokens * model.Config.NumLayers * ((6L * model.Config.HiddenSize) + model.Config.IntermediateSize);
         Assert.InRange(kept - keptWithoutDropout, masks / 2, 2 * masks);
     }
 
@@ -117,15 +118,13 @@ public sealed class ActivationMemoryTests : IDisposable
     public void Forward_OfDpSgdsCapture_KeepsTheDroppedCopies_AndTheEstimateCountsThem()
     {
         using Transformer model = HalfLlama30m();
-        var withDropout = new LoraConfig { Rank = 16, Alpha = 32, Dropout = 0.05, TargetModules = ["all-linear"] };
-        var training = new TrainingConfig { MicroBatchSize = Batch, MaxSeqLength = Tokens, Lora = withDropout };
-        long estimatedDp = Estimated(model, training with { Privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = Batch, Delta = 1e-5 } });
+        long estimatedDp = Estimated(model, s_training with { Privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = Batch, Delta = 1e-5 } });
 
-        long kept = KeptByForward(model, withDropout, dropoutMasks: false);
+        long kept = KeptByForward(model, s_withDropout, dropoutMasks: false);
 
         Assert.True(kept <= estimatedDp, $"kept {kept:N0} bytes, estimated {estimatedDp:N0}");
         // Without the copies the estimate would not cover it.
-        Assert.True(kept > Estimated(model, training), $"kept {kept:N0} bytes, estimated without the copies {Estimated(model, training):N0}");
+        Assert.True(kept > Estimated(model, s_training), $"kept {kept:N0} bytes, estimated without the copies {Estimated(model, s_training):N0}");
     }
 
     // What the estimate counts for a micro-batch's forward on the CPU: activations and logits.
