@@ -28,4 +28,15 @@ internal static class AttentionKernel
             DeviceType.CPU => openBlasThreads is null or <= 1,
             _ => true,
         };
+
+    /// <summary>
+    /// Whether libtorch's variable-length flash kernel runs causal attention over sequences laid end to end: built in
+    /// (libtorch ≥ 2.5), on CUDA, in float16 or bfloat16, with a head size the kernel takes (a multiple of 8, at most
+    /// 256). Elsewhere the sequences run one by one through scaled_dot_product_attention.
+    /// </summary>
+    public static bool RunsVarlenFlash(bool hasVarlenKernel, DeviceType device, ScalarType dtype, long headSize) =>
+        hasVarlenKernel
+        && device == DeviceType.CUDA
+        && dtype is ScalarType.Float16 or ScalarType.BFloat16
+        && headSize % 8 == 0 && headSize is > 0 and <= 256;
 }

@@ -65,6 +65,16 @@ public static partial class torch
         }
     }
 
+    /// <summary>Whether this shim was built with libtorch's variable-length flash attention (libtorch ≥ 2.5).</summary>
+    public static bool has_varlen_flash_attention
+    {
+        get
+        {
+            Native.Check(NativeMethods.FtTorch_HasVarlenFlashAttention(out byte value));
+            return value != 0;
+        }
+    }
+
     /// <summary>
     /// Whether scaled_dot_product_attention runs libtorch's own kernel on <paramref name="device"/> (else it composes the
     /// same math): on libtorch 2.x, except on the meta device and on a CPU whose OpenBLAS pool has more than one thread,

@@ -85,6 +85,60 @@ public static partial class torch
                 }
                 return ComposedAttention.Forward(query, key, value, attnMask, dropoutP, isCausal, enableGqa);
             }
+
+            /// <summary>
+            /// Causal attention within each of several sequences laid end to end: query (N, h, d), key and value
+            /// (N, hₖᵥ, d) with hₖᵥ dividing h (grouped-query heads as in <see cref="scaled_dot_product_attention"/>);
+            /// a token attends the tokens of its own sequence up to itself. Returns (N, h, d). libtorch's
+            /// variable-length flash kernel runs it where <see cref="varlen_flash_attention_runs_on"/> says so (CUDA,
+            /// 16-bit, libtorch ≥ 2.5), with no padding and no mask; elsewhere each sequence runs through causal
+            /// <see cref="scaled_dot_product_attention"/> in turn, the same math.
+            /// </summary>
+            public static Tensor varlen_causal_attention(Tensor query, Tensor key, Tensor value, VarlenSequences sequences)
+            {
+                ArgumentNullException.ThrowIfNull(query);
+                ArgumentNullException.ThrowIfNull(key);
+                ArgumentNullException.ThrowIfNull(value);
+                ArgumentNullException.ThrowIfNull(sequences);
+                if (query.dim() != 3 || key.dim() != 3 || value.dim() != 3)
+                {
+                    throw new ArgumentException($"varlen_causal_attention takes (tokens, heads, head size); got q {Shape(query)}, k {Shape(key)}, v {Shape(value)}");
+                }
+                if (query.size(0) != sequences.Total || key.size(0) != sequences.Total || value.size(0) != sequences.Total)
+                {
+                    throw new ArgumentException($"the sequences hold {sequences.Total} tokens; got q {Shape(query)}, k {Shape(key)}, v {Shape(value)}");
+                }
+                if (varlen_flash_attention_runs_on(query))
+                {
+                    return Wrap(NativeMethods.FtTensor_VarlenFlashAttention(query.Handle, key.Handle, value.Handle, sequences.CumulativeLengths.Handle, sequences.MaxLength, out var r), r);
+                }
+                using var scope = TensorScope.Begin();
+                bool grouped = key.size(1) != query.size(1);
+                var outputs = new List<Tensor>(sequences.Lengths.Count);
+                long start = 0;
+                foreach (long length in sequences.Lengths)
+                {
+                    // (n, h, d) → (1, h, n, d) and back.
+                    Tensor y = scaled_dot_product_attention(
+                        query.narrow(0, start, length).transpose(0, 1).unsqueeze(0),
+                        key.narrow(0, start, length).transpose(0, 1).unsqueeze(0),
+                        value.narrow(0, start, length).transpose(0, 1).unsqueeze(0),
+                        isCausal: true,
+                        enableGqa: grouped);
+                    outputs.Add(y.squeeze(0).transpose(0, 1));
+                    start += length;
+                }
+                return scope.MoveToOuter(outputs.Count == 1 ? outputs[0].contiguous() : torch.cat(outputs));
+            }
+
+            /// <summary>Whether <see cref="varlen_causal_attention"/> runs libtorch's variable-length flash kernel for this query.</summary>
+            public static bool varlen_flash_attention_runs_on(Tensor query)
+            {
+                ArgumentNullException.ThrowIfNull(query);
+                return AttentionKernel.RunsVarlenFlash(has_varlen_flash_attention, query.device.Type, query.dtype, query.size(-1));
+            }
+
+            private static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
         }
     }
 }

@@ -75,6 +75,13 @@ public sealed record TrainingConfig
     public bool DensePackingMask { get; init; }
 
     /// <summary>
+    /// For benchmarks until a GPU has measured it: packed rows attend through variable-length attention over their
+    /// positions end to end (libtorch's variable-length flash kernel on CUDA with 16-bit base weights, libtorch ≥ 2.5;
+    /// elsewhere each example in turn), instead of regrouping their examples. Same losses and gradients.
+    /// </summary>
+    public bool VarlenPackedAttention { get; init; }
+
+    /// <summary>
     /// For benchmarks until a GPU has measured it: with 16-bit base weights, the LoRA branches compute in the base
     /// dtype (A and s·B cast down each forward, as autocast training does) instead of casting every adapted layer's
     /// input up to float32 (PEFT's default). A, B, their gradients and AdamW's state stay float32. No effect on an f32
@@ -146,6 +153,10 @@ public sealed record TrainingConfig
         ArgumentOutOfRangeException.ThrowIfNegative(SaveEvery, nameof(SaveEvery));
         Lora.Validate();
         Privacy?.Validate();
+        if (DensePackingMask && VarlenPackedAttention)
+        {
+            throw new ArgumentException("packed rows attend either through one dense mask or through variable-length attention; turn one of them off", nameof(VarlenPackedAttention));
+        }
         if (GradientCheckpointing && Privacy is not null)
         {
             throw new ArgumentException("gradient checkpointing cannot be combined with privacy (DP-SGD keeps every layer's activations for its per-sample gradients); turn one of them off", nameof(GradientCheckpointing));

@@ -9,7 +9,7 @@ namespace FineTune.Torch.Interop;
 /// </summary>
 internal static class Native
 {
-    internal const int ExpectedAbiVersion = 5;
+    internal const int ExpectedAbiVersion = 6;
     internal const int StatusOk = 0;
     internal const int StatusOutOfMemory = 2;
     internal const int StatusUnsupported = 6;

@@ -71,4 +71,10 @@ internal static partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial int FtTensor_ScaledDotProductAttention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, byte isCausal, byte enableGqa, out TensorHandle result);
+
+    [LibraryImport(Lib)]
+    internal static partial int FtTensor_VarlenFlashAttention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle cuSeqLens, long maxLength, out TensorHandle result);
+
+    [LibraryImport(Lib)]
+    internal static partial int FtTorch_HasVarlenFlashAttention(out byte hasVarlen);
 }

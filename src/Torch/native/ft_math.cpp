@@ -376,4 +376,45 @@ extern "C"
         return FT_ERR_UNSUPPORTED;
 #endif
     }
+    int32_t FtTorch_HasVarlenFlashAttention(uint8_t* out)
+    {
+        FT_TRY
+        ft::RequireNotNull(out, "out");
+        *out = (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)) ? 1 : 0;
+        FT_CATCH
+    }
+
+    int32_t FtTensor_VarlenFlashAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
+                                          const FtTensor* cuSeqLens, int64_t maxLength, FtTensor** out)
+    {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+        FT_TRY
+        ft::RequireNotNull(q, "q");
+        ft::RequireNotNull(k, "k");
+        ft::RequireNotNull(v, "v");
+        ft::RequireNotNull(cuSeqLens, "cuSeqLens");
+        ft::RequireNotNull(out, "out");
+        const at::Tensor& query = q->value;
+        TORCH_CHECK(query.dim() == 3 && k->value.dim() == 3 && v->value.dim() == 3,
+                    "variable-length attention takes q, k and v as (tokens, heads, head size)");
+        TORCH_CHECK(query.is_cuda(), "variable-length flash attention runs on CUDA only, got ", query.device());
+        TORCH_CHECK(query.scalar_type() == at::kHalf || query.scalar_type() == at::kBFloat16,
+                    "variable-length flash attention needs float16 or bfloat16, got ", query.scalar_type());
+        TORCH_CHECK(cuSeqLens->value.scalar_type() == at::kInt && cuSeqLens->value.dim() == 1,
+                    "cuSeqLens must be a 1-d int32 tensor");
+        TORCH_CHECK(maxLength > 0, "maxLength must be positive, got ", maxLength);
+        ft::RequireSameDevice(cuSeqLens->value, query, "cuSeqLens");
+        // Grouped-query heads go to the kernel as they are (it reads each key/value head for its query heads). The
+        // output is the first of the five results; autograd records FlashAttentionBackward for it.
+        auto results = at::_flash_attention_forward(query, k->value, v->value, cuSeqLens->value, cuSeqLens->value,
+                                                    maxLength, maxLength, 0.0, /*is_causal*/ true,
+                                                    /*return_debug_mask*/ false);
+        *out = ft::Wrap(std::get<0>(results));
+        FT_CATCH
+#else
+        (void)q, (void)k, (void)v, (void)cuSeqLens, (void)maxLength, (void)out;
+        ft::SetError("variable-length flash attention needs libtorch >= 2.5");
+        return FT_ERR_UNSUPPORTED;
+#endif
+    }
 }

@@ -41,9 +41,9 @@ public sealed class PackedBatch : IDisposable
 
     /// <summary>
     /// Builds a batch from rows, each a list of examples laid end to end (at most maxLength tokens);
-    /// <paramref name="denseMask"/> makes packed rows attend through one dense mask (<see cref="PackedAttention.Create"/>).
+    /// <paramref name="attention"/> says how packed rows' examples attend within themselves (<see cref="PackedAttention.Create"/>).
     /// </summary>
-    public static PackedBatch Build(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, int maxLength, Device device, bool denseMask = false)
+    public static PackedBatch Build(IReadOnlyList<IReadOnlyList<TokenizedExample>> rows, int maxLength, Device device, PackedAttentionKind attention = PackedAttentionKind.ByCost)
     {
         ArgumentNullException.ThrowIfNull(rows);
         int length = Math.Max(2, rows.Max(r => r.Sum(e => e.InputIds.Length)));
@@ -82,7 +82,7 @@ public sealed class PackedBatch : IDisposable
         return new PackedBatch(
             TensorScope.TakeOwnership(torch.tensor(ids, [b, length]).to(device)),
             TensorScope.TakeOwnership(torch.tensor(targets, [b, length]).to(device)),
-            packed ? PackedAttention.Create(rows.Select(r => (IReadOnlyList<int>)r.Select(e => e.InputIds.Length).ToList()).ToList(), length, device, denseMask) : null,
+            packed ? PackedAttention.Create(rows.Select(r => (IReadOnlyList<int>)r.Select(e => e.InputIds.Length).ToList()).ToList(), length, device, attention) : null,
             targetTokens,
             tokens);
     }

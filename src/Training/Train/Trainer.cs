@@ -237,7 +237,7 @@ public sealed partial class Trainer : IDisposable
         try
         {
             using var scope = TensorScope.Begin();
-            using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device, _config.DensePackingMask);
+            using PackedBatch batch = PackedBatch.Build(rows.Select(r => r.Examples).ToList(), _config.MaxSeqLength, _device, PackedAttentionFor(_config));
             if (_config.GradientCheckpointing)
             {
                 // Never under DP (TrainingConfig.Validate refuses the pair). The dropout generator is the adapters' own,
@@ -343,6 +343,11 @@ public sealed partial class Trainer : IDisposable
             _lora.SetTraining(true);
         }
     }
+
+    private static PackedAttentionKind PackedAttentionFor(TrainingConfig config) =>
+        config.VarlenPackedAttention ? PackedAttentionKind.Varlen
+        : config.DensePackingMask ? PackedAttentionKind.DenseMask
+        : PackedAttentionKind.ByCost;
 
     /// <inheritdoc />
     public void Dispose()

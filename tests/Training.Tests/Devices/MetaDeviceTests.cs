@@ -70,14 +70,15 @@ public sealed class MetaDeviceTests
     }
 
     [Theory]
-    [InlineData(true, ScalarType.Float32)]
-    [InlineData(false, ScalarType.Float32)]
-    [InlineData(true, ScalarType.BFloat16)]
-    public void TrainingSteps_OnMeta_RunWithDropoutPackingAndEvaluation(bool packing, ScalarType baseDType)
+    [InlineData(true, ScalarType.Float32, false)]
+    [InlineData(false, ScalarType.Float32, false)]
+    [InlineData(true, ScalarType.BFloat16, false)]
+    [InlineData(true, ScalarType.BFloat16, true)] // packed rows through variable-length attention
+    public void TrainingSteps_OnMeta_RunWithDropoutPackingAndEvaluation(bool packing, ScalarType baseDType, bool varlen)
     {
         using Transformer model = LoadOnMeta(baseDType);
         using var generator = new Generator(7);
-        TrainingConfig config = Config(packing);
+        TrainingConfig config = Config(packing) with { VarlenPackedAttention = varlen };
         using LoraModel lora = LoraModel.Attach(model, config.Lora, generator);
         List<TokenizedExample> examples = TinyStoriesFixture.Examples();
         using var trainer = new Trainer(model, lora, examples, examples.Take(2).ToList(), config, Device.Meta);

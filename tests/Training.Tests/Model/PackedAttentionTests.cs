@@ -23,7 +23,7 @@ public sealed class PackedAttentionTests : IDisposable
     private static IReadOnlyList<IReadOnlyList<TokenizedExample>> Rows(List<TokenizedExample> e) => [[e[0], e[1]], [e[2]], [e[3], e[4], e[5]]];
 
     [Fact]
-    public void Segments_GiveEveryPackedExampleTheLogitsItHasAlone()
+    public void Segments_TheMask_AndVarlen_GiveEveryPackedExampleTheLogitsItHasAlone()
     {
         // float64 weights, so equal computations agree to rounding and a leak between examples cannot hide in it.
         using Transformer model = TransformerLoader.Load(TinyStoriesFixture.ModelFolder, ScalarType.Float64);
@@ -32,12 +32,15 @@ public sealed class PackedAttentionTests : IDisposable
         using var scope = TensorScope.Begin();
         IReadOnlyList<IReadOnlyList<TokenizedExample>> rows = Rows(examples);
         using PackedBatch segmented = PackedBatch.Build(rows, 256, Device.CPU);
-        using PackedBatch dense = PackedBatch.Build(rows, 256, Device.CPU, denseMask: true);
+        using PackedBatch dense = PackedBatch.Build(rows, 256, Device.CPU, PackedAttentionKind.DenseMask);
+        using PackedBatch varlen = PackedBatch.Build(rows, 256, Device.CPU, PackedAttentionKind.Varlen);
         Assert.True(segmented.Packing!.IsSegmented);
         Assert.False(dense.Packing!.IsSegmented);
+        Assert.NotNull(varlen.Packing!.Sequences);
 
         Tensor bySegments = model.Forward(segmented.InputIds, packing: segmented.Packing);
         Tensor byMask = model.Forward(dense.InputIds, packing: dense.Packing);
+        Tensor byVarlen = model.Forward(varlen.InputIds, packing: varlen.Packing);
 
         for (int r = 0; r < rows.Count; r++)
         {
@@ -48,17 +51,20 @@ public sealed class PackedAttentionTests : IDisposable
                 Tensor alone = model.Forward(torch.tensor(example.InputIds.Select(i => (long)i).ToArray(), [1, n])).select(0, 0);
                 double segmentsError = bySegments.select(0, r).narrow(0, offset, n).sub(alone).abs().max().item();
                 double maskError = byMask.select(0, r).narrow(0, offset, n).sub(alone).abs().max().item();
+                double varlenError = byVarlen.select(0, r).narrow(0, offset, n).sub(alone).abs().max().item();
                 Assert.True(segmentsError < 1e-10, $"row {r} at {offset}: segments differ from the example alone by {segmentsError}");
                 Assert.True(maskError < 1e-10, $"row {r} at {offset}: the mask differs from the example alone by {maskError}");
+                Assert.True(varlenError < 1e-10, $"row {r} at {offset}: varlen differs from the example alone by {varlenError}");
                 offset += n;
             }
         }
         // Row padding computes ignored values, but they must be finite: a NaN there would reach the gradients.
         Assert.All(bySegments.ToArray<double>(), value => Assert.True(double.IsFinite(value)));
+        Assert.All(byVarlen.ToArray<double>(), value => Assert.True(double.IsFinite(value)));
     }
 
     [Fact]
-    public void Segments_AndTheDenseMask_TrainTheSameAdapter()
+    public void Segments_TheDenseMask_AndVarlen_TrainTheSameAdapter()
     {
         // Three steps, so the second and third run with a non-zero B and A's gradients are compared too.
         TrainingConfig config = new()
@@ -73,20 +79,24 @@ public sealed class PackedAttentionTests : IDisposable
         };
         (IReadOnlyList<double> segmentLosses, Dictionary<string, float[]> segmentWeights) = Train(config, "segments");
         (IReadOnlyList<double> maskLosses, Dictionary<string, float[]> maskWeights) = Train(config with { DensePackingMask = true }, "mask");
+        (IReadOnlyList<double> varlenLosses, Dictionary<string, float[]> varlenWeights) = Train(config with { VarlenPackedAttention = true }, "varlen");
 
         Assert.Equal(3, segmentLosses.Count);
-        for (int step = 0; step < 3; step++)
+        foreach ((string way, IReadOnlyList<double> losses, Dictionary<string, float[]> weights) in new[] { ("mask", maskLosses, maskWeights), ("varlen", varlenLosses, varlenWeights) })
         {
-            Assert.True(Math.Abs(segmentLosses[step] - maskLosses[step]) < 1e-5, $"step {step + 1}: {segmentLosses[step]} vs {maskLosses[step]}");
-        }
-        Assert.Equal(maskWeights.Keys.Order(), segmentWeights.Keys.Order());
-        foreach ((string name, float[] weights) in maskWeights)
-        {
-            // Float32 rounding of two summation orders, amplified where Adam divides tiny gradients by their own
-            // scale: under 1e-5 on libtorch 1.13, 1.4e-5 on 2.6 with a multi-threaded OpenBLAS (the losses above stay
-            // within 1e-5, and they are what a leak across examples moves).
-            double error = weights.Zip(segmentWeights[name], (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(error < 5e-5, $"{name} differs by {error}");
+            for (int step = 0; step < 3; step++)
+            {
+                Assert.True(Math.Abs(segmentLosses[step] - losses[step]) < 1e-5, $"{way}, step {step + 1}: {segmentLosses[step]} vs {losses[step]}");
+            }
+            Assert.Equal(weights.Keys.Order(), segmentWeights.Keys.Order());
+            foreach ((string name, float[] values) in weights)
+            {
+                // Float32 rounding of two summation orders, amplified where Adam divides tiny gradients by their own
+                // scale: under 1e-5 on libtorch 1.13, 1.4e-5 on 2.6 with a multi-threaded OpenBLAS (the losses above
+                // stay within 1e-5, and they are what a leak across examples moves).
+                double error = values.Zip(segmentWeights[name], (a, b) => Math.Abs(a - b)).Max();
+                Assert.True(error < 5e-5, $"{way}: {name} differs by {error}");
+            }
         }
     }
 
@@ -115,7 +125,7 @@ public sealed class PackedAttentionTests : IDisposable
     {
         // 10 | 6 4: the groups (10, 6 padded to 10) and (4) need 2·10² + 4² = 216 products, the mask 2·10² = 200.
         using PackedAttention costlier = PackedAttention.Create([[10], [6, 4]], 10, Device.CPU);
-        using PackedAttention forced = PackedAttention.Create([[64, 64]], 128, Device.CPU, dense: true);
+        using PackedAttention forced = PackedAttention.Create([[64, 64]], 128, Device.CPU, PackedAttentionKind.DenseMask);
 
         Assert.False(costlier.IsSegmented);
         Assert.Empty(costlier.Groups);
@@ -126,7 +136,7 @@ public sealed class PackedAttentionTests : IDisposable
     public void DenseMask_IsCausalWithinEachExample_AndRowPaddingSeesItselfOnly()
     {
         // One row of 5 positions: an example of 2, one of 1, then 2 positions of padding.
-        using PackedAttention plan = PackedAttention.Create([[2, 1]], 5, Device.CPU, dense: true);
+        using PackedAttention plan = PackedAttention.Create([[2, 1]], 5, Device.CPU, PackedAttentionKind.DenseMask);
 
         bool[] mask = plan.Mask!.ToArray<bool>();
 
@@ -140,6 +150,28 @@ public sealed class PackedAttentionTests : IDisposable
         ];
         Assert.Equal([1L, 1, 5, 5], plan.Mask.shape);
         Assert.Equal(expected, mask);
+    }
+
+    [Fact]
+    public void Varlen_CutsThePositionsIntoTheExamples_AndEachRowsPadding()
+    {
+        // Rows of 5: examples 2 and 1 then 2 padding positions; one example of 3 then 2; a full row of 5.
+        using PackedAttention plan = PackedAttention.Create([[2, 1], [3], [5]], 5, Device.CPU, PackedAttentionKind.Varlen);
+
+        Assert.False(plan.IsSegmented);
+        Assert.Null(plan.Mask);
+        Assert.Equal([2L, 1, 2, 3, 2, 5], plan.Sequences!.Lengths);
+        Assert.Equal(15, plan.Sequences.Total);
+    }
+
+    [Fact]
+    public void Config_RefusesTheDenseMaskTogetherWithVarlen()
+    {
+        var config = new TrainingConfig { DensePackingMask = true, VarlenPackedAttention = true };
+
+        var error = Assert.Throws<ArgumentException>(config.Validate);
+
+        Assert.Equal(nameof(TrainingConfig.VarlenPackedAttention), error.ParamName);
     }
 
     [Fact]

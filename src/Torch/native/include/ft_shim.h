@@ -21,7 +21,7 @@ extern "C"
 {
 #endif
 
-#define FT_ABI_VERSION 5
+#define FT_ABI_VERSION 6
 #define FT_EXPORT __attribute__((visibility("default")))
 
     typedef struct FtTensor FtTensor;
@@ -257,6 +257,14 @@ extern "C"
     FT_EXPORT int32_t FtTensor_ScaledDotProductAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
                                                          const FtTensor* mask, double dropoutP, uint8_t isCausal,
                                                          uint8_t enableGqa, FtTensor** out);
+    /* Causal attention within each of several sequences laid end to end (variable-length flash attention): q
+       (N, h, d), k and v (N, h_kv, d) with h_kv dividing h, cuSeqLens int32 (S + 1) on q's device holding 0 and the
+       running sums of the S sequence lengths (the last is N), maxLength the longest. Flash kernel only: CUDA,
+       float16 or bfloat16, libtorch >= 2.5 (FT_ERR_UNSUPPORTED before that); returns (N, h, d). */
+    FT_EXPORT int32_t FtTensor_VarlenFlashAttention(const FtTensor* q, const FtTensor* k, const FtTensor* v,
+                                                    const FtTensor* cuSeqLens, int64_t maxLength, FtTensor** out);
+    /* 1 when this shim was built with variable-length flash attention (libtorch >= 2.5). */
+    FT_EXPORT int32_t FtTorch_HasVarlenFlashAttention(uint8_t* out);
 
     /* ---- ft_lora.cpp ---------------------------------------------------------------------------------- */
 
