@@ -59,6 +59,7 @@ internal static class TrainBenchmark
             LossChunkTokens = options.LossChunkTokens,
             GradientCheckpointing = options.GradientCheckpointing,
             DensePackingMask = options.DensePackingMask,
+            VarlenPackedAttention = options.VarlenAttention,
             LoraInBaseDType = options.LoraInBaseDType,
         };
         StepTiming plain = TimeSteps(model, lora, examples, config, options);
@@ -118,7 +119,17 @@ internal static class TrainBenchmark
             options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16),
             device.Type == DeviceType.CPU ? MallocHugePages.Current() : null,
             device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null,
-            options.LoraDropout);
+            options.LoraDropout,
+            options.VarlenAttention && recordsPerRow > 1 ? VarlenKernel(model, options) : null,
+            plain.Losses);
+    }
+
+    // What F.varlen_causal_attention runs for this model's queries: the flash kernel or each record in turn.
+    private static string VarlenKernel(Transformer model, TrainBenchmarkOptions options)
+    {
+        using var scope = TensorScope.Begin();
+        Tensor query = torch.empty([1, model.Config.NumHeads, model.Config.HeadDim], options.DType, options.Device);
+        return torch.nn.functional.varlen_flash_attention_runs_on(query) ? "flash_kernel" : "per_record";
     }
 
     /// <summary>
@@ -176,6 +187,10 @@ internal static class TrainBenchmark
         {
             throw new ArgumentException("--gradient-checkpointing cannot be combined with --dp (DP-SGD keeps every layer's activations for its per-sample gradients)");
         }
+        if (options.DensePackingMask && options.VarlenAttention)
+        {
+            throw new ArgumentException("--dense-packing-mask and --varlen-attention are two ways for packed rows to attend; give one");
+        }
         if (options.RecordsPerRow < 1 || options.SequenceLength / options.RecordsPerRow < 2)
         {
             throw new ArgumentException("--records-per-row must be at least 1 and leave records of at least 2 tokens (--seq-len / K)");
@@ -211,17 +226,19 @@ internal static class TrainBenchmark
         // CUDA kernels run asynchronously: the clock starts and stops only once the queue is empty.
         BenchBackend.Synchronize(device);
         long tokens = 0;
+        var losses = new List<double>(options.Steps);
         int microBatchSize = config.MicroBatchSize;
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < options.Steps; i++)
         {
             StepReport report = trainer.Step();
             tokens += report.Tokens;
+            losses.Add(report.Loss);
             microBatchSize = report.MicroBatchSize;
         }
         BenchBackend.Synchronize(device);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new StepTiming(tokens / seconds, seconds, PeakMemoryBytes(device), microBatchSize);
+        return new StepTiming(tokens / seconds, seconds, PeakMemoryBytes(device), microBatchSize, losses);
     }
 
     /// <summary>
@@ -246,5 +263,5 @@ internal static class TrainBenchmark
         long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 
     // MicroBatchSize: rows per forward pass at the end, below B when the trainer halved it after running out of memory.
-    private readonly record struct StepTiming(double TokensPerSecond, double Seconds, long PeakMemoryBytes, int MicroBatchSize);
+    private readonly record struct StepTiming(double TokensPerSecond, double Seconds, long PeakMemoryBytes, int MicroBatchSize, IReadOnlyList<double> Losses);
 }

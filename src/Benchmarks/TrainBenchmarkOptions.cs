@@ -22,6 +22,7 @@ namespace FineTune.Benchmarks;
 /// <param name="DensePackingMask">Packed rows attend through one dense mask (TrainingConfig.DensePackingMask).</param>
 /// <param name="LoraInBaseDType">LoRA branches compute in a 16-bit base's dtype (TrainingConfig.LoraInBaseDType).</param>
 /// <param name="LoraDropout">LoRA dropout (0: none, as the figures so far; training's default is 0.05).</param>
+/// <param name="VarlenAttention">Packed rows attend through variable-length attention (TrainingConfig.VarlenPackedAttention).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
     string Backend,
@@ -38,4 +39,5 @@ internal sealed record TrainBenchmarkOptions(
     bool GradientCheckpointing = false,
     bool DensePackingMask = false,
     bool LoraInBaseDType = false,
-    double LoraDropout = 0);
+    double LoraDropout = 0,
+    bool VarlenAttention = false);

@@ -8,7 +8,9 @@ namespace FineTune.Benchmarks;
 /// step_ms, peak_memory_bytes and device are the ones tools/reference/hf_peft_bench.py prints, so a script can divide
 /// one by the other without a mapping. HugePages: whether malloc's large blocks get huge pages (CPU runs only).
 /// GemmThreads: the BLAS threads the CPU's reference GEMM ran on (every core either pool may use).
-/// LoraDropout: the adapters' dropout during the timed steps.
+/// LoraDropout: the adapters' dropout during the timed steps. VarlenAttention: how packed rows attended through
+/// variable-length attention, "flash_kernel" (libtorch's) or "per_record" (each record through SDPA in turn), null
+/// when they did not. Losses: the timed non-DP steps' losses, so two runs on the same rows can be compared.
 /// </summary>
 internal sealed record TrainBenchmarkResult(
     string Backend,
@@ -41,7 +43,9 @@ internal sealed record TrainBenchmarkResult(
     bool LoraInBaseDtype = false,
     HugePagesState? HugePages = null,
     int? GemmThreads = null,
-    double LoraDropout = 0)
+    double LoraDropout = 0,
+    string? VarlenAttention = null,
+    IReadOnlyList<double>? Losses = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

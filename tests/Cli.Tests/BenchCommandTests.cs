@@ -130,15 +130,37 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
         JsonElement whole = Bench();
         JsonElement segments = Bench("--records-per-row", "4");
         JsonElement dense = Bench("--records-per-row", "4", "--dense-packing-mask");
+        JsonElement varlen = Bench("--records-per-row", "4", "--varlen-attention");
         CliRun text = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "32", "--steps", "1", "--records-per-row", "4", "--dense-packing-mask");
+        CliRun varlenText = CliRun.Invoke("bench", "train", "--model", _folder, "--batch-size", "2", "--seq-len", "32", "--steps", "1", "--records-per-row", "4", "--varlen-attention");
 
         Assert.False(segments.GetProperty("dense_packing_mask").GetBoolean());
         Assert.True(dense.GetProperty("dense_packing_mask").GetBoolean());
         Assert.Contains("4 records per row, attending through one dense block-diagonal mask", text.Output);
+        // On the CPU the flash kernel cannot run, and the figures say so.
+        Assert.Equal(JsonValueKind.Null, segments.GetProperty("varlen_attention").ValueKind);
+        Assert.Equal("per_record", varlen.GetProperty("varlen_attention").GetString());
+        Assert.Contains("attending through variable-length attention run record by record", varlenText.Output);
+        // Three exact ways on the same rows from the same adapter: the same timed loss (float32 summation order aside).
+        double segmentsLoss = segments.GetProperty("losses")[0].GetDouble();
+        Assert.True(double.IsFinite(segmentsLoss) && segmentsLoss > 0);
+        Assert.Equal(segmentsLoss, dense.GetProperty("losses")[0].GetDouble(), 1e-4);
+        Assert.Equal(segmentsLoss, varlen.GetProperty("losses")[0].GetDouble(), 1e-4);
         // Same model and L: a packed token attends 8 positions, not 32, so its model FLOPs are fewer.
         double wholeFlops = whole.GetProperty("model_flops_per_token").GetDouble();
         Assert.True(segments.GetProperty("model_flops_per_token").GetDouble() < wholeFlops);
         Assert.Equal(segments.GetProperty("model_flops_per_token").GetDouble(), dense.GetProperty("model_flops_per_token").GetDouble());
+    }
+
+    [Fact]
+    public void BenchTrain_RefusesTwoWaysOfAttendingAtOnce()
+    {
+        Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", _folder, "--records-per-row", "4", "--dense-packing-mask", "--varlen-attention");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--dense-packing-mask and --varlen-attention", run.Error);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace FineTune.Contracts.Backends;
 public sealed class LibtorchDescriptor : IBackendDescriptor
 {
     private static readonly string[] s_cpuOptions = ["threads"];
-    private static readonly string[] s_cudaOptions = ["device_index", "dtype", "memory_fraction"];
+    private static readonly string[] s_cudaOptions = ["device_index", "dtype", "memory_fraction", "packed_attention"];
 
     private LibtorchDescriptor(bool cuda)
     {
@@ -46,6 +46,7 @@ public sealed class LibtorchDescriptor : IBackendDescriptor
                 ["exclusiveMinimum"] = 0,
                 ["maximum"] = 1,
             },
+            ["packed_attention"] = LibtorchOptions.Property("string", "how packed rows' examples attend within themselves: auto (per-example batches, or one block mask where cheaper) or varlen (libtorch's variable-length flash kernel, with bf16 or f16 base weights on libtorch >= 2.5; elsewhere each example in turn); the same losses either way", "auto", new JsonArray("auto", "varlen")),
         })
         : LibtorchOptions.Schema("libtorch-cpu options", new JsonObject
         {

@@ -8,7 +8,11 @@ namespace FineTune.Contracts.Backends;
 /// <param name="DeviceIndex">CUDA ordinal (libtorch-cuda).</param>
 /// <param name="DType">Base-weight dtype: f32 on CPU; bf16 (default), f16 or f32 on CUDA.</param>
 /// <param name="MemoryFraction">Cap on the job's share of the GPU's memory (libtorch-cuda; null: no cap).</param>
-public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType DType, double? MemoryFraction = null)
+/// <param name="VarlenPackedAttention">
+/// Packed rows attend through libtorch's variable-length flash kernel (libtorch-cuda <c>packed_attention: varlen</c>;
+/// TrainingConfig.VarlenPackedAttention) instead of the default per-record batches.
+/// </param>
+public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType DType, double? MemoryFraction = null, bool VarlenPackedAttention = false)
 {
     /// <summary>Parses options for the named backend; <paramref name="allowed"/> lists the keys it supports.</summary>
     public static LibtorchOptions Parse(JsonObject? json, string backend, IReadOnlyList<string> allowed, WeightDType defaultDType)
@@ -17,6 +21,7 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType 
         int deviceIndex = 0;
         WeightDType dtype = defaultDType;
         double? memoryFraction = null;
+        bool varlen = false;
         foreach (var (key, value) in json ?? new JsonObject())
         {
             if (!allowed.Contains(key))
@@ -47,6 +52,14 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType 
                             throw new BackendOptionsException($"backend {backend}: option 'memory_fraction' must lie in (0, 1]", key);
                         }
                         break;
+                    case "packed_attention":
+                        varlen = value!.GetValue<string>() switch
+                        {
+                            "auto" => false,
+                            "varlen" => true,
+                            string other => throw new BackendOptionsException($"backend {backend}: option 'packed_attention' must be auto or varlen (got '{other}')", key),
+                        };
+                        break;
                 }
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
@@ -54,7 +67,7 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType 
                 throw new BackendOptionsException($"backend {backend}: option '{key}' has the wrong type ({value?.ToJsonString() ?? "null"})", key);
             }
         }
-        return new LibtorchOptions(threads, deviceIndex, dtype, memoryFraction);
+        return new LibtorchOptions(threads, deviceIndex, dtype, memoryFraction, varlen);
     }
 
     private static WeightDType ParseDType(string text, string backend)

@@ -409,7 +409,7 @@ extern "C"
         auto results = at::_flash_attention_forward(query, k->value, v->value, cuSeqLens->value, cuSeqLens->value,
                                                     maxLength, maxLength, 0.0, /*is_causal*/ true,
                                                     /*return_debug_mask*/ false);
-        *out = ft::Wrap(std::get<0>(results));
+        *out = ft::Wrap(std::move(std::get<0>(results)));
         FT_CATCH
 #else
         (void)q, (void)k, (void)v, (void)cuSeqLens, (void)maxLength, (void)out;

@@ -152,7 +152,9 @@ public sealed class LibtorchBackend : ITrainingBackend
         }
         try
         {
-            return WithOutOfMemoryTranslated(() => Run(request, ToScalarType(options.DType), device, callbacks, cancellationToken));
+            // The kernel choice is the backend's; the trainer reads it from the config like the rest of the run.
+            TrainingRequest run = options.VarlenPackedAttention ? request with { Config = request.Config with { VarlenPackedAttention = true } } : request;
+            return WithOutOfMemoryTranslated(() => Run(run, ToScalarType(options.DType), device, callbacks, cancellationToken));
         }
         finally
         {

@@ -41,7 +41,7 @@ public sealed class JobSpecJsonTests
          "privacy": {"target_epsilon": 8, "delta": 1e-5, "max_grad_norm": 1, "noise_multiplier": 1, "expected_batch_size": 4, "seed": 3}}
         """,
         """
-        {"model": "m", "training_file": "f", "backend": "libtorch-cuda", "backend_options": {"dtype": "bf16", "device_index": 1, "memory_fraction": 0.5},
+        {"model": "m", "training_file": "f", "backend": "libtorch-cuda", "backend_options": {"dtype": "bf16", "device_index": 1, "memory_fraction": 0.5, "packed_attention": "varlen"},
          "hyperparameters": {"n_epochs": "auto", "lr_schedule": "linear", "warmup_ratio": 0.1, "weight_decay": 0.01, "max_grad_norm": 0.5, "save_every": 10},
          "lora": {"target_modules": ["q_proj", "v_proj"]}, "group_by": "conversation", "all_tokens": true, "suffix": "my-model.v1",
          "privacy": {"noise_multiplier": 0.8, "accountant": "prv", "delta": 1e-6}}
