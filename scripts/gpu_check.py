@@ -123,14 +123,15 @@ def json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def train(out, backend, dtype, extra, data=None, dropout=0):
-    """Trains the tiny model 'out'; returns (step events, result event). dtype applies to libtorch-cuda only. Without
-    LoRA dropout unless given, so runs on different devices (whose generators differ) can be compared."""
+def train(out, backend, dtype, extra, data=None, dropout=0, cuda_options=None, max_seq_len=256):
+    """Trains the tiny model 'out'; returns (step events, result event). dtype and cuda_options (more backend options)
+    apply to libtorch-cuda only. Without LoRA dropout unless given, so runs on different devices (whose generators
+    differ) can be compared."""
     args = ["train", "--model", MODEL, "--data", data or DATA, "--out", out, "--backend", backend, "--json",
             "--lr", "1e-2", "--targets", "all-linear", "--lora-dropout", str(dropout), "--seed", "1",
-            "--max-seq-len", "256", "--batch-size", "4", *extra]
+            "--max-seq-len", str(max_seq_len), "--batch-size", "4", *extra]
     if backend == "libtorch-cuda":
-        args += ["--backend-options", json.dumps({"dtype": dtype})]
+        args += ["--backend-options", json.dumps({"dtype": dtype, **(cuda_options or {})})]
     events = json_lines(run(args))
     steps = [e for e in events if e["type"] == "step"]
     result = next(e for e in events if e["type"] == "result")
@@ -188,6 +189,21 @@ def main():
                 rel = max(abs(a - b) / abs(b) for a, b in zip(losses(bf16_steps), f32))
                 r.update(bf16=losses(bf16_steps), f32=f32, max_rel_diff=rel, tolerance=BF16_LOSS_REL_TOLERANCE)
                 r["ok"] = rel <= BF16_LOSS_REL_TOLERANCE
+
+    # Packed rows through libtorch's variable-length flash kernel (backend option packed_attention: varlen) against the
+    # default per-record batches: bf16 on the device, rows of up to 512 tokens so that short alpaca examples share them.
+    # The CPU tests show the two ways give the same losses when the same math runs; here the kernel must agree too.
+    # The rehearsal runs the same flow on the CPU backend, which has no such option: both runs take the default way.
+    with Check("varlen_attention_on_device") as r:
+        if selected(r):
+            default_steps, _ = train(work("dev-packed-auto"), device_backend, "bf16", ["--steps", "6"], max_seq_len=512)
+            varlen_steps, _ = train(work("dev-packed-varlen"), device_backend, "bf16", ["--steps", "6"], max_seq_len=512,
+                                    cuda_options={"packed_attention": "varlen"})
+            rel = max(abs(a - b) / abs(b) for a, b in zip(losses(varlen_steps), losses(default_steps)))
+            r.update(packed_attention="varlen" if cuda else "auto (a libtorch-cuda option)", auto=losses(default_steps),
+                     varlen=losses(varlen_steps), max_rel_diff=rel, tolerance=BF16_LOSS_REL_TOLERANCE)
+            r["ok"] = (len(varlen_steps) == len(default_steps) == 6 and rel <= BF16_LOSS_REL_TOLERANCE
+                       and all(math.isfinite(x) for x in losses(varlen_steps)))
 
     adapter = work("dev-f32")
     prompt = "Once upon a time"
@@ -356,6 +372,17 @@ def main():
                 "segments": pick(packed, "tokens_per_second", "peak_memory_bytes"),
                 "dense_mask": pick(dense, "tokens_per_second", "peak_memory_bytes"),
                 "speedup_of_segments": packed["tokens_per_second"] / dense["tokens_per_second"],
+            }
+            # The same packed rows through variable-length attention (libtorch's flash kernel on CUDA in bf16; on the
+            # CPU record by record), non-DP and DP.
+            varlen = bench(folder, batch, length, cuda, ["--dp", "--records-per-row", 4, "--varlen-attention"])
+            r["varlen_attention"] = {
+                "records_per_row": 4,
+                "kernel": varlen.get("varlen_attention"),
+                "segments": pick(packed, "tokens_per_second", "peak_memory_bytes", "dp_tokens_per_second"),
+                "varlen": pick(varlen, "tokens_per_second", "peak_memory_bytes", "dp_tokens_per_second",
+                               "dp_relative_throughput"),
+                "speedup_over_segments": varlen["tokens_per_second"] / packed["tokens_per_second"],
             }
             long_batch, long_length = (1, 16384) if cuda else (1, 256)
             r["gradient_checkpointing"] = side_by_side(folder, long_batch, long_length, cuda, device, hf_ok,

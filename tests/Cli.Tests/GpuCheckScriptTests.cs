@@ -39,6 +39,7 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.Contains("dp_sgd_entity_level", ran);
         Assert.Contains("checkpoint_resume_equals_uninterrupted", ran);
         Assert.Contains("dropout_resume_on_device", ran);
+        Assert.Contains("varlen_attention_on_device", ran);
         Assert.Contains("throughput_vs_hf_peft", ran);
         Assert.Contains("speed_levers", ran);
         JsonElement levers = root.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "speed_levers");
@@ -48,6 +49,10 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.True(levers.GetProperty("packed_attention").GetProperty("dense_mask").GetProperty("tokens_per_second").GetDouble() > 0);
         Assert.True(levers.GetProperty("packed_attention").GetProperty("speedup_of_segments").GetDouble() > 0);
         Assert.True(levers.GetProperty("lora_in_base_dtype").GetProperty("speedup").GetDouble() > 0);
+        // On the CPU variable-length attention runs record by record, and the figures say so.
+        Assert.Equal("per_record", levers.GetProperty("varlen_attention").GetProperty("kernel").GetString());
+        Assert.True(levers.GetProperty("varlen_attention").GetProperty("varlen").GetProperty("dp_tokens_per_second").GetDouble() > 0);
+        Assert.True(levers.GetProperty("varlen_attention").GetProperty("speedup_over_segments").GetDouble() > 0);
         Assert.Equal(0.05, levers.GetProperty("lora_dropout").GetProperty("dropout_0_05").GetProperty("lora_dropout").GetDouble());
         Assert.True(levers.GetProperty("lora_dropout").GetProperty("relative_throughput").GetDouble() > 0);
         JsonElement checkpointed = levers.GetProperty("gradient_checkpointing").GetProperty("finetune");
