@@ -90,7 +90,7 @@ public static partial class torch
             /// Causal attention within each of several sequences laid end to end: query (N, h, d), key and value
             /// (N, hₖᵥ, d) with hₖᵥ dividing h (grouped-query heads as in <see cref="scaled_dot_product_attention"/>);
             /// a token attends the tokens of its own sequence up to itself. Returns (N, h, d). libtorch's
-            /// variable-length flash kernel runs it where <see cref="varlen_flash_attention_runs_on"/> says so (CUDA,
+            /// variable-length flash kernel runs it where <see cref="varlen_flash_attention_runs_on(Tensor)"/> says so (CUDA,
             /// 16-bit, libtorch ≥ 2.5), with no padding and no mask; elsewhere each sequence runs through causal
             /// <see cref="scaled_dot_product_attention"/> in turn, the same math.
             /// </summary>
@@ -135,8 +135,12 @@ public static partial class torch
             public static bool varlen_flash_attention_runs_on(Tensor query)
             {
                 ArgumentNullException.ThrowIfNull(query);
-                return AttentionKernel.RunsVarlenFlash(has_varlen_flash_attention, query.device.Type, query.dtype, query.size(-1));
+                return varlen_flash_attention_runs_on(query.device.Type, query.dtype, query.size(-1));
             }
+
+            /// <summary>Whether <see cref="varlen_causal_attention"/> runs libtorch's variable-length flash kernel for queries of this device, dtype and head size.</summary>
+            public static bool varlen_flash_attention_runs_on(DeviceType device, ScalarType dtype, long headSize) =>
+                AttentionKernel.RunsVarlenFlash(has_varlen_flash_attention, device, dtype, headSize);
 
             private static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
         }

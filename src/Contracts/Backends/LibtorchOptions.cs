@@ -67,6 +67,11 @@ public sealed record LibtorchOptions(int? Threads, int DeviceIndex, WeightDType 
                 throw new BackendOptionsException($"backend {backend}: option '{key}' has the wrong type ({value?.ToJsonString() ?? "null"})", key);
             }
         }
+        if (varlen && dtype == WeightDType.Float32)
+        {
+            // The flash kernel takes 16-bit inputs only; f32 would run every example in turn, slower than the default.
+            throw new BackendOptionsException($"backend {backend}: option 'packed_attention' varlen needs dtype bf16 or f16 (libtorch's flash kernel), not f32", "packed_attention");
+        }
         return new LibtorchOptions(threads, deviceIndex, dtype, memoryFraction, varlen);
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FineTune.Contracts.Backends;
+using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
+using FineTune.Contracts.Models;
 using FineTune.Text.Data;
 using FineTune.Text.Tokenization;
 using FineTune.Torch;
@@ -189,6 +191,18 @@ public sealed class LibtorchBackend : ITrainingBackend
         _ => ScalarType.Float32,
     };
 
+    // packed_attention varlen is asked for the flash kernel; without it every example would run in turn, slower than
+    // the default, so the job stops with what is missing instead.
+    internal static void RequireVarlenKernel(TrainingConfig config, ModelConfig model, ScalarType dtype, Device device)
+    {
+        if (config.VarlenPackedAttention && !torch.nn.functional.varlen_flash_attention_runs_on(device.Type, dtype, model.HeadDim))
+        {
+            throw new BackendOptionsException(
+                $"option 'packed_attention' varlen needs libtorch's variable-length flash kernel: libtorch >= 2.5 (this worker has {torch.version}), CUDA, a bf16 or f16 base and a head size that is a multiple of 8 up to 256 (this model's: {model.HeadDim})",
+                "packed_attention");
+        }
+    }
+
     // A failure to release the cache must not hide how the run ended.
     private static void ReleaseCudaCache()
     {
@@ -211,6 +225,7 @@ public sealed class LibtorchBackend : ITrainingBackend
         List<TokenizedExample> validationTokens = validation.Count == 0 ? [] : Tokenize(exampleTokenizer, validation, "validation", request.Config.MaxSeqLength, callbacks);
 
         using Transformer model = TransformerLoader.Load(request.ModelFolder, dtype, device);
+        RequireVarlenKernel(request.Config, model.Config, dtype, device);
         using var generator = new Generator(request.Config.Seed);
         using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
         // A resumed audit trains on the same canaries as before: their key comes from the checkpoint.

@@ -24,6 +24,17 @@ public class LibtorchOptionsTests
         Assert.Contains("'packed_attention' must be auto or varlen (got 'dense')", error.Message);
     }
 
+    [Theory]
+    [InlineData("{\"dtype\": \"f32\", \"packed_attention\": \"varlen\"}")]
+    [InlineData("{\"packed_attention\": \"varlen\", \"dtype\": \"f32\"}")]
+    public void Cuda_PackedAttentionVarlen_RefusesAnF32Base_InEitherOrder(string json)
+    {
+        var error = Assert.Throws<BackendOptionsException>(() => LibtorchDescriptor.Cuda.ParseOptions(JsonNode.Parse(json)!.AsObject()));
+
+        Assert.Equal("packed_attention", error.ParamName);
+        Assert.Contains("needs dtype bf16 or f16", error.Message);
+    }
+
     [Fact]
     public void Cpu_HasNoPackedAttentionOption()
     {
