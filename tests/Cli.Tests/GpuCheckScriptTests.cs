@@ -78,6 +78,26 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.Contains("dp_sgd_epsilon_record_level", leftOut);
     }
 
+    [Fact]
+    public async Task Only_Correctness_RunsEveryCheckButTheSpeedOnes()
+    {
+        // A lent GPU's first run when native code changed: the two halves together are every check.
+        (int exitCode, string output, string error) = await RunAsync("--cpu", "--out", _out, "--only", "correctness");
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, "gpu-check.json")));
+        JsonElement root = summary.RootElement;
+        Assert.Empty(root.GetProperty("ungrouped").EnumerateArray());
+        string[] leftOut = root.GetProperty("checks").EnumerateArray()
+            .Where(c => c.TryGetProperty("skipped", out JsonElement why) && why.GetString() == "not in --only")
+            .Select(c => c.GetProperty("name").GetString()!)
+            .Order()
+            .ToArray();
+        Assert.Equal(["speed_levers", "throughput_8b", "throughput_vs_hf_peft"], leftOut);
+        Assert.Contains("varlen_attention_on_device", Passed(root));
+        Assert.Contains("dropout_resume_on_device", Passed(root));
+    }
+
     private static List<string?> Passed(JsonElement root) => root.GetProperty("checks").EnumerateArray()
         .Where(c => c.GetProperty("ok").ValueKind == JsonValueKind.True)
         .Select(c => c.GetProperty("name").GetString())
