@@ -76,7 +76,7 @@ PREREQUISITES = {
 
 # --only takes these names for their checks, so a lent GPU's two runs need no long lists typed under time pressure:
 # the correctness checks first (whenever native code changed), then the speed checks.
-SPEED_CHECKS = ["throughput_vs_hf_peft", "speed_levers", "throughput_8b"]
+SPEED_CHECKS = ["throughput_vs_hf_peft", "speed_levers", "packed_real_data", "throughput_8b"]
 GROUPS = {
     "correctness": ["cpu_vs_device_f32_losses", "bf16_tracks_f32", "varlen_attention_on_device",
                     "greedy_tokens_cpu_vs_device", "peft_greedy_tokens", "dp_sgd_epsilon_record_level",
@@ -405,6 +405,24 @@ def main():
             r["gradient_checkpointing"] = side_by_side(folder, long_batch, long_length, cuda, device, hf_ok,
                                                        ["--gradient-checkpointing"], ["--gradient-checkpointing"])
             r["ok"] = True
+
+    # Packing and DP-SGD on real records of mixed lengths (alpaca_en_demo, tokenized by the folder's tokenizer) rather
+    # than the levers' random records of one length: non-DP packed, DP packed and DP one record per row, through the
+    # per-record batches and through variable-length attention.
+    with Check("packed_real_data") as r:
+        if selected(r):
+            folder = speed_model("llama-3.2-1b" if cuda else "tiny")
+            batch, length = (8, 1024) if cuda else (2, 128)
+            data = ["--data", DATA, "--dp"]
+            segments = bench(folder, batch, length, cuda, data)
+            varlen = bench(folder, batch, length, cuda, [*data, "--varlen-attention"])
+            figures = ("tokens_per_second", "dp_tokens_per_second", "dp_unpacked_tokens_per_second",
+                       "dp_relative_throughput", "peak_memory_bytes", "dp_peak_memory_bytes")
+            r.update(batch_size=batch, seq_len=length, data=segments.get("data"),
+                     examples=segments.get("data_examples"), mean_record_tokens=segments.get("mean_record_tokens"),
+                     segments=pick(segments, *figures), varlen=pick(varlen, *figures, "varlen_attention"),
+                     dp_target=0.8)
+            r["ok"] = segments["tokens_per_second"] > 0 and varlen["tokens_per_second"] > 0
 
     with Check("throughput_8b") as r:
         if selected(r):

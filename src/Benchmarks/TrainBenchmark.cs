@@ -2,6 +2,8 @@ using System.Diagnostics;
 using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
 using FineTune.Contracts.Models;
+using FineTune.Text.Data;
+using FineTune.Text.Tokenization;
 using FineTune.Torch;
 using FineTune.Training.Backends;
 using FineTune.Training.Lora;
@@ -47,13 +49,18 @@ internal static class TrainBenchmark
         var loraConfig = new LoraConfig { Rank = 16, Alpha = 32, TargetModules = ["all-linear"], Dropout = options.LoraDropout };
         using LoraModel lora = LoraModel.Attach(model, loraConfig, generator);
         int recordsPerRow = options.RecordsPerRow;
-        List<TokenizedExample> examples = RandomRows(c.VocabSize, options.BatchSize * recordsPerRow * (options.Steps + WarmupSteps), options.SequenceLength / recordsPerRow);
+        bool fromData = options.DataFile is not null;
+        (List<TokenizedExample> examples, int read) = fromData
+            ? DataExamples(options.ModelFolder, options.DataFile!, options.SequenceLength)
+            : (RandomRows(c.VocabSize, options.BatchSize * recordsPerRow * (options.Steps + WarmupSteps), options.SequenceLength / recordsPerRow), 0);
+        bool packed = recordsPerRow > 1 || fromData;
+        double meanRecordTokens = examples.Average(e => (double)e.InputIds.Length);
         var config = new TrainingConfig
         {
             MaxSteps = options.Steps + WarmupSteps,
             MicroBatchSize = options.BatchSize,
             MaxSeqLength = options.SequenceLength,
-            Packing = recordsPerRow > 1,
+            Packing = packed,
             LearningRate = 1e-4,
             Lora = lora.Config,
             LossChunkTokens = options.LossChunkTokens,
@@ -67,20 +74,24 @@ internal static class TrainBenchmark
         StepTiming? dpUnpacked = null;
         if (options.Dp)
         {
-            // Same model, records and micro-batch; Poisson batches of expected size B · K records (about B packed
-            // rows), so tokens are counted as processed.
-            var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = options.BatchSize * recordsPerRow, Delta = 1e-5, Seed = 0 };
+            // Same model, records and micro-batch; Poisson batches of about as many records as B packed rows hold
+            // (B · K, or B · L / the data's mean record), so tokens are counted as processed.
+            int expectedRecords = fromData ? Math.Max(1, (int)Math.Round(options.BatchSize * options.SequenceLength / meanRecordTokens)) : options.BatchSize * recordsPerRow;
+            var privacy = new PrivacyConfig { NoiseMultiplier = 1.0, ExpectedBatchSize = expectedRecords, Delta = 1e-5, Seed = 0 };
             dp = TimeSteps(model, lora, examples, config with { Privacy = privacy }, options);
-            if (recordsPerRow > 1)
+            if (packed)
             {
                 // The same sampled records, one per row (micro-batches of B short rows): what packing saves.
                 dpUnpacked = TimeSteps(model, lora, examples, config with { Privacy = privacy, Packing = false }, options);
             }
         }
         long linearParameters = model.Linears.Sum(l => l.Weight.numel()) + ((long)c.VocabSize * c.HiddenSize);
-        // A packed token attends within its record only, so the useful attention work is over L / K positions
-        // (what a dense mask computes beyond that is waste, not model FLOPs).
-        double attendedLength = (double)options.SequenceLength / recordsPerRow;
+        // A packed token attends within its record only, so the useful attention work is over L / K positions, or
+        // for a file's records of n tokens Σ n² / Σ n on average (what a dense mask computes beyond that is waste,
+        // not model FLOPs).
+        double attendedLength = fromData
+            ? examples.Sum(e => (double)e.InputIds.Length * e.InputIds.Length) / examples.Sum(e => (double)e.InputIds.Length)
+            : (double)options.SequenceLength / recordsPerRow;
         double flopsPerToken = (4.0 * linearParameters) + (12.0 * c.NumLayers * attendedLength * c.NumHeads * c.HeadDim);
         double modelGflops = flopsPerToken * plain.TokensPerSecond / 1e9;
         // After the steps, so its operands never count towards the training peak; best repeat over a second, so a
@@ -115,13 +126,17 @@ internal static class TrainBenchmark
             threads?.Blas,
             LossChunking.ChunkRows(options.LossChunkTokens, c.VocabSize, onCpu: device.Type == DeviceType.CPU),
             options.GradientCheckpointing,
-            options.DensePackingMask && recordsPerRow > 1,
+            options.DensePackingMask && packed,
             options.LoraInBaseDType && (options.DType is ScalarType.BFloat16 or ScalarType.Float16),
             device.Type == DeviceType.CPU ? MallocHugePages.Current() : null,
             device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null,
             options.LoraDropout,
-            options.VarlenAttention && recordsPerRow > 1 ? VarlenKernel(model, options) : null,
-            plain.Losses);
+            options.VarlenAttention && packed ? VarlenKernel(model, options) : null,
+            plain.Losses,
+            fromData ? Path.GetFileName(options.DataFile) : null,
+            fromData ? examples.Count : null,
+            fromData ? read : null,
+            fromData ? meanRecordTokens : null);
     }
 
     // What F.varlen_causal_attention runs for this model's queries: the flash kernel or each record in turn.
@@ -191,10 +206,28 @@ internal static class TrainBenchmark
         {
             throw new ArgumentException("--dense-packing-mask and --varlen-attention are two ways for packed rows to attend; give one");
         }
+        if (options.DataFile is not null && options.RecordsPerRow != 1)
+        {
+            throw new ArgumentException("--data packs the file's examples as training does; --records-per-row is for random rows");
+        }
+        if (options.DataFile is not null && !File.Exists(options.DataFile))
+        {
+            throw new ArgumentException($"--data: no file {options.DataFile}");
+        }
         if (options.RecordsPerRow < 1 || options.SequenceLength / options.RecordsPerRow < 2)
         {
             throw new ArgumentException("--records-per-row must be at least 1 and leave records of at least 2 tokens (--seq-len / K)");
         }
+    }
+
+    // The file's examples as a training job tokenizes them (the model folder's tokenizer and chat template, truncated
+    // to L); all of them, so the trainer's rows cycle through the file as epochs would.
+    private static (List<TokenizedExample> Kept, int Read) DataExamples(string modelFolder, string dataFile, int sequenceLength)
+    {
+        IReadOnlyList<TrainingExample> read = DatasetReader.ReadFile(dataFile).EnsureValid().Examples;
+        var tokenizer = new ExampleTokenizer(Tokenizer.FromFolder(modelFolder), sequenceLength);
+        List<TokenizedExample> kept = tokenizer.TokenizeAll(read).Examples;
+        return kept.Count > 0 ? (kept, read.Count) : throw new ArgumentException($"--data: none of the {read.Count} examples keeps a token to train on within --seq-len {sequenceLength}");
     }
 
     private static List<TokenizedExample> RandomRows(int vocabSize, int count, int sequenceLength)

@@ -22,6 +22,10 @@ namespace FineTune.Benchmarks;
 /// <param name="DensePackingMask">Packed rows attend through one dense mask (TrainingConfig.DensePackingMask).</param>
 /// <param name="LoraInBaseDType">LoRA branches compute in a 16-bit base's dtype (TrainingConfig.LoraInBaseDType).</param>
 /// <param name="LoraDropout">LoRA dropout (0: none, as the figures so far; training's default is 0.05).</param>
+/// <param name="DataFile">
+/// A dataset (as <c>train --data</c> reads it) whose examples, tokenized by the model folder's tokenizer and truncated
+/// to L, are packed into rows as training packs them, instead of random rows of one length.
+/// </param>
 /// <param name="VarlenAttention">Packed rows attend through variable-length attention (TrainingConfig.VarlenPackedAttention).</param>
 internal sealed record TrainBenchmarkOptions(
     string ModelFolder,
@@ -40,4 +44,5 @@ internal sealed record TrainBenchmarkOptions(
     bool DensePackingMask = false,
     bool LoraInBaseDType = false,
     double LoraDropout = 0,
-    bool VarlenAttention = false);
+    bool VarlenAttention = false,
+    string? DataFile = null);

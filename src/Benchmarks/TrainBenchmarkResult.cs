@@ -11,6 +11,8 @@ namespace FineTune.Benchmarks;
 /// LoraDropout: the adapters' dropout during the timed steps. VarlenAttention: how packed rows attended through
 /// variable-length attention, "flash_kernel" (libtorch's) or "per_record" (each record through SDPA in turn), null
 /// when they did not. Losses: the timed non-DP steps' losses, so two runs on the same rows can be compared.
+/// Data, DataExamples, DataExamplesRead, MeanRecordTokens: with --data, the file's name, the examples kept (those
+/// with a token to train on within L), the examples read and the kept ones' mean length.
 /// </summary>
 internal sealed record TrainBenchmarkResult(
     string Backend,
@@ -45,7 +47,11 @@ internal sealed record TrainBenchmarkResult(
     int? GemmThreads = null,
     double LoraDropout = 0,
     string? VarlenAttention = null,
-    IReadOnlyList<double>? Losses = null)
+    IReadOnlyList<double>? Losses = null,
+    string? Data = null,
+    int? DataExamples = null,
+    int? DataExamplesRead = null,
+    double? MeanRecordTokens = null)
 {
     /// <summary>DP tokens/s over non-DP tokens/s on the same model and batch (target ≥ 0.8).</summary>
     public double? DpRelativeThroughput => DpTokensPerSecond / TokensPerSecond;

@@ -153,6 +153,48 @@ public sealed class BenchTrainAndTokenizeTests : IDisposable
     }
 
     [Fact]
+    public void BenchTrain_Data_PacksTheFilesExamples_AndSaysWhatItTimed()
+    {
+        string model = FineTune.Testing.RepoPaths.Model("tinystories-656k");
+        string data = FineTune.Testing.RepoPaths.Asset("datasets/alpaca-en-demo/alpaca_en_demo.json");
+
+        CliRun run = CliRun.Invoke("bench", "train", "--model", model, "--data", data, "--batch-size", "2", "--seq-len", "128", "--steps", "1", "--dp", "--json");
+        CliRun text = CliRun.Invoke("bench", "train", "--model", model, "--data", data, "--batch-size", "2", "--seq-len", "128", "--steps", "1");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using JsonDocument result = JsonDocument.Parse(run.Output);
+        JsonElement root = result.RootElement;
+        Assert.Equal("alpaca_en_demo.json", root.GetProperty("data").GetString());
+        // Examples whose prompt fills 128 tokens keep no target and are left out, as training leaves them out.
+        Assert.Equal(999, root.GetProperty("data_examples_read").GetInt32());
+        int kept = root.GetProperty("data_examples").GetInt32();
+        Assert.InRange(kept, 1, 998);
+        double mean = root.GetProperty("mean_record_tokens").GetDouble();
+        Assert.InRange(mean, 2, 128);
+        // Packed like training: DP is timed packed and one record per row, and the attention counted is a record's.
+        Assert.True(root.GetProperty("dp_tokens_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("dp_unpacked_tokens_per_second").GetDouble() > 0);
+        Assert.True(double.IsFinite(root.GetProperty("losses")[0].GetDouble()));
+        Assert.Contains($"data: alpaca_en_demo.json, {kept:N0} examples of", text.Output);
+        Assert.Contains($"({999 - kept:N0} of 999 left out: no token to train on within --seq-len)", text.Output);
+        Assert.Contains("packing: the file's records, attending as batches of their own (segments)", text.Output);
+    }
+
+    [Fact]
+    public void BenchTrain_Data_RefusesRecordsPerRow_AndAMissingFile()
+    {
+        string model = FineTune.Testing.RepoPaths.Model("tinystories-656k");
+
+        CliRun withK = CliRun.Invoke("bench", "train", "--model", model, "--data", FineTune.Testing.RepoPaths.Asset("datasets/alpaca-en-demo/alpaca_en_demo.json"), "--records-per-row", "4");
+        CliRun missing = CliRun.Invoke("bench", "train", "--model", model, "--data", "/no/such/file.jsonl");
+
+        Assert.Equal(1, withK.ExitCode);
+        Assert.Contains("--records-per-row is for random rows", withK.Error);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("--data: no file /no/such/file.jsonl", missing.Error);
+    }
+
+    [Fact]
     public void BenchTrain_RefusesTwoWaysOfAttendingAtOnce()
     {
         Assert.Equal(0, CliRun.Invoke("init-model", "--config", "tiny", "--out", _folder).ExitCode);

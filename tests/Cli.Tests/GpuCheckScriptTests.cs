@@ -55,6 +55,11 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.True(levers.GetProperty("varlen_attention").GetProperty("speedup_over_segments").GetDouble() > 0);
         Assert.Equal(0.05, levers.GetProperty("lora_dropout").GetProperty("dropout_0_05").GetProperty("lora_dropout").GetDouble());
         Assert.True(levers.GetProperty("lora_dropout").GetProperty("relative_throughput").GetDouble() > 0);
+        Assert.Contains("packed_real_data", ran);
+        JsonElement realData = root.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "packed_real_data");
+        Assert.Equal("alpaca_en_demo.json", realData.GetProperty("data").GetString());
+        Assert.True(realData.GetProperty("segments").GetProperty("dp_tokens_per_second").GetDouble() > 0);
+        Assert.Equal("per_record", realData.GetProperty("varlen").GetProperty("varlen_attention").GetString());
         JsonElement checkpointed = levers.GetProperty("gradient_checkpointing").GetProperty("finetune");
         Assert.True(checkpointed.GetProperty("gradient_checkpointing").GetBoolean());
         Assert.True(checkpointed.GetProperty("tokens_per_second").GetDouble() > 0);
@@ -93,7 +98,7 @@ public sealed class GpuCheckScriptTests : IDisposable
             .Select(c => c.GetProperty("name").GetString()!)
             .Order()
             .ToArray();
-        Assert.Equal(["speed_levers", "throughput_8b", "throughput_vs_hf_peft"], leftOut);
+        Assert.Equal(["packed_real_data", "speed_levers", "throughput_8b", "throughput_vs_hf_peft"], leftOut);
         Assert.Contains("varlen_attention_on_device", Passed(root));
         Assert.Contains("dropout_resume_on_device", Passed(root));
     }

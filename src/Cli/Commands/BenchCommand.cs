@@ -69,13 +69,14 @@ internal static class BenchCommand
         var lossChunk = new Option<int?>("--loss-chunk-tokens") { Description = "Tokens per cross-entropy chunk (default: 2^25 logits; 0: whole logits)" };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations (not with --dp)" };
         var densePackingMask = new Option<bool>("--dense-packing-mask") { Description = "Packed rows (--records-per-row > 1) attend through one dense block-diagonal mask instead of per-record batches (to compare the two)" };
+        var data = new Option<string?>("--data") { Description = "Time the examples of this dataset (tokenized by the model folder's tokenizer, truncated to --seq-len, packed as training packs them) instead of random rows" };
         var varlenAttention = new Option<bool>("--varlen-attention") { Description = "Packed rows (--records-per-row > 1) attend through variable-length attention (libtorch's flash kernel on CUDA in bf16/f16) instead of per-record batches (to compare the two)" };
         var loraInBaseDType = new Option<bool>("--lora-in-base-dtype") { Description = "With a bf16/f16 base, LoRA branches compute in that dtype instead of casting each input to float32 (to compare the two)" };
         var loraDropout = new Option<double>("--lora-dropout") { Description = "LoRA dropout during the timed steps (default 0; training's default is 0.05)", DefaultValueFactory = _ => 0 };
         var json = CliOptions.Json();
         var train = new Command("train", "LoRA training tokens/s, step time, peak memory and MFU against a GEMM measured on the same device and dtype")
         {
-            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, varlenAttention, loraInBaseDType, loraDropout, json,
+            model, backend, dtype, deviceIndex, batchSize, seqLen, steps, dp, recordsPerRow, threads, blasThreads, lossChunk, checkpointing, densePackingMask, varlenAttention, loraInBaseDType, loraDropout, data, json,
         };
         train.SetAction(parseResult =>
         {
@@ -100,7 +101,8 @@ internal static class BenchCommand
                 parseResult.GetValue(densePackingMask),
                 parseResult.GetValue(loraInBaseDType),
                 parseResult.GetValue(loraDropout),
-                parseResult.GetValue(varlenAttention));
+                parseResult.GetValue(varlenAttention),
+                parseResult.GetValue(data));
             TrainBenchmarkResult r = TrainBenchmark.Run(options);
             output.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(r, CliJson.Options) : Describe(r));
             return 0;
@@ -121,7 +123,12 @@ internal static class BenchCommand
             text.AppendLine($"memory: {pages.Describe()}");
         }
         text.AppendLine($"loss: {(r.LossChunkTokens is 0 or null ? "whole logits" : $"chunks of {r.LossChunkTokens} tokens")}{(r.GradientCheckpointing ? "; gradient checkpointing" : "")}; LoRA branches in {(r.LoraInBaseDtype ? r.Dtype : "f32")}{(r.LoraDropout > 0 ? $", dropout {r.LoraDropout:G3}" : "")}");
-        if (r.RecordsPerRow > 1)
+        if (r.Data is not null)
+        {
+            string left = r.DataExamples < r.DataExamplesRead ? $" ({r.DataExamplesRead - r.DataExamples:N0} of {r.DataExamplesRead:N0} left out: no token to train on within --seq-len)" : "";
+            text.AppendLine($"data: {r.Data}, {r.DataExamples:N0} examples of {r.MeanRecordTokens:F0} tokens on average{left}, packed into rows of {r.SequenceLength} as training packs them");
+        }
+        if (r.RecordsPerRow > 1 || r.Data is not null)
         {
             string attending = r.VarlenAttention switch
             {
@@ -129,7 +136,7 @@ internal static class BenchCommand
                 "per_record" => "through variable-length attention run record by record (the flash kernel needs CUDA, bf16/f16 and libtorch >= 2.5)",
                 _ => r.DensePackingMask ? "through one dense block-diagonal mask" : "as batches of their own (segments)",
             };
-            text.AppendLine($"packing: {r.RecordsPerRow} records per row, attending {attending}");
+            text.AppendLine($"packing: {(r.Data is null ? $"{r.RecordsPerRow} records per row" : "the file's records")}, attending {attending}");
         }
         text.AppendLine($"{r.Parameters:N0} parameters, batch {r.BatchSize} x {r.SequenceLength}: {r.TokensPerSecond:F0} tokens/s, {r.StepMilliseconds:F0} ms/step, peak memory {r.PeakMemoryBytes / (1 << 20):N0} MiB");
         if (r.MicroBatchSize < r.BatchSize)
@@ -139,7 +146,7 @@ internal static class BenchCommand
         text.Append($"model {r.ModelGflops:F1} GFLOP/s vs {r.Dtype} GEMM {r.GemmSize}^3 {r.GemmGflops:F1} GFLOP/s measured now{(r.GemmThreads is int n ? $" on {n} threads" : "")}: MFU {r.ModelFlopsUtilization:P0}");
         if (r.DpTokensPerSecond is double dpRate)
         {
-            string packed = r.RecordsPerRow > 1 ? $" packed ({r.RecordsPerRow} records per row)" : "";
+            string packed = r.Data is not null ? " packed (the file's records)" : r.RecordsPerRow > 1 ? $" packed ({r.RecordsPerRow} records per row)" : "";
             text.Append($"\nDP-SGD{packed} {dpRate:F0} tokens/s = {r.DpRelativeThroughput:F2}x non-DP (target >= 0.8x), peak memory {r.DpPeakMemoryBytes / (1 << 20):N0} MiB");
         }
         if (r.DpUnpackedTokensPerSecond is double unpackedRate)
