@@ -2,10 +2,16 @@ namespace FineTune.Training.Train;
 
 /// <summary>
 /// The order in which training rows are consumed: each epoch shuffles the examples with a seed derived from the run
-/// seed and the epoch (so a resumed run replays the same order), then packs them greedily into rows of at most
-/// MaxSeqLength tokens (or one example per row without packing). The position (epoch, row) is the data cursor a
-/// checkpoint stores.
+/// seed and the epoch (so a resumed run replays the same order); with packing it lays them into rows of at most
+/// MaxSeqLength tokens by best fit decreasing and shuffles the rows, without it gives one example per row. The
+/// position (epoch, row) is the data cursor a checkpoint stores.
 /// </summary>
+/// <remarks>
+/// Best fit decreasing instead of filling rows in the shuffled order (next fit) because padding is computed like
+/// tokens: alpaca_en_demo with llama-30m's tokenizer (999 examples, 383 tokens on average) fills rows of 1,024 to
+/// 76.3% in next fit (490 rows an epoch) and 99.2% in best fit decreasing (377 rows); at 512, 80.0% and 98.1%. Every
+/// example is still trained on once an epoch, and the row order stays random.
+/// </remarks>
 internal sealed class RowSchedule(IReadOnlyList<TokenizedExample> examples, long seed, int maxLength, bool packing)
 {
     private int _cachedEpoch = -1;
@@ -60,21 +66,39 @@ internal sealed class RowSchedule(IReadOnlyList<TokenizedExample> examples, long
             int j = random.Next(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
+        _rows = packing ? PackBestFitDecreasing(order, random) : order.Select(index => new List<TokenizedExample> { examples[index] }).ToList();
+        _cachedEpoch = epoch;
+        return _rows;
+    }
+
+    // Longest first (a stable sort, so equal lengths keep the epoch's shuffle), each into the open row with the least
+    // room that still holds it, else a new row; then the rows are shuffled, so steps do not run from long to short.
+    private List<List<TokenizedExample>> PackBestFitDecreasing(int[] order, Random random)
+    {
         var rows = new List<List<TokenizedExample>>();
-        int used = maxLength;
-        foreach (int index in order)
+        var room = new SortedSet<(int Room, int Row)>();
+        foreach (int index in order.OrderByDescending(i => examples[i].InputIds.Length))
         {
             TokenizedExample example = examples[index];
-            if (!packing || used + example.InputIds.Length > maxLength)
+            int length = example.InputIds.Length;
+            (int Room, int Row) best = room.GetViewBetween((length, 0), (int.MaxValue, int.MaxValue)).Min;
+            if (best.Room >= length && length > 0)
             {
-                rows.Add(new List<TokenizedExample>());
-                used = 0;
+                room.Remove(best);
             }
-            rows[^1].Add(example);
-            used += example.InputIds.Length;
+            else
+            {
+                best = (maxLength, rows.Count);
+                rows.Add(new List<TokenizedExample>());
+            }
+            rows[best.Row].Add(example);
+            room.Add((best.Room - length, best.Row));
         }
-        _cachedEpoch = epoch;
-        _rows = rows;
+        for (int i = rows.Count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (rows[i], rows[j]) = (rows[j], rows[i]);
+        }
         return rows;
     }
 }
