@@ -61,6 +61,13 @@ public sealed record TrainingConfig
     public bool Packing { get; init; } = true;
 
     /// <summary>
+    /// Packed rows are filled in the shuffled order, each closed when the next example does not fit (next fit), as
+    /// before 2026-12-08, instead of by best fit decreasing: only for resuming a checkpoint written then, whose steps,
+    /// schedule and data cursor were planned over those rows (set by the backend from the checkpoint).
+    /// </summary>
+    public bool NextFitPacking { get; init; }
+
+    /// <summary>
     /// Tokens whose logits the loss holds at once: the output head and cross-entropy run chunk by chunk so the
     /// (tokens × vocabulary) fp32 logits are never whole. Null: on a GPU as many as 2²⁵ logit elements allow (1,024
     /// tokens at a 32k vocabulary), on the CPU no chunking (measured ~10% slower there); 0: no chunking (the whole

@@ -230,7 +230,11 @@ public sealed class LibtorchBackend : ITrainingBackend
         using LoraModel lora = LoraModel.Attach(model, request.Config.Lora, generator);
         // A resumed audit trains on the same canaries as before: their key comes from the checkpoint.
         byte[]? canaryKey = request.Config.Audit is not null && request.ResumeFrom is not null ? Trainer.ReadCanaryKey(request.ResumeFrom) : null;
-        using var trainer = new Trainer(model, lora, trainTokens, validationTokens, request.Config, device, canaryKey) { Callbacks = callbacks };
+        // A checkpoint written before rows were packed by best fit decreasing resumes over the rows it planned with.
+        TrainingConfig config = request.ResumeFrom is not null && request.Config.Packing && Trainer.UsesNextFitPacking(request.ResumeFrom)
+            ? request.Config with { NextFitPacking = true }
+            : request.Config;
+        using var trainer = new Trainer(model, lora, trainTokens, validationTokens, config, device, canaryKey) { Callbacks = callbacks };
         TrainingResult result = trainer.Run(request.OutputDir, request.BaseModelName, request.ResumeFrom, cancellationToken);
         if (request.Merge)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTune.Contracts.Configs;
 using FineTune.Contracts.Events;
 using FineTune.Torch;
 using FineTune.Torch.Safetensors;
@@ -16,6 +17,8 @@ public sealed partial class Trainer
 {
     private const string OptimizerFile = "optimizer.safetensors";
     private const string StateFile = "trainer_state.json";
+    private const string NextFitLayout = "next_fit";
+    private const string BestFitDecreasingLayout = "best_fit_decreasing";
 
     /// <summary>Writes a checkpoint folder atomically (built beside it, then renamed); returns its path.</summary>
     public string SaveCheckpoint(string folder, string baseModelNameOrPath)
@@ -47,7 +50,8 @@ public sealed partial class Trainer
                     Convert.ToBase64String(_dp.Optimizer.GetNoiseGeneratorState().ToArray<byte>()),
                     _dp.Optimizer.StepCount,
                     _dp.Accountant.History.ToList()),
-                _canaries is null ? null : Convert.ToBase64String(_canaries.Key));
+                _canaries is null ? null : Convert.ToBase64String(_canaries.Key),
+                _config.NextFitPacking ? NextFitLayout : BestFitDecreasingLayout);
             WriteJsonAtomically(Path.Combine(staging, StateFile), state);
         }
         if (Directory.Exists(folder))
@@ -58,16 +62,24 @@ public sealed partial class Trainer
         return folder;
     }
 
+    /// <summary>
+    /// Whether a checkpoint's rows were packed by next fit (written before best fit decreasing, so without a row
+    /// layout): a run resumed from it must set <see cref="TrainingConfig.NextFitPacking"/> to replay its rows and steps.
+    /// </summary>
+    public static bool UsesNextFitPacking(string folder) => ReadState(folder).RowLayout is null or NextFitLayout;
+
     /// <summary>The audit's canary key a checkpoint holds (to construct the resumed trainer with), or null if none.</summary>
-    public static byte[]? ReadCanaryKey(string folder)
+    public static byte[]? ReadCanaryKey(string folder) => ReadState(folder).CanaryKey is { } key ? Convert.FromBase64String(key) : null;
+
+    private static CheckpointState ReadState(string folder)
     {
         string statePath = Path.Combine(folder, StateFile);
         if (!File.Exists(statePath))
         {
             throw new FileNotFoundException($"{folder} is not a checkpoint: {StateFile} is missing", statePath);
         }
-        CheckpointState? state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath), s_json);
-        return state?.CanaryKey is { } key ? Convert.FromBase64String(key) : null;
+        return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath), s_json)
+            ?? throw new InvalidDataException($"{statePath} is empty");
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> into this trainer.</summary>
@@ -107,6 +119,11 @@ public sealed partial class Trainer
         _lossHistory.AddRange(state.LossHistory);
         _evalLosses.Clear();
         _evalLosses.AddRange(state.EvalLosses.Select(e => new EvalReport((long)e[0], e[1])));
+        if (_config.Packing && (state.RowLayout is null or NextFitLayout) != _config.NextFitPacking)
+        {
+            // Other rows would put the data cursor, the step count and the schedule on a different plan.
+            throw new InvalidDataException($"{statePath} packed its rows by {state.RowLayout ?? NextFitLayout}, this run by {(_config.NextFitPacking ? NextFitLayout : BestFitDecreasingLayout)}: set NextFitPacking from {nameof(UsesNextFitPacking)}(checkpoint)");
+        }
         if (_canaries is not null && state.CanaryKey != Convert.ToBase64String(_canaries.Key))
         {
             // Different canaries would mean different training data than the steps already taken.
@@ -136,7 +153,8 @@ public sealed partial class Trainer
         List<double> LossHistory,
         List<double[]> EvalLosses,
         DpCheckpointState? Privacy,
-        string? CanaryKey = null);
+        string? CanaryKey = null,
+        string? RowLayout = null);
 
     private sealed record DpCheckpointState(long SamplerSeed, string NoiseGeneratorState, long NoisedSteps, List<FineTune.Privacy.PrivacyHistoryEntry> History);
 }

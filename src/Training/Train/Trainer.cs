@@ -61,8 +61,8 @@ public sealed partial class Trainer : IDisposable
         // The trained canaries are records like any other; only the user's records plan the steps (docs/privacy.md).
         _canaries = config.Audit is { } audit ? CanarySet.Create(canaryKey ?? CanarySet.NewKey(), audit, model.Config.VocabSize) : null;
         IReadOnlyList<TokenizedExample> examples = _canaries is null ? train : [.. train, .. _canaries.Trained];
-        _rows = new RowSchedule(examples, config.Seed, config.MaxSeqLength, config.Packing);
-        int userRowsPerEpoch = _canaries is null ? _rows.RowsPerEpoch : new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing).RowsPerEpoch;
+        _rows = new RowSchedule(examples, config.Seed, config.MaxSeqLength, config.Packing, config.NextFitPacking);
+        int userRowsPerEpoch = _canaries is null ? _rows.RowsPerEpoch : new RowSchedule(train, config.Seed, config.MaxSeqLength, config.Packing, config.NextFitPacking).RowsPerEpoch;
         _optimizer = new AdamW(lora, weightDecay: config.WeightDecay);
         _dropoutGenerator = new Generator(config.Seed + 1, device);
         bool halfBase = model.DType is ScalarType.BFloat16 or ScalarType.Float16;

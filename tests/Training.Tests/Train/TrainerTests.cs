@@ -72,6 +72,34 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resume_FromACheckpointPackedByNextFit_ReplaysItsRows_AndRefusesTheNewLayout()
+    {
+        // A checkpoint written before best fit decreasing has no row layout: its cursor, steps and schedule were
+        // planned over next-fit rows, so the run must resume over those rows, and refuses any others.
+        string full = Path.Combine(_folder, "full");
+        string interrupted = Path.Combine(_folder, "interrupted");
+        TrainingConfig nextFit = Config(6) with { NextFitPacking = true };
+        TrainingResult uninterrupted = Train(nextFit, full);
+        Train(nextFit with { SaveEvery = 3 }, interrupted);
+        string checkpoint = Path.Combine(interrupted, "checkpoint-3");
+        string statePath = Path.Combine(checkpoint, "trainer_state.json");
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        Assert.Equal("next_fit", state["row_layout"]!.GetValue<string>());
+        state.Remove("row_layout");
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        bool usesNextFit = Trainer.UsesNextFitPacking(checkpoint);
+        TrainingResult resumed = Train(nextFit, Path.Combine(_folder, "resumed"), resumeFrom: checkpoint);
+        var refused = Assert.Throws<InvalidDataException>(() => Train(Config(6), Path.Combine(_folder, "refused"), resumeFrom: checkpoint));
+
+        Assert.True(usesNextFit);
+        Assert.Equal(uninterrupted.LossHistory, resumed.LossHistory);
+        Assert.Contains("packed its rows by next_fit, this run by best_fit_decreasing", refused.Message);
+        Train(Config(4) with { SaveEvery = 3 }, Path.Combine(_folder, "new"));
+        Assert.False(Trainer.UsesNextFitPacking(Path.Combine(_folder, "new", "checkpoint-3")));
+    }
+
+    [Fact]
     public void PackedRow_GivesTheSameLossAsSeparateRows()
     {
         using Transformer model = TinyStoriesFixture.LoadModel();
