@@ -131,7 +131,8 @@ internal static class TrainBenchmark
             device.Type == DeviceType.CPU ? MallocHugePages.Current() : null,
             device.Type == DeviceType.CPU ? ReferenceGemmThreads(threads!.Value) : null,
             options.LoraDropout,
-            options.VarlenAttention && packed ? VarlenKernel(model, options) : null,
+            !(options.VarlenAttention && packed) ? null
+                : torch.nn.functional.varlen_flash_attention_runs_on(device.Type, options.DType, c.HeadDim) ? "flash_kernel" : "per_record",
             plain.Losses,
             fromData ? Path.GetFileName(options.DataFile) : null,
             fromData ? examples.Count : null,
@@ -139,13 +140,6 @@ internal static class TrainBenchmark
             fromData ? meanRecordTokens : null);
     }
 
-    // What F.varlen_causal_attention runs for this model's queries: the flash kernel or each record in turn.
-    private static string VarlenKernel(Transformer model, TrainBenchmarkOptions options)
-    {
-        using var scope = TensorScope.Begin();
-        Tensor query = torch.empty([1, model.Config.NumHeads, model.Config.HeadDim], options.DType, options.Device);
-        return torch.nn.functional.varlen_flash_attention_runs_on(query) ? "flash_kernel" : "per_record";
-    }
 
     /// <summary>
     /// The CPU's reference GEMM on every core the training could use: OpenBLAS set to the larger of the two pools for
